@@ -1,0 +1,15 @@
+using TorchSharp;
+
+namespace E3Sharp.Jit;
+
+/// <summary>
+/// A module that can make its own example inputs for tracing (e3nn's <c>_make_tracing_inputs</c>).
+/// O3 modules implement it from their input irreps; a module with special inputs (index tensors, say) implements it
+/// itself.
+/// </summary>
+public interface ITracingInputs
+{
+    /// <summary>Makes <paramref name="n"/> input tuples (at least one), each holding the forward's tensor arguments in order.</summary>
+    /// <param name="n">How many input tuples are wanted: the first is traced, the rest check the trace.</param>
+    IReadOnlyList<torch.Tensor[]> MakeTracingInputs(int n);
+}
