@@ -441,6 +441,26 @@ public class IrrepsTests
         Assert.True(torch.allclose(Reference.ToTensor(root.GetProperty("x2")), x2, 0, 1e-6));
     }
 
+    [Fact]
+    public void RandnNormReproducesE3nnStream()
+    {
+        // o3_irreps/irreps_extra.json: torch.manual_seed(0); Irreps(s).randn(*size, normalization=..., dtype=float64).
+        using var doc = Reference.Load("o3_irreps/irreps_extra");
+        var cases = doc.RootElement.GetProperty("randn_seed0").EnumerateArray().ToArray();
+        Assert.Equal(3, cases.Length);
+        foreach (var c in cases)
+        {
+            using var scope = NewDisposeScope();
+            var irreps = new Irreps(S(c, "irreps")!);
+            var size = c.GetProperty("size").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+            var gen = new Generator((ulong)c.GetProperty("seed").GetInt32());
+            var x = irreps.Randn(size, ScalarType.Float64, null, S(c, "normalization")!, gen);
+            var expected = Reference.ToTensor(c.GetProperty("float64"));
+            Assert.Equal(expected.shape, x.shape);
+            Assert.True(torch.allclose(expected, x, 0, 1e-12), $"{irreps} {S(c, "normalization")}");
+        }
+    }
+
     private static string? S(JsonElement e, string name) => e.GetProperty(name).GetString();
 
     private static string[] Strings(JsonElement array) => array.EnumerateArray().Select(x => x.GetString()!).ToArray();
