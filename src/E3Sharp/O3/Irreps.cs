@@ -39,7 +39,7 @@ public sealed class Irreps : IReadOnlyList<MulIr>, IEquatable<Irreps>
         _items = irreps.ToArray();
     }
 
-    /// <summary>Creates irreps from entries, e.g. <c>new Irreps((16, "3e"), (1, "1e"), (256, new Irrep(1, -1)))</c>.</summary>
+    /// <summary>Creates irreps from entries, e.g. <c>new Irreps(new MulIr(16, "3e"), (256, new Irrep(1, -1)))</c>.</summary>
     public Irreps(params MulIr[] irreps) : this((IEnumerable<MulIr>)irreps)
     {
     }
