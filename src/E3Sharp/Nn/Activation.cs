@@ -2,6 +2,7 @@ using E3Sharp.Jit;
 using E3Sharp.O3;
 using E3Sharp.O3.Modules;
 using TorchSharp;
+using TorchSharp.Utils;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -89,7 +90,7 @@ public partial class Activation : nn.Module<Tensor, Tensor>, IIrrepsModule
     public Irreps IrrepsOut { get; }
 
     /// <summary>The normalised activations, in entry order (entries without one are skipped).</summary>
-    public IReadOnlyList<nn.Module<Tensor, Tensor>> Acts => _acts;
+    public IReadOnlyList<nn.Module<Tensor, Tensor>> Acts => _acts.ToList();
 
     /// <summary>Applies the activations.</summary>
     /// <param name="features">Input of shape <c>[..., IrrepsIn.Dim]</c>.</param>

@@ -2,6 +2,7 @@ using E3Sharp.Jit;
 using E3Sharp.O3;
 using E3Sharp.O3.Modules;
 using TorchSharp;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace E3Sharp.Nn;

@@ -1,6 +1,7 @@
 using E3Sharp.Jit;
 using E3Sharp.O3;
 using TorchSharp;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace E3Sharp.Nn;

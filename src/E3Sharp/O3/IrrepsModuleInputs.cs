@@ -43,11 +43,11 @@ public static class IrrepsModuleInputs
         {
             foreach (var p in m.parameters())
             {
-                if (p.dtype.IsFloatingPoint()) return (p.dtype, p.device);
+                if (E3Sharp.O3.Modules.ModuleChecks.IsFloating(p.dtype)) return (p.dtype, p.device);
             }
             foreach (var b in m.buffers())
             {
-                if (b.dtype.IsFloatingPoint()) return (b.dtype, b.device);
+                if (E3Sharp.O3.Modules.ModuleChecks.IsFloating(b.dtype)) return (b.dtype, b.device);
             }
         }
         return (get_default_dtype(), CPU);

@@ -1,5 +1,6 @@
 using E3Sharp.Jit;
 using TorchSharp;
+using TorchSharp.Utils;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -154,7 +155,7 @@ public partial class Linear : nn.Module<Tensor, Tensor>, IIrrepsModule
         BiasNumel = list.Where(i => i.IIn < 0).Sum(i => i.PathNumel);
 
         var dt = dtype ?? get_default_dtype();
-        if (!dt.IsFloatingPoint())
+        if (!E3Sharp.O3.Modules.ModuleChecks.IsFloating(dt))
         {
             throw new ArgumentException($"{where}: dtype must be a floating type, got {dt}.", nameof(dtype));
         }

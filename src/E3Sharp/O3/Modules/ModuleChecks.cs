@@ -40,6 +40,10 @@ internal static class ModuleChecks
         }
     }
 
+    /// <summary>Whether <paramref name="dtype"/> is a real floating type.</summary>
+    public static bool IsFloating(ScalarType dtype) =>
+        dtype is ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float32 or ScalarType.Float64;
+
     /// <summary>The module's type name and its description (its <c>ToString</c>, e3nn's repr).</summary>
     public static string Describe(object module)
     {

@@ -1,5 +1,6 @@
 using E3Sharp.Jit;
 using TorchSharp;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace E3Sharp.O3.Modules;

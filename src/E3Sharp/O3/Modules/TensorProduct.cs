@@ -1,5 +1,6 @@
 using E3Sharp.Jit;
 using TorchSharp;
+using TorchSharp.Utils;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -177,7 +178,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         WeightNumel = normalized.Where(i => i.HasWeight).Sum(i => i.PathNumel);
 
         var dt = dtype ?? get_default_dtype();
-        if (!dt.IsFloatingPoint())
+        if (!E3Sharp.O3.Modules.ModuleChecks.IsFloating(dt))
         {
             throw new ArgumentException($"{where}: dtype must be a floating type, got {dt}.", nameof(dtype));
         }
@@ -303,10 +304,8 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         foreach (var args in inputs)
         {
             var shape = SharedWeights ? new long[] { WeightNumel } : new long[] { args[0].shape[0], WeightNumel };
-            var withWeight = new Tensor[args.Length + 1];
-            args.CopyTo(withWeight, 0);
-            withWeight[^1] = randn(shape, _outputMask.dtype, _outputMask.device);
-            result.Add(withWeight);
+            // forward(x, y, weight); a tensor square (one input) is called as forward(x, x, weight).
+            result.Add(new[] { args[0], args[^1], randn(shape, _outputMask.dtype, _outputMask.device) });
         }
         return result;
     }

@@ -48,14 +48,11 @@ public partial class TensorSquare : TensorProduct
     /// <summary>The irreps of <c>forward</c>'s tensor argument: <c>[IrrepsIn1]</c> (one input, squared).</summary>
     public override IReadOnlyList<Irreps> IrrepsIn => new[] { IrrepsIn1 };
 
-    /// <summary>Evaluates <c>x ⊗ x</c> with the internal weights.</summary>
+    /// <summary>Evaluates <c>x ⊗ x</c> with the internal weights (with external weights call
+    /// <c>forward(x, x, weight)</c>).</summary>
     /// <param name="x">Input, shape <c>[..., IrrepsIn1.Dim]</c>.</param>
     public Tensor forward(Tensor x) => forward(x, x, null);
 
-    /// <summary>Evaluates <c>x ⊗ x</c>.</summary>
-    /// <param name="x">Input, shape <c>[..., IrrepsIn1.Dim]</c>.</param>
-    /// <param name="weight">Weights as in <see cref="TensorProduct.forward(Tensor, Tensor, Tensor?)"/>.</param>
-    public Tensor forward(Tensor x, Tensor? weight) => forward(x, x, weight);
 
     private static TensorProductSpec MakeSpec(Irreps irrepsIn, Irreps? irrepsOut, IEnumerable<Irrep>? filterIrOut,
         string irrepNormalization)
