@@ -16,8 +16,8 @@ public static class Interop
     /// <summary>The interop folder, or null when interop recording is off.</summary>
     public static string? Folder => Environment.GetEnvironmentVariable("E3SHARP_INTEROP_DIR") is { Length: > 0 } d ? d : null;
 
-    /// <summary>Records an archive given as bytes.</summary>
-    public static void Record(string name, byte[] archive, string method, torch.Tensor[] inputs, torch.Tensor[] outputs,
+    /// <summary>Records an archive given as bytes (method null: Python only checks that it loads).</summary>
+    public static void Record(string name, byte[] archive, string? method, torch.Tensor[] inputs, torch.Tensor[] outputs,
         IEnumerable<string>? parameterNames = null, IEnumerable<string>? bufferNames = null)
     {
         if (Folder is not { } dir)
@@ -140,14 +140,22 @@ public static class Interop
         }
     }
 
-    private static void WriteSidecar(string dir, string name, string method, torch.Tensor[] inputs, torch.Tensor[] outputs,
+    private static void WriteSidecar(string dir, string name, string? method, torch.Tensor[] inputs, torch.Tensor[] outputs,
         IEnumerable<string>? parameterNames, IEnumerable<string>? bufferNames)
     {
         using var stream = File.Create(Path.Combine(dir, name + ".json"));
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
         w.WriteStartObject();
         w.WriteString("archive", name + ".pt");
-        w.WriteString("method", method);
+        if (method is null)
+        {
+            w.WriteNull("method");
+        }
+        else
+        {
+            w.WriteString("method", method);
+        }
+
         w.WritePropertyName("inputs");
         WriteTensors(w, inputs);
         w.WritePropertyName("outputs");
