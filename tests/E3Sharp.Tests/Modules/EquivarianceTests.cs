@@ -116,7 +116,7 @@ public class EquivarianceTests
     {
         using var scope = NewDisposeScope();
         var tp = new FullyConnectedTensorProduct("2x0e+1x1o", "1x0e+1x1o", "2x0e+1x1o", dtype: ScalarType.Float64);
-        var inputs = ((Jit.ITracingInputs)tp).MakeTracingInputs(5);
+        var inputs = ((global::E3Sharp.Jit.ITracingInputs)tp).MakeTracingInputs(5);
         Assert.Equal(5, inputs.Count);
         foreach (var args in inputs)
         {
@@ -129,15 +129,15 @@ public class EquivarianceTests
             tp.forward(args[0], args[1]);
         }
         var external = new FullyConnectedTensorProduct("2x0e", "0e", "2x0e", sharedWeights: false, dtype: ScalarType.Float32);
-        var withWeights = ((Jit.ITracingInputs)external).MakeTracingInputs(1)[0];
+        var withWeights = ((global::E3Sharp.Jit.ITracingInputs)external).MakeTracingInputs(1)[0];
         Assert.Equal(3, withWeights.Length);
         Assert.Equal(new long[] { withWeights[0].shape[0], external.WeightNumel }, withWeights[2].shape);
         external.forward(withWeights[0], withWeights[1], withWeights[2]);
         var gate = new Gate("2x0e", new nn.Module<Tensor, Tensor>?[] { nn.SiLU() }, "1x0e",
             new nn.Module<Tensor, Tensor>?[] { nn.Sigmoid() }, "1x1o", ScalarType.Float64);
-        var gateInputs = ((Jit.ITracingInputs)gate).MakeTracingInputs(2);
+        var gateInputs = ((global::E3Sharp.Jit.ITracingInputs)gate).MakeTracingInputs(2);
         Assert.All(gateInputs, a => Assert.Equal(ScalarType.Float64, a[0].dtype));
-        var norm = ((Jit.ITracingInputs)new Normalize2Mom(nn.Tanh())).MakeTracingInputs(3);
+        var norm = ((global::E3Sharp.Jit.ITracingInputs)new Normalize2Mom(nn.Tanh())).MakeTracingInputs(3);
         Assert.Single(norm);
     }
 }
