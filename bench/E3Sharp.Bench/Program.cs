@@ -28,7 +28,10 @@ if (args.Contains("--quick"))
                       $"forward+backward median {fb[fb.Count / 2]:F2} ms (min {fb[0]:F2})");
     Console.WriteLine($"forward {flops / 1e6:F1} MFLOP -> {flops / (fwd[fwd.Count / 2] * 1e-3) / 1e9:F2} GFLOP/s; " +
                       $"forward+backward {3 * flops / 1e6:F1} MFLOP -> {3 * flops / (fb[fb.Count / 2] * 1e-3) / 1e9:F2} GFLOP/s");
-    Console.WriteLine($"memory bandwidth (copy of 256 MiB): {MemoryBandwidth.MeasureGBps():F2} GB/s");
+    var bandwidth = MemoryBandwidth.MeasureGBps();
+    var bytes = w.ForwardBytes();
+    Console.WriteLine($"memory bandwidth (copy of 256 MiB): {bandwidth:F2} GB/s; forward moves at least {bytes / 1e6:F1} MB " +
+                      $"(arithmetic intensity {flops / bytes:F1} FLOP/byte; bandwidth-bound time {bytes / (bandwidth * 1e9) * 1e3:F2} ms)");
     return;
 }
 BenchmarkSwitcher.FromAssembly(typeof(TensorProductBenchmarks).Assembly).Run(args);

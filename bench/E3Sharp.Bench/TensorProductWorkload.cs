@@ -46,35 +46,28 @@ public sealed class TensorProductWorkload : IDisposable
     }
 
     /// <summary>
-    /// Floating-point operations of one forward call as evaluated (per sample, per uvw path p into output o from input
-    /// group g: 2·v·J·(I·K) for x2·CG, 2·u·I·(V·K) per group for x1·A, 2·K·ΣuV·w per output for the weight GEMM),
-    /// times the batch. The backward pass is counted as twice the forward.
+    /// Useful floating-point operations of one forward call, independent of how it is evaluated: for each path
+    /// <c>2·u·v·nnz(C)</c> to form <c>Σ_ij C_ijk x1_ui x2_vj</c> with the sparse Clebsch–Gordan block, plus
+    /// <c>2·u·v·w·K</c> to mix it with the weights; times the batch. (Backward is counted as twice the forward.)
     /// </summary>
     public double ForwardFlops()
     {
         double perSample = 0;
-        foreach (var o in Enumerable.Range(0, Tp.IrrepsOut.Length))
+        foreach (var ins in Tp.Instructions)
         {
-            var (w, irO) = Tp.IrrepsOut[o];
-            var k = irO.Dim;
-            double kTotal = 0;
-            foreach (var group in Tp.Instructions.Where(i => i.IOut == o).GroupBy(i => i.IIn1))
-            {
-                var (u, ir1) = Tp.IrrepsIn1[group.Key];
-                double v = 0;
-                foreach (var ins in group)
-                {
-                    var (m2, ir2) = Tp.IrrepsIn2[ins.IIn2];
-                    perSample += 2.0 * m2 * ir2.Dim * ir1.Dim * k;
-                    v += m2;
-                }
-                perSample += 2.0 * u * ir1.Dim * v * k;
-                kTotal += u * v;
-            }
-            perSample += 2.0 * k * kTotal * w;
+            var (u, ir1) = Tp.IrrepsIn1[ins.IIn1];
+            var (v, ir2) = Tp.IrrepsIn2[ins.IIn2];
+            var (w, irO) = Tp.IrrepsOut[ins.IOut];
+            using var c = E3Sharp.O3.Wigner.Wigner3j(ir1.L, ir2.L, irO.L, ScalarType.Float64);
+            var nnz = c.abs().gt(1e-12).sum().item<long>();
+            perSample += 2.0 * u * v * nnz + 2.0 * u * v * w * irO.Dim;
         }
         return perSample * Batch;
     }
+
+    /// <summary>Bytes a forward call must at least move: inputs, weights and output (float32).</summary>
+    public double ForwardBytes() =>
+        4.0 * ((double)Batch * (Tp.IrrepsIn1.Dim + Tp.IrrepsIn2.Dim + Tp.IrrepsOut.Dim) + Tp.WeightNumel);
 
     public void Dispose() => _scope.Dispose();
 }
