@@ -250,8 +250,8 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     public Tensor forward(Tensor x, Tensor y, Tensor? weight)
     {
         var dtype = _outputMask.dtype;
-        ModuleChecks.CheckInput(this, "x", x, IrrepsIn1, dtype);
-        ModuleChecks.CheckInput(this, "y", y, IrrepsIn2, dtype);
+        ModuleChecks.CheckInput(this, "x", x.shape, x.dtype, IrrepsIn1, dtype);
+        ModuleChecks.CheckInput(this, "y", y.shape, y.dtype, IrrepsIn2, dtype);
         var w = ResolveWeight(weight);
         return Compute(x, y, w);
     }
@@ -265,7 +265,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     public Tensor Right(Tensor y, Tensor? weight = null)
     {
         var dtype = _outputMask.dtype;
-        ModuleChecks.CheckInput(this, "y", y, IrrepsIn2, dtype);
+        ModuleChecks.CheckInput(this, "y", y.shape, y.dtype, IrrepsIn2, dtype);
         var w = ResolveWeight(weight);
         var identity = eye(IrrepsIn1.Dim, dtype: dtype, device: y.device);
         var wRight = SharedWeights ? w : w.unsqueeze(-2);
@@ -373,7 +373,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
                 : $"[..., {WeightNumel}] with at least one batch dimension (sharedWeights: false)";
             throw new ArgumentException(
                 $"{_description}: weight must have shape {expected} and dtype {dtype}, but got a tensor of shape " +
-                $"{ModuleChecks.ShapeOf(weight)} and dtype {weight.dtype}.", nameof(weight));
+                $"{ModuleChecks.ShapeOf(weight.shape)} and dtype {weight.dtype}.", nameof(weight));
         }
         return weight;
     }
