@@ -10,6 +10,13 @@ namespace E3Sharp.Jit;
 public interface ITracingInputs
 {
     /// <summary>Makes <paramref name="n"/> input tuples (at least one), each holding the forward's tensor arguments in order.</summary>
-    /// <param name="n">How many input tuples are wanted: the first is traced, the rest check the trace.</param>
+    /// <param name="n">How many input tuples are wanted: the first is traced, the rest check the trace. Only a hint.</param>
     IReadOnlyList<torch.Tensor[]> MakeTracingInputs(int n);
+
+    /// <summary>
+    /// Whether the last dimension of every tensor input is an architecture constant (true for inputs described by
+    /// irreps). When true, the traced code rejects inputs whose last dimension differs from the traced one; a module
+    /// whose example inputs vary in their last dimension (e3nn's <c>TracingModule</c>) leaves it false.
+    /// </summary>
+    bool FixedLastDimension => false;
 }
