@@ -8,7 +8,8 @@ namespace E3Sharp.Samples.Potential.Model;
 /// <summary>
 /// The deployable potential: total energy and forces <c>F = −∂E/∂pos</c>, taken with autograd inside
 /// <c>forward</c> (so it is scripted: tracing cannot record <c>torch.autograd.grad</c>). In training mode the gradient
-/// graph is kept (<c>create_graph</c>) so that a force loss can be trained; in eval mode it is not.
+/// graph is kept (<c>create_graph</c>) so that a force loss can be trained; in eval mode it is not. Like NequIP's
+/// models it needs gradient mode: inside <c>no_grad()</c> it throws.
 /// </summary>
 [CompileMode(JitMode.Script)]
 public partial class EnergyForces : nn.Module<Tensor, Tensor, Tensor, (Tensor Energy, Tensor Forces)>
@@ -49,6 +50,13 @@ public partial class EnergyForces : nn.Module<Tensor, Tensor, Tensor, (Tensor En
         pos.requires_grad_(true);
         var atomic = _model.forward(pos, edgeIndex, atomTypes);
         var energy = atomic.sum(new long[] { 0 });
+        if (!energy.requires_grad)
+        {
+            throw new InvalidOperationException(
+                "EnergyForces: the energy is not connected to the positions by autograd, so forces cannot be taken; " +
+                "call the potential with gradient mode enabled (not inside no_grad()).");
+        }
+
         var grads = autograd.grad(new[] { energy }, new[] { pos }, retain_graph: training, create_graph: training, allow_unused: true);
         var forces = -grads[0];
         return (energy, forces, atomic);
