@@ -14,9 +14,11 @@ public static class Cli
     public const string Usage = """
         E3Sharp potential sample: a NequIP-style equivariant potential, trained and deployed.
 
-          train [--quick] [--epochs N] [--minutes M] [--out DIR] [--seed S]
+          train [--quick] [--epochs N] [--minutes M] [--out DIR] [--seed S] [--threads T]
               generate reference data (Lennard-Jones + three-body clusters), train with Adam, write
               DIR/model.bin (weights), DIR/learning_curve.png, DIR/metrics.json (default DIR: artifacts/potential)
+          bench [--atoms 64,512] [--threads T] [--float64]
+              time one energy+forces evaluation (eager) for clusters of the given sizes
         """;
 
     /// <summary>Runs a command line.</summary>
@@ -32,10 +34,18 @@ public static class Cli
         }
 
         var options = Options.Parse(args.Skip(1).ToArray());
+        if (options.Threads is { } threads)
+        {
+            set_num_threads(threads);
+        }
+
         switch (args[0])
         {
             case "train":
                 Train(options);
+                return 0;
+            case "bench":
+                RunBench(options);
                 return 0;
             default:
                 Console.Error.WriteLine($"Unknown command '{args[0]}'.\n{Usage}");
@@ -46,8 +56,8 @@ public static class Cli
     /// <summary>Settings of a quick run (tests) or a full run.</summary>
     /// <param name="quick">Quick mode.</param>
     public static (int TrainTrajectories, int HeldOut, int Frames, TrainOptions Train) Preset(bool quick) => quick
-        ? (2, 1, 6, new TrainOptions { Epochs = 3, BatchSize = 4 })
-        : (24, 4, 40, new TrainOptions { Epochs = 60, BatchSize = 8 });
+        ? (3, 1, 12, new TrainOptions { Epochs = 5, BatchSize = 2, FinalLearningRate = 3e-3 })
+        : (16, 4, 40, new TrainOptions { Epochs = 30, BatchSize = 8 });
 
     private static void Train(Options o)
     {
@@ -137,8 +147,26 @@ public static class Cli
         Console.WriteLine($"Wrote {o.Out}/model.bin, learning_curve.png, metrics.json");
     }
 
+    private static void RunBench(Options o)
+    {
+        var dtype = o.Float64 ? ScalarType.Float64 : ScalarType.Float32;
+        var config = new ModelConfig { AvgNumNeighbors = 12.0 };
+        manual_seed(o.Seed);
+        var potential = new EnergyForces(new AtomicEnergyModel(config, dtype));
+        potential.eval();
+        Console.WriteLine($"One energy+forces evaluation, {dtype}, {get_num_threads()} threads, model of `train`:");
+        foreach (var atoms in o.Atoms)
+        {
+            using var graph = Bench.System(atoms, config, dtype, o.Seed);
+            var eager = Bench.Time("eager", graph, (p, e, a) => potential.forward(p, e, a));
+            Console.WriteLine($"  {eager.Atoms,4} atoms, {eager.Edges,6} edges: {eager.Name,-9} median {eager.MedianMs,8:F2} ms " +
+                              $"(min {eager.MinMs:F2} ms, {eager.Repeats} runs)");
+        }
+    }
+
     /// <summary>Parsed command-line options.</summary>
-    private sealed record Options(bool Quick, int? Epochs, double? Minutes, string Out, int Seed)
+    private sealed record Options(bool Quick, int? Epochs, double? Minutes, string Out, int Seed, int[] Atoms,
+        int? Threads, bool Float64)
     {
         public static Options Parse(string[] args)
         {
@@ -147,6 +175,9 @@ public static class Cli
             double? minutes = null;
             var output = Path.Combine("artifacts", "potential");
             var seed = 1;
+            var atoms = new[] { 64, 512 };
+            int? threads = null;
+            var float64 = false;
             for (var i = 0; i < args.Length; i++)
             {
                 string Next() => i + 1 < args.Length
@@ -169,12 +200,21 @@ public static class Cli
                     case "--seed":
                         seed = int.Parse(Next());
                         break;
+                    case "--atoms":
+                        atoms = Next().Split(',').Select(int.Parse).ToArray();
+                        break;
+                    case "--threads":
+                        threads = int.Parse(Next());
+                        break;
+                    case "--float64":
+                        float64 = true;
+                        break;
                     default:
                         throw new ArgumentException($"Unknown option '{args[i]}'.\n{Usage}");
                 }
             }
 
-            return new Options(quick, epochs, minutes, output, seed);
+            return new Options(quick, epochs, minutes, output, seed, atoms, threads, float64);
         }
     }
 }
