@@ -115,6 +115,7 @@ public class CppLoaderSkeletonTests
             var (eo, fo) = ((Tensor, Tensor))module.forward(pos, ei, types);
             Assert.Equal(eRef, eo.item<double>(), 1e-12);
             AssertClose(fRef, fo, 1e-12);
+            Interop.Record("potential_toy_pair_f64", archive, "forward", new[] { pos, ei, types }, new[] { eo, fo });
 
             // The C++ loader (LibTorch 1.13): load with metadata, freeze, neighbour list from extra/r_max.
             var loader = CppLoader.Build();
