@@ -81,8 +81,11 @@ public static class Cli
         var potential = new EnergyForces(new AtomicEnergyModel(config));
         Console.WriteLine($"Model: {config.Layers} layers, hidden {config.HiddenIrreps}, sh lmax {config.LMax}, " +
                           $"r_max {config.RMax} Å, {potential.parameters().Sum(p => p.numel())} parameters");
-        var before = Trainer.Evaluate(potential, data.Test);
         var trainer = new Trainer(potential, trainOptions);
+        trainer.SetStatistics(data.Train);
+        var before = Trainer.Evaluate(potential, data.Test);
+        var validationBefore = Trainer.Evaluate(potential, data.Validation);
+        Console.WriteLine($"  before training: validation force RMSE {validationBefore.ForceRmse:F4} eV/Å");
         var interactive = !Console.IsOutputRedirected;
         trainer.OnStep = (step, steps, loss) =>
         {
@@ -121,10 +124,11 @@ public static class Cli
         chart.Series.Add(new Series("train", (31, 119, 180),
             trainer.History.Select(r => ((double)r.Epoch, r.TrainForceRmse)).ToList()));
         chart.Series.Add(new Series("validation", (255, 127, 14),
-            trainer.History.Select(r => ((double)r.Epoch, r.Validation.ForceRmse)).ToList()));
+            trainer.History.Select(r => ((double)r.Epoch, r.Validation.ForceRmse))
+                .Prepend((0.0, validationBefore.ForceRmse)).ToList()));
         var goal = 0.2 * forceStd;
         chart.Series.Add(new Series("20% of force std", (200, 30, 30),
-            new[] { (1.0, goal), ((double)Math.Max(2, trainer.History.Count), goal) }, Dashed: true));
+            new[] { (0.0, goal), ((double)trainer.History.Count, goal) }, Dashed: true));
         File.WriteAllBytes(Path.Combine(o.Out, "learning_curve.png"), chart.Render().ToPng());
         var metrics = new
         {
@@ -138,6 +142,7 @@ public static class Cli
             test_force_rmse_over_std = after.ForceRmse / forceStd,
             test_energy_mae_per_atom = after.EnergyMaePerAtom,
             test_force_rmse_before_training = before.ForceRmse,
+            validation_force_rmse_before_training = validationBefore.ForceRmse,
             parameters = potential.parameters().Sum(p => p.numel()),
             avg_num_neighbors = config.AvgNumNeighbors,
             history = trainer.History,

@@ -56,6 +56,7 @@ public sealed class Trainer
 {
     private readonly EnergyForces _potential;
     private readonly TrainOptions _options;
+    private bool _statisticsSet;
 
     /// <summary>Creates the trainer.</summary>
     /// <param name="potential">The potential to train (its parameters are updated in place).</param>
@@ -84,7 +85,20 @@ public sealed class Trainer
     /// <summary>Called after each step with (step within the epoch, steps per epoch, batch loss).</summary>
     public Action<int, int, double>? OnStep { get; set; }
 
-    /// <summary>Sets the energy scale and shifts from the training data, then trains.</summary>
+    /// <summary>
+    /// Sets the model's energy scale to the force RMS of the training data and its per-species shifts to the
+    /// least-squares fit of the training energies (done by <see cref="Fit"/> when not done before).
+    /// </summary>
+    /// <param name="train">Training configurations.</param>
+    public void SetStatistics(IReadOnlyList<Configuration> train)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        var model = _potential.Model;
+        model.SetScaleShift(Dataset.ForceRms(train), Dataset.FitShifts(train, model.Config.NumSpecies));
+        _statisticsSet = true;
+    }
+
+    /// <summary>Sets the energy scale and shifts from the training data (unless already set), then trains.</summary>
     /// <param name="train">Training configurations.</param>
     /// <param name="validation">Validation configurations.</param>
     public void Fit(IReadOnlyList<Configuration> train, IReadOnlyList<Configuration> validation)
@@ -93,7 +107,10 @@ public sealed class Trainer
         ArgumentNullException.ThrowIfNull(validation);
         var model = _potential.Model;
         var config = model.Config;
-        model.SetScaleShift(Dataset.ForceRms(train), Dataset.FitShifts(train, config.NumSpecies));
+        if (!_statisticsSet)
+        {
+            SetStatistics(train);
+        }
 
         var parameters = _potential.parameters().ToList();
         var optimizer = optim.Adam(parameters, lr: _options.LearningRate);
