@@ -13,10 +13,10 @@ namespace E3Sharp.Samples.Potential.Model;
 /// one-hot species → <c>Linear</c> embedding; edge vectors <c>pos[j] − pos[i]</c> → spherical harmonics and a Bessel ×
 /// cutoff length embedding; <see cref="ModelConfig.Layers"/> <see cref="Interaction"/> layers; two <c>Linear</c>
 /// readouts to one scalar per atom, scaled and shifted per species:
-/// <c>E_i = scale · out_i + shift[type_i]</c>.
+/// <c>E_i = scale · out_i + shift[type_i]</c>. Scripted (the atom and edge counts of its inputs are tied together).
 /// </summary>
-[CompileMode(JitMode.Trace)]
-public partial class AtomicEnergyModel : nn.Module<Tensor, Tensor, Tensor, Tensor>, ITracingInputs
+[CompileMode(JitMode.Script)]
+public partial class AtomicEnergyModel : nn.Module<Tensor, Tensor, Tensor, Tensor>
 {
     [ComponentName(Name = "species_eye")]
     private readonly Tensor _speciesEye;
@@ -134,9 +134,6 @@ public partial class AtomicEnergyModel : nn.Module<Tensor, Tensor, Tensor, Tenso
         var e = _readout.forward(_readoutHidden.forward(h));
         return e * _scale + _shifts.index_select(0, atomTypes).unsqueeze(-1);
     }
-
-    /// <inheritdoc />
-    public IReadOnlyList<Tensor[]> MakeTracingInputs(int n) => ExampleInputs(n, Config, Dtype);
 
     /// <summary>
     /// Example inputs: small random clusters with all their edges within r_max (positions, edge index, species).

@@ -16,10 +16,13 @@ namespace E3Sharp.Samples.Potential.Model;
 /// x   = linear_2(Σ_{e: centre(e) = i} m_e / sqrt(avg_num_neighbors)) + self_connection(h ⊗ one-hot species)
 /// h'  = Gate(x)  (+ h when the irreps allow a residual connection)
 /// </code>
-/// Messages are summed over edges with <c>index_add</c>.
+/// Messages are summed over edges with <c>index_add</c>. Scripted: its inputs have sizes tied to each other (atoms N
+/// in <c>h</c> and <c>nodeAttrs</c>, edges E in the edge tensors and the edge index), which a trace's free batch
+/// dimensions cannot express; its children (Linear, TensorProduct, Gate, radial network) are compiled by their own
+/// modes.
 /// </summary>
-[CompileMode(JitMode.Trace)]
-public partial class Interaction : nn.Module<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor>, ITracingInputs
+[CompileMode(JitMode.Script)]
+public partial class Interaction : nn.Module<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor>
 {
     [ComponentName(Name = "linear_1")]
     private readonly Linear _linear1;
@@ -165,29 +168,6 @@ public partial class Interaction : nn.Module<Tensor, Tensor, Tensor, Tensor, Ten
         var y = _linear2.forward(summed * _messageScale) + _selfConnection.forward(h, nodeAttrs);
         y = _gate.forward(y);
         return _resnet ? h + y : y;
-    }
-
-    /// <inheritdoc />
-    public IReadOnlyList<Tensor[]> MakeTracingInputs(int n)
-    {
-        var list = new List<Tensor[]>();
-        var dtype = _linear2.OutputMask.dtype;
-        for (var k = 0; k < Math.Max(n, 1); k++)
-        {
-            var atoms = 4 + k;
-            var edges = 9 + 2 * k;
-            var types = randint(0, NumSpecies, new long[] { atoms });
-            list.Add(new[]
-            {
-                IrrepsIn.Randn(new long[] { atoms, -1 }, dtype, null),
-                eye(NumSpecies, dtype: dtype).index_select(0, types),
-                IrrepsEdge.Randn(new long[] { edges, -1 }, dtype, null),
-                randn(new long[] { edges, NumBasis }, dtype: dtype),
-                randint(0, atoms, new long[] { 2, edges }),
-            });
-        }
-
-        return list;
     }
 
     private static nn.Module<Tensor, Tensor>? Act(Irrep ir) =>
