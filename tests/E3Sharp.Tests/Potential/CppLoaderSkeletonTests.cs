@@ -129,6 +129,44 @@ public class CppLoaderSkeletonTests
         }
     }
 
+    [Fact]
+    public void MetadataAddedToASavedModuleIsReadByTheLoader()
+    {
+        Assert.True(CppLoader.LibTorchAvailable,
+            "Debian's libtorch-dev is not installed (bash build/setup.sh installs it); the C++ loader cannot be built.");
+        using var scope = NewDisposeScope();
+        var strengths = new[] { 0.5, 2.0 };
+        // Written without metadata, loaded and saved again by TorchSharp (LibTorch 2.10's writer), then given metadata.
+        using var module = TorchScriptArchive.Load(TorchScriptArchive.Write(ToyPotential(tensor(strengths, dtype: ScalarType.Float64)),
+            new TorchScriptArchiveOptions { Ops = Deployment.Ops }));
+        var saved = TorchScriptArchive.SaveToBytes(module);
+        var config = new ModelConfig { RMax = RMax, TypeNames = new[] { "Ar", "Kr" } };
+        var archive = ArchiveMetadata.WithExtraFiles(saved, Deployment.Metadata(config, ScalarType.Float64));
+        var contents = TorchScriptArchiveReader.Read(archive);
+        Assert.Equal("4", System.Text.Encoding.UTF8.GetString(contents.ExtraFiles["r_max"]));
+        Assert.Equal("Ar Kr", System.Text.Encoding.UTF8.GetString(contents.ExtraFiles["type_names"]));
+        Assert.Equal("float64", System.Text.Encoding.UTF8.GetString(contents.ExtraFiles["model_dtype"]));
+
+        var path = Path.Combine(Path.GetTempPath(), $"e3sharp-toy-meta-{Guid.NewGuid():N}.pt");
+        File.WriteAllBytes(path, archive);
+        try
+        {
+            var c = DataGenerator.RandomCluster(6, 2, 2.0, new Random(8));
+            var (eRef, fRef) = ToyReference(c, strengths);
+            var result = CppLoader.Run(CppLoader.Build(), path, c, tuple: true);
+            Assert.Equal(eRef, result.Energy, 1e-12);
+            AssertClose(fRef, tensor(result.Forces), 1e-12);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+
+        var e = Assert.Throws<ArgumentException>(() => ArchiveMetadata.WithExtraFiles(saved,
+            new Dictionary<string, byte[]> { ["a/b"] = Array.Empty<byte>() }));
+        Assert.Contains("extra file name 'a/b' must be non-empty and must not contain folders", e.Message);
+    }
+
     internal static void AssertClose(double[,] expected, Tensor actual, double tol)
     {
         var a = actual.to(ScalarType.Float64).contiguous();
