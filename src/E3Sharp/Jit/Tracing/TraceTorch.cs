@@ -427,6 +427,19 @@ public static class TraceTorch
                 return F("dropout", r => torch.nn.functional.dropout(r[input], p, training), input, p, training);
             }
 
+            /// <summary>Lp-normalization along a dimension, as TorchSharp/PyTorch compute it:
+            /// <c>input / norm(input, p, dim, keepdim).clamp_min(eps).expand_as(input)</c>.</summary>
+            /// <param name="input">The input.</param>
+            /// <param name="p">The norm's order.</param>
+            /// <param name="dim">The dimension.</param>
+            /// <param name="eps">Lower bound of the norm.</param>
+            public static TraceTensor normalize(TraceTensor input, double p = 2, long dim = 1, double eps = 1e-12)
+            {
+                var norm = Recorder.Call("norm", true, [input, p, new[] { dim }, true],
+                    r => r[input].norm(checked((int)dim), keepdim: true, p: (float)p));
+                return input.div(norm.clamp_min(eps).expand_as(input));
+            }
+
             /// <summary>Layer normalization over the last dimensions.</summary>
             /// <param name="input">The input.</param>
             /// <param name="normalized_shape">The normalized (trailing) shape.</param>
