@@ -9,7 +9,7 @@ namespace E3Sharp.Jit.Serialization;
 /// Prints IR as TorchScript source in the dialect LibTorch's archive importer compiles (the "serialization
 /// environment": <c>torch</c> is the aten namespace, dtypes are integer codes, submodules are called with
 /// <c>self.child.forward(x)</c>, 2-space indentation). The printer does not validate; run
-/// <c>IrValidator</c> first.
+/// <see cref="IrValidator"/> first.
 /// </summary>
 public sealed class TorchScriptPrinter
 {
