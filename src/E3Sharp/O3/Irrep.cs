@@ -1,5 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace E3Sharp.O3;
 
@@ -178,6 +180,33 @@ public readonly record struct Irrep : IComparable<Irrep>, IComparable
 
     /// <summary>The direct sum of two irreps, e.g. <c>1o + 2o</c> is <c>1x1o+1x2o</c>.</summary>
     public static Irreps operator +(Irrep left, Irrep right) => new(new[] { new MulIr(1, left), new MulIr(1, right) });
+
+    /// <summary>
+    /// The matrix of this irrep for the O(3) element "rotation by YXY Euler angles, then parity applied
+    /// <paramref name="k"/> times": <c>p^k D^l(alpha, beta, gamma)</c> of shape <c>[..., 2l+1, 2l+1]</c>
+    /// (e3nn <c>Irrep.D_from_angles</c>). <c>D^l</c> is <see cref="Wigner.WignerD"/>.
+    /// </summary>
+    /// <param name="alpha">Rotation about Y, applied third; shape <c>[...]</c>.</param>
+    /// <param name="beta">Rotation about X, applied second; shape <c>[...]</c>.</param>
+    /// <param name="gamma">Rotation about Y, applied first; shape <c>[...]</c>.</param>
+    /// <param name="k">How many times the parity (inversion) is applied; shape <c>[...]</c>; null means 0.</param>
+    /// <returns>A tensor of shape <c>[..., 2l+1, 2l+1]</c>, where <c>...</c> is the broadcast shape of the inputs.</returns>
+    public Tensor D(Tensor alpha, Tensor beta, Tensor gamma, Tensor? k = null)
+    {
+        ArgumentNullException.ThrowIfNull(alpha);
+        ArgumentNullException.ThrowIfNull(beta);
+        ArgumentNullException.ThrowIfNull(gamma);
+        using var scope = NewDisposeScope();
+        var abck = broadcast_tensors(alpha, beta, gamma, k ?? zeros_like(alpha));
+        var d = Wigner.WignerD(L, abck[0], abck[1], abck[2]);
+        if (_odd)
+        {
+            // (-1)^k as in e3nn's `self.p ** k`.
+            var kk = abck[3].unsqueeze(-1).unsqueeze(-1);
+            d = d * full_like(kk, -1).pow(kk);
+        }
+        return d.MoveToOuterDisposeScope();
+    }
 
     /// <summary>
     /// Iterates through the irreps of O(3): <c>0e, 0o, 1o, 1e, 2e, 2o, ...</c> (for each l first parity (-1)^l,

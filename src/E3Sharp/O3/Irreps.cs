@@ -287,6 +287,43 @@ public sealed class Irreps : IReadOnlyList<MulIr>, IEquatable<Irreps>
         }
     }
 
+    /// <summary>
+    /// The block-diagonal matrix of this representation, <c>p^k D^l(alpha, beta, gamma)</c> for every irrep copy
+    /// (e3nn <c>Irreps.D_from_angles</c>), of shape <c>[..., Dim, Dim]</c>. See <see cref="Irrep.D"/>.
+    /// </summary>
+    /// <param name="alpha">Rotation about Y, applied third; shape <c>[...]</c>.</param>
+    /// <param name="beta">Rotation about X, applied second; shape <c>[...]</c>.</param>
+    /// <param name="gamma">Rotation about Y, applied first; shape <c>[...]</c>.</param>
+    /// <param name="k">How many times the parity (inversion) is applied; shape <c>[...]</c>; null means 0.</param>
+    public Tensor D(Tensor alpha, Tensor beta, Tensor gamma, Tensor? k = null)
+    {
+        ArgumentNullException.ThrowIfNull(alpha);
+        ArgumentNullException.ThrowIfNull(beta);
+        ArgumentNullException.ThrowIfNull(gamma);
+        using var scope = NewDisposeScope();
+        var batch = broadcast_tensors(alpha, beta, gamma, k ?? zeros_like(alpha))[0].shape;
+        var dim = Dim;
+        Tensor? result = null;
+        var offset = 0;
+        foreach (var (mul, ir) in _items)
+        {
+            if (mul == 0)
+            {
+                continue;
+            }
+            var block = ir.D(alpha, beta, gamma, k);
+            result ??= zeros(batch.Append(dim).Append(dim).ToArray(), block.dtype, block.device);
+            for (var u = 0; u < mul; u++)
+            {
+                result.narrow(-2, offset, ir.Dim).narrow(-1, offset, ir.Dim).copy_(block);
+                offset += ir.Dim;
+            }
+        }
+        var dtype = alpha.is_floating_point() ? alpha.dtype : get_default_dtype();
+        result ??= zeros(batch.Append(dim).Append(dim).ToArray(), dtype, alpha.device);
+        return result.MoveToOuterDisposeScope();
+    }
+
     /// <summary>Concatenates two irreps (e.g. <c>irreps + "0e"</c>).</summary>
     public static Irreps operator +(Irreps left, Irreps right)
     {

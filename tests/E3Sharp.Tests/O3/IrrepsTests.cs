@@ -461,6 +461,75 @@ public class IrrepsTests
         }
     }
 
+    [Fact]
+    public void DMatchesE3nnDFromAngles()
+    {
+        // o3_irreps/irreps_extra.json: Irrep(ir).D_from_angles(a, b, c[, k]) and Irreps(s).D_from_angles(a, b, c[, k]).
+        using var doc = Reference.Load("o3_irreps/irreps_extra");
+        var root = doc.RootElement.GetProperty("D_from_angles");
+        using var scope = NewDisposeScope();
+        var angles = torch.tensor(root.GetProperty("angles").EnumerateArray().SelectMany(Reference.ToDoubleArray).ToArray(),
+            new long[] { 5, 3 }, ScalarType.Float64);
+        var (a, b, c) = (angles[.., 0], angles[.., 1], angles[.., 2]);
+        var k = torch.tensor(Reference.ToDoubleArray(root.GetProperty("k")), ScalarType.Float64);
+        var irrepCases = root.GetProperty("irrep").EnumerateArray().ToArray();
+        var irrepsCases = root.GetProperty("irreps").EnumerateArray().ToArray();
+        Assert.Equal(7, irrepCases.Length);
+        Assert.Equal(3, irrepsCases.Length);
+        foreach (var e in irrepCases)
+        {
+            var ir = new Irrep(S(e, "irrep")!);
+            AssertClose(Reference.ToTensor(e.GetProperty("D")), ir.D(a, b, c), $"{ir}.D");
+            AssertClose(Reference.ToTensor(e.GetProperty("D_k")), ir.D(a, b, c, k), $"{ir}.D(k)");
+        }
+        foreach (var e in irrepsCases)
+        {
+            var irreps = new Irreps(S(e, "irreps")!);
+            AssertClose(Reference.ToTensor(e.GetProperty("D")), irreps.D(a, b, c), $"{irreps}.D");
+            AssertClose(Reference.ToTensor(e.GetProperty("D_k")), irreps.D(a, b, c, k), $"{irreps}.D(k)");
+        }
+
+        static void AssertClose(Tensor expected, Tensor actual, string what)
+        {
+            Assert.Equal(expected.shape, actual.shape);
+            Assert.Equal(ScalarType.Float64, actual.dtype);
+            var err = (expected - actual).abs().max().item<double>();
+            Assert.True(err < 1e-12, $"{what}: max abs error {err}");
+        }
+    }
+
+    [Fact]
+    public void DParityAndBlockStructure()
+    {
+        using var scope = NewDisposeScope();
+        var zero = torch.zeros(2, ScalarType.Float64);
+        var k = torch.tensor(new double[] { 0, 1 }, ScalarType.Float64);
+        // Inversion: odd irreps pick up -1, even ones do not.
+        var d1o = new Irrep("1o").D(zero, zero, zero, k);
+        Assert.True(torch.allclose(d1o[0], torch.eye(3, dtype: ScalarType.Float64), 0, 1e-15));
+        Assert.True(torch.allclose(d1o[1], -torch.eye(3, dtype: ScalarType.Float64), 0, 1e-15));
+        var d2e = new Irrep("2e").D(zero, zero, zero, k);
+        Assert.True(torch.allclose(d2e[1], torch.eye(5, dtype: ScalarType.Float64), 0, 1e-15));
+        // Block diagonal with one block per copy; zero multiplicities contribute nothing.
+        var irreps = new Irreps("2x0o+0x2e+1x1e");
+        var alpha = torch.tensor(new double[] { 0.7, -1.2 }, ScalarType.Float64);
+        var beta = torch.tensor(new double[] { 2.1, 0.4 }, ScalarType.Float64);
+        var gamma = torch.tensor(new double[] { -0.3, 3.0 }, ScalarType.Float64);
+        var d = irreps.D(alpha, beta, gamma, k);
+        Assert.Equal(new long[] { 2, 5, 5 }, d.shape);
+        var expected = torch.zeros(2, 5, 5, ScalarType.Float64);
+        expected[.., 0, 0] = torch.tensor(new double[] { 1, -1 }, ScalarType.Float64);
+        expected[.., 1, 1] = torch.tensor(new double[] { 1, -1 }, ScalarType.Float64);
+        expected[.., 2.., 2..] = new Irrep("1e").D(alpha, beta, gamma);
+        Assert.True(torch.allclose(d, expected, 0, 1e-15));
+        // Orthogonal.
+        var dtd = d.transpose(-1, -2).matmul(d);
+        Assert.True(torch.allclose(dtd, torch.eye(5, dtype: ScalarType.Float64).expand(2, 5, 5), 0, 1e-12));
+        // Broadcasting of a scalar angle with batched ones; empty irreps give [..., 0, 0].
+        Assert.Equal(new long[] { 2, 3, 3 }, new Irrep("1o").D(torch.tensor(0.5), beta, gamma).shape);
+        Assert.Equal(new long[] { 2, 0, 0 }, Irreps.Empty.D(alpha, beta, gamma).shape);
+    }
+
     private static string? S(JsonElement e, string name) => e.GetProperty(name).GetString();
 
     private static string[] Strings(JsonElement array) => array.EnumerateArray().Select(x => x.GetString()!).ToArray();
