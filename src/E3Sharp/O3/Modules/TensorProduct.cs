@@ -33,6 +33,8 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
 
     private readonly ConstantSet _constants = new();
     private readonly OutputPlan[] _plan;
+    private readonly FusedGroup[] _fused;
+    private readonly FusedBlock[] _blocks;
     private string _description;
 
     /// <summary>Creates a tensor product.</summary>
@@ -188,7 +190,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
             ? new Parameter(randn(new long[] { WeightNumel }, dt, dev))
             : empty(new long[] { 0 }, dt, dev);
         _outputMask = BuildOutputMask(dt, dev);
-        _plan = BuildPlan();
+        (_plan, _fused, _blocks) = BuildPlan();
         _description = Describe(name);
 
         RegisterComponents();
@@ -249,8 +251,8 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     public Tensor forward(Tensor x, Tensor y, Tensor? weight)
     {
         var dtype = _outputMask.dtype;
-        ModuleChecks.CheckInput(this, "x", x, IrrepsIn1, dtype);
-        ModuleChecks.CheckInput(this, "y", y, IrrepsIn2, dtype);
+        ModuleChecks.CheckInput(this, "x", x.shape, x.dtype, IrrepsIn1, dtype);
+        ModuleChecks.CheckInput(this, "y", y.shape, y.dtype, IrrepsIn2, dtype);
         var w = ResolveWeight(weight);
         return Compute(x, y, w);
     }
@@ -264,7 +266,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     public Tensor Right(Tensor y, Tensor? weight = null)
     {
         var dtype = _outputMask.dtype;
-        ModuleChecks.CheckInput(this, "y", y, IrrepsIn2, dtype);
+        ModuleChecks.CheckInput(this, "y", y.shape, y.dtype, IrrepsIn2, dtype);
         var w = ResolveWeight(weight);
         var identity = eye(IrrepsIn1.Dim, dtype: dtype, device: y.device);
         var wRight = SharedWeights ? w : w.unsqueeze(-2);
@@ -372,21 +374,31 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
                 : $"[..., {WeightNumel}] with at least one batch dimension (sharedWeights: false)";
             throw new ArgumentException(
                 $"{_description}: weight must have shape {expected} and dtype {dtype}, but got a tensor of shape " +
-                $"{ModuleChecks.ShapeOf(weight)} and dtype {weight.dtype}.", nameof(weight));
+                $"{ModuleChecks.ShapeOf(weight.shape)} and dtype {weight.dtype}.", nameof(weight));
         }
         return weight;
     }
 
     private Tensor Compute(Tensor x, Tensor y, Tensor w)
     {
+        // x1 · (CG · x2) for every block of fused "uvw" paths (one first-input irrep each), shared by all outputs.
+        var fusedB = new Tensor[_blocks.Length];
+        foreach (var g in _fused)
+        {
+            var a = y.matmul(get_buffer(g.Cg)!);                                   // [..., Σ_b I_b*N_b]
+            for (var b = g.FirstBlock; b < g.FirstBlock + g.BlockCount; b++)
+            {
+                fusedB[b] = BlockProducts(_blocks[b], g.Mul1, x, a);
+            }
+        }
         var parts = new List<Tensor>();
         Tensor? zero = null;
         foreach (var op in _plan)
         {
             Tensor? acc = null;
-            if (op.Uvw.Length > 0)
+            if (op.Uvw.Length > 0 || op.Fused.Length > 0)
             {
-                acc = UvwBlock(op, x, y, w);
+                acc = UvwBlock(op, fusedB, x, y, w);
             }
             foreach (var p in op.Others)
             {
@@ -429,12 +441,44 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         return shape;
     }
 
-    // All "uvw" paths into one output irrep: contract CG with x2, then with x1, then one matrix product with the
+    // One block (one first-input irrep, multiplicity u, dimension I): x1 [..., u, I] times its slice of x2 · CG viewed as
+    // [..., I, N]; the N columns are ordered by output irrep, then path, then v, then k.
+    private static Tensor BlockProducts(FusedBlock block, long mul1, Tensor x, Tensor a)
+    {
+        var x1 = x.narrow(-1, block.In1Start, mul1 * block.I);
+        x1 = x1.unflatten(x1.dim() - 1, mul1, block.I);                           // [..., u, i]
+        var ab = a.narrow(-1, block.AOffset, block.I * block.N);
+        ab = ab.unflatten(ab.dim() - 1, block.I, block.N);                        // [..., i, N]
+        return x1.matmul(ab);                                                     // [..., u, N]
+    }
+
+    // All "uvw" paths into one output irrep: (x1 · CG · x2) blocks side by side, then one matrix product with the
     // concatenated weights of all paths.
-    private Tensor UvwBlock(OutputPlan op, Tensor x, Tensor y, Tensor w)
+    private Tensor UvwBlock(OutputPlan op, Tensor[] fusedB, Tensor x, Tensor y, Tensor w)
     {
         var bParts = new List<Tensor>();
         var wParts = new List<Tensor>();
+        foreach (var part in op.Fused)
+        {
+            var u = _fused[part.Group].Mul1;
+            var pieces = new List<Tensor>();
+            foreach (var piece in part.Pieces)
+            {
+                var b = fusedB[piece.Block].narrow(-1, piece.ColumnStart, piece.V * op.Dim);  // [..., u, V*k]
+                b = b.unflatten(b.dim() - 1, piece.V, op.Dim);                      // [..., u, V, k]
+                pieces.Add(b.movedim(new long[] { -1 }, new long[] { -3 }));         // [..., k, u, V]
+            }
+            var bp = pieces.Count == 1 ? pieces[0] : cat(pieces, -1);             // [..., k, u, ΣV]
+            bParts.Add(bp.flatten(-2));                                            // [..., k, u*ΣV]
+            var wGroup = new List<Tensor>();
+            foreach (var p in part.Paths)
+            {
+                var wp = w.narrow(-1, p.WeightOffset, p.WeightNumel);
+                wGroup.Add(wp.unflatten(wp.dim() - 1, u, p.Mul2, op.Mul));         // [..., u, v, w]
+            }
+            var wg = wGroup.Count == 1 ? wGroup[0] : cat(wGroup, -2);              // [..., u, V, w]
+            wParts.Add(wg.flatten(-3, -2));                                        // [..., u*V, w]
+        }
         foreach (var g in op.Uvw)
         {
             var aParts = new List<Tensor>();
@@ -635,7 +679,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         return tensor(mask.ToArray(), new long[] { mask.Count }, dtype, device);
     }
 
-    private OutputPlan[] BuildPlan()
+    private (OutputPlan[] Plan, FusedGroup[] Fused, FusedBlock[] Blocks) BuildPlan()
     {
         var slices1 = IrrepsIn1.Slices();
         var slices2 = IrrepsIn2.Slices();
@@ -645,6 +689,126 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         {
             weightOffsets[n] = offset;
             if (Instructions[n].HasWeight) offset += Instructions[n].PathNumel;
+        }
+
+        PathPlan MakePath(int n, string? cgName)
+        {
+            var ins = Instructions[n];
+            var (m1, ir1) = IrrepsIn1[ins.IIn1];
+            var (m2, ir2) = IrrepsIn2[ins.IIn2];
+            string? triu = null;
+            if (ins.ConnectionMode is "uvu<v" or "u<vw")
+            {
+                var idx = new List<long>();
+                for (var u = 0; u < m1; u++)
+                {
+                    for (var v = u + 1; v < m2; v++) idx.Add(u * m2 + v);
+                }
+                triu = _constants.AddIndex($"triu_{n}", idx.ToArray());
+            }
+            var z = SharedWeights ? "" : "...";
+            string? equation = ins.ConnectionMode switch
+            {
+                "uuw" => $"...uk,{z}uw->...wk",
+                "uvu" => $"...uvk,{z}uv->...uk",
+                "uvv" => $"...uvk,{z}uv->...vk",
+                "u<vw" => $"...qk,{z}qw->...wk",
+                _ => null,
+            };
+            return new PathPlan(
+                ins.ConnectionMode, ins.HasWeight, weightOffsets[n], ins.PathNumel,
+                ins.PathShape.Select(s => (long)s).ToArray(),
+                slices1[ins.IIn1].Start, m1, ir1.Dim, slices2[ins.IIn2].Start, m2, ir2.Dim,
+                cgName ?? "", triu, equation);
+        }
+
+        bool Active(Instruction ins) =>
+            ins.IOut < IrrepsOut.Length && IrrepsOut[ins.IOut].Mul > 0 && !ins.PathShape.Contains(0)
+            && IrrepsIn1[ins.IIn1].Mul > 0 && IrrepsIn2[ins.IIn2].Mul > 0;
+
+        // Fused groups: the "uvw" paths whose first-input multiplicity is u. One matrix product of x2 with a constant
+        // holding every path's path-weighted CG gives, per first-input irrep (block), an [I, N] operator; x1 times it
+        // gives all paths of the block at once; each output then mixes its columns with the weights in one product.
+        // Used when that constant stays small (x2 not much larger than u).
+        var fused = new List<FusedGroup>();
+        var blocks = new List<FusedBlock>();
+        var fusedParts = new Dictionary<int, List<FusedPart>>();
+        var fusedInstructions = new HashSet<int>();
+        var uvw = Enumerable.Range(0, Instructions.Count)
+            .Where(n => Instructions[n].ConnectionMode == "uvw" && Active(Instructions[n])).ToList();
+        foreach (var byMul in uvw.GroupBy(n => IrrepsIn1[Instructions[n].IIn1].Mul))
+        {
+            var u = byMul.Key;
+            long d2 = IrrepsIn2.Dim;
+            var byIn1 = byMul.GroupBy(n => Instructions[n].IIn1).OrderBy(g => g.Key).ToList();
+            long aCols = 0;
+            foreach (var g in byIn1)
+            {
+                long n2 = g.Sum(n => IrrepsIn2[Instructions[n].IIn2].Mul * IrrepsOut[Instructions[n].IOut].Ir.Dim);
+                aCols += IrrepsIn1[g.Key].Ir.Dim * n2;
+            }
+            if (d2 * aCols > 1 << 18 || (d2 > 2 * u && d2 * aCols > 8192)) continue;
+
+            var groupIndex = fused.Count;
+            var firstBlock = blocks.Count;
+            var cg = new double[d2 * aCols];
+            long aOffset = 0;
+            var pieces = new Dictionary<int, List<(FusedPiece Piece, List<PathPlan> Paths)>>();
+            foreach (var g in byIn1)
+            {
+                var ir1 = IrrepsIn1[g.Key].Ir;
+                var di = ir1.Dim;
+                var ordered = g.OrderBy(n => Instructions[n].IOut).ThenBy(n => n).ToList();
+                long nCols = ordered.Sum(n => IrrepsIn2[Instructions[n].IIn2].Mul * IrrepsOut[Instructions[n].IOut].Ir.Dim);
+                var blockIndex = blocks.Count;
+                long column = 0;
+                foreach (var outGroup in ordered.GroupBy(n => Instructions[n].IOut))
+                {
+                    var o = outGroup.Key;
+                    var dk = IrrepsOut[o].Ir.Dim;
+                    var start = column;
+                    long vTotal = 0;
+                    var paths = new List<PathPlan>();
+                    foreach (var n in outGroup)
+                    {
+                        var ins = Instructions[n];
+                        var (m2, ir2) = IrrepsIn2[ins.IIn2];
+                        var c = Cg(ir1, ir2, IrrepsOut[o].Ir, ins.PathWeight);
+                        var dj = ir2.Dim;
+                        for (var v = 0; v < m2; v++)
+                        {
+                            for (var i = 0; i < di; i++)
+                            {
+                                for (var j = 0; j < dj; j++)
+                                {
+                                    for (var k = 0; k < dk; k++)
+                                    {
+                                        var row = slices2[ins.IIn2].Start + v * dj + j;
+                                        var col = aOffset + i * nCols + column + v * dk + k;
+                                        cg[row * aCols + col] = c[(i * dj + j) * dk + k];
+                                    }
+                                }
+                            }
+                        }
+                        column += m2 * dk;
+                        vTotal += m2;
+                        paths.Add(MakePath(n, null));
+                        fusedInstructions.Add(n);
+                    }
+                    if (!pieces.TryGetValue(o, out var list)) pieces[o] = list = new();
+                    list.Add((new FusedPiece(blockIndex, start, vTotal), paths));
+                }
+                blocks.Add(new FusedBlock(slices1[g.Key].Start, di, nCols, aOffset));
+                aOffset += di * nCols;
+            }
+            foreach (var (o, list) in pieces)
+            {
+                if (!fusedParts.TryGetValue(o, out var parts)) fusedParts[o] = parts = new List<FusedPart>();
+                parts.Add(new FusedPart(groupIndex, list.Select(e => e.Piece).ToArray(),
+                    list.SelectMany(e => e.Paths).ToArray()));
+            }
+            var name = _constants.AddFloat($"cg_uvw_{groupIndex}", cg, d2, aCols);
+            fused.Add(new FusedGroup(u, firstBlock, blocks.Count - firstBlock, name));
         }
 
         var plans = new List<OutputPlan>();
@@ -658,36 +822,12 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
             for (var n = 0; n < Instructions.Count; n++)
             {
                 var ins = Instructions[n];
-                if (ins.IOut != o || ins.PathShape.Contains(0)) continue;
+                if (ins.IOut != o || !Active(ins)) continue;
+                anyWeighted |= ins.HasWeight;
+                if (fusedInstructions.Contains(n)) continue;
                 var (m1, ir1) = IrrepsIn1[ins.IIn1];
                 var (m2, ir2) = IrrepsIn2[ins.IIn2];
-                if (m1 == 0 || m2 == 0) continue;
-                anyWeighted |= ins.HasWeight;
-                var cgName = AddCg(n, ir1, ir2, irO, ins.PathWeight);
-                string? triu = null;
-                if (ins.ConnectionMode is "uvu<v" or "u<vw")
-                {
-                    var idx = new List<long>();
-                    for (var u = 0; u < m1; u++)
-                    {
-                        for (var v = u + 1; v < m2; v++) idx.Add(u * m2 + v);
-                    }
-                    triu = _constants.AddIndex($"triu_{n}", idx.ToArray());
-                }
-                var z = SharedWeights ? "" : "...";
-                string? equation = ins.ConnectionMode switch
-                {
-                    "uuw" => $"...uk,{z}uw->...wk",
-                    "uvu" => $"...uvk,{z}uv->...uk",
-                    "uvv" => $"...uvk,{z}uv->...vk",
-                    "u<vw" => $"...qk,{z}qw->...wk",
-                    _ => null,
-                };
-                var path = new PathPlan(
-                    ins.ConnectionMode, ins.HasWeight, weightOffsets[n], ins.PathNumel,
-                    ins.PathShape.Select(s => (long)s).ToArray(),
-                    slices1[ins.IIn1].Start, m1, ir1.Dim, slices2[ins.IIn2].Start, m2, ir2.Dim,
-                    cgName, triu, equation);
+                var path = MakePath(n, AddCg(n, ir1, ir2, irO, ins.PathWeight));
                 if (ins.ConnectionMode == "uvw")
                 {
                     var g = groups.FirstOrDefault(gr => gr.IIn1 == ins.IIn1);
@@ -704,9 +844,19 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
                     others.Add(path);
                 }
             }
-            plans.Add(new OutputPlan(o, mo, irO.Dim, groups.ToArray(), others.ToArray(), anyWeighted));
+            var parts = fusedParts.TryGetValue(o, out var fp) ? fp.ToArray() : Array.Empty<FusedPart>();
+            plans.Add(new OutputPlan(o, mo, irO.Dim, groups.ToArray(), parts, others.ToArray(), anyWeighted));
         }
-        return plans.ToArray();
+        return (plans.ToArray(), fused.ToArray(), blocks.ToArray());
+    }
+
+    // pw · C[i, j, k] (row-major [I, J, K]) in double precision.
+    private static double[] Cg(Irrep ir1, Irrep ir2, Irrep irO, double pathWeight)
+    {
+        using var c = Wigner.Wigner3j(ir1.L, ir2.L, irO.L, ScalarType.Float64);
+        var values = c.data<double>().ToArray();
+        for (var i = 0; i < values.Length; i++) values[i] *= pathWeight;
+        return values;
     }
 
     // pw · C[i, j, k] stored as a [J, I*K] matrix (row j, column i*K + k).
@@ -776,5 +926,18 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         public long V { get; set; }
     }
 
-    private sealed record OutputPlan(int IOut, long Mul, long Dim, UvwGroup[] Uvw, PathPlan[] Others, bool AnyWeighted);
+    private sealed record OutputPlan(
+        int IOut, long Mul, long Dim, UvwGroup[] Uvw, FusedPart[] Fused, PathPlan[] Others, bool AnyWeighted);
+
+    // Fused "uvw" paths with first-input multiplicity Mul1: blocks [FirstBlock, FirstBlock + BlockCount), constant Cg.
+    private sealed record FusedGroup(long Mul1, int FirstBlock, int BlockCount, string Cg);
+
+    // One first-input irrep of a fused group: x1 at In1Start ([u, I]); its [I, N] operator at AOffset of x2 · CG.
+    private sealed record FusedBlock(long In1Start, long I, long N, long AOffset);
+
+    // The columns [ColumnStart, ColumnStart + V*K) of a block that feed one output irrep.
+    private sealed record FusedPiece(int Block, long ColumnStart, long V);
+
+    // A fused group's contribution to one output: its pieces (in block order) and their paths in column order.
+    private sealed record FusedPart(int Group, FusedPiece[] Pieces, PathPlan[] Paths);
 }
