@@ -215,6 +215,15 @@ public static class TraceTorch
     public static TraceTensor zeros(SymInt[] size, torch.ScalarType? dtype = null, torch.Device? device = null, bool requires_grad = false, string[]? names = null) =>
         Factory("zeros", size, dtype, device, requires_grad, (s, dt) => torch.zeros(s, dt));
 
+    /// <summary>Zeros of another tensor's shape (kept symbolic).</summary>
+    /// <param name="size">The shape.</param>
+    /// <param name="dtype">The dtype.</param>
+    /// <param name="device">CPU or null.</param>
+    /// <param name="requires_grad">Must be false.</param>
+    /// <param name="names">Ignored.</param>
+    public static TraceTensor zeros(TraceShape size, torch.ScalarType? dtype = null, torch.Device? device = null, bool requires_grad = false, string[]? names = null) =>
+        zeros(size.ToArray(), dtype, device, requires_grad, names);
+
     /// <summary>Zeros of fixed sizes.</summary>
     /// <param name="size">The shape.</param>
     /// <param name="dtype">The dtype.</param>
@@ -262,6 +271,15 @@ public static class TraceTorch
     /// <param name="names">Ignored.</param>
     public static TraceTensor ones(SymInt[] size, torch.ScalarType? dtype = null, torch.Device? device = null, bool requires_grad = false, string[]? names = null) =>
         Factory("ones", size, dtype, device, requires_grad, (s, dt) => torch.ones(s, dt));
+
+    /// <summary>Ones of another tensor's shape (kept symbolic).</summary>
+    /// <param name="size">The shape.</param>
+    /// <param name="dtype">The dtype.</param>
+    /// <param name="device">CPU or null.</param>
+    /// <param name="requires_grad">Must be false.</param>
+    /// <param name="names">Ignored.</param>
+    public static TraceTensor ones(TraceShape size, torch.ScalarType? dtype = null, torch.Device? device = null, bool requires_grad = false, string[]? names = null) =>
+        ones(size.ToArray(), dtype, device, requires_grad, names);
 
     /// <summary>Ones of fixed sizes.</summary>
     /// <param name="size">The shape.</param>
