@@ -45,7 +45,8 @@ public class TracerBehaviourTests
         var code = string.Concat(TorchScriptArchive.PrintCode(ir).Values);
         Assert.Contains("x.size(0)", code);
         Assert.Empty(context.Warnings);
-        Interop.Record("tracing_shape_module", archive, "forward", [randn(5, 6)], [(Tensor)loaded.forward(randn(5, 6))]);
+        var recordInput = randn(5, 6);
+        Interop.Record("tracing_shape_module", archive, "forward", [recordInput], [(Tensor)loaded.forward(recordInput)]);
     }
 
     [Fact]
