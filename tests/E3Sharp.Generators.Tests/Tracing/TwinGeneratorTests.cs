@@ -181,4 +181,29 @@ public static partial class Helpers
         Assert.Empty(result.GeneratorDiagnostics);
         Assert.Empty(result.Generated);
     }
+
+    [Fact]
+    public void ModuleWithoutCompileModeWhoseTwinWouldNotCompileRecordsTheReason()
+    {
+        // TraceTensor has no clamp(Tensor, Tensor) overload: the twin would not compile
+        var result = TwinHarness.Run(TwinHarness.Module("        return x.clamp(weight, weight);", attribute: ""));
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.OutputErrors);
+        var source = Assert.Single(result.Generated).Source;
+        Assert.Contains("RegisterUntraceable(typeof(M), \"Module.cs(", source);
+        Assert.Contains("the tracing twin does not compile", source);
+    }
+
+    [Fact]
+    public void TraceModeTwinThatDoesNotCompileIsReportedAtTheUserLine()
+    {
+        var source = TwinHarness.Module("        return x.clamp(weight, weight);");
+        var result = TwinHarness.Run(source);
+        Assert.NotEmpty(result.OutputErrors);
+        foreach (var error in result.OutputErrors)
+        {
+            Assert.Equal(GeneratorHarness.LineOf(source, "x.clamp"), error.Location.GetMappedLineSpan().StartLinePosition.Line + 1);
+            Assert.Equal("Module.cs", error.Location.GetMappedLineSpan().Path);
+        }
+    }
 }
