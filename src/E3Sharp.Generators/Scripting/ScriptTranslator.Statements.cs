@@ -263,6 +263,16 @@ internal sealed partial class ScriptTranslator
             return;
         }
 
+        var tensorValued = type is not null && (type.Kind == TsKind.Tensor || type.Items.Any(i => i.Kind == TsKind.Tensor));
+        if (init is not null && !tensorValued && IsConst(init) && !init.ConstantValue.HasValue && !IsAssignedAnywhere(local))
+        {
+            // A value computed only from the module (never reassigned): a C# local of the generated code, evaluated
+            // when the module is scripted and inlined where it is used.
+            _m.CompileTime.Add(local);
+            _w.Line($"{local.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)} {local.Name} = {Text(init)};");
+            return;
+        }
+
         if (type is null || IsModule(local.Type))
         {
             if (init is not null && IsConst(init) && !IsAssignedAnywhere(local))
