@@ -1,5 +1,6 @@
 using System.Text.Json;
 using TorchSharp;
+using Scalar = TorchSharp.Scalar;
 
 namespace E3Sharp.Tests;
 
@@ -16,8 +17,8 @@ public static class Interop
     /// <summary>The interop folder, or null when interop recording is off.</summary>
     public static string? Folder => Environment.GetEnvironmentVariable("E3SHARP_INTEROP_DIR") is { Length: > 0 } d ? d : null;
 
-    /// <summary>Records an archive given as bytes.</summary>
-    public static void Record(string name, byte[] archive, string method, torch.Tensor[] inputs, torch.Tensor[] outputs,
+    /// <summary>Records an archive given as bytes (method null: Python only checks that it loads).</summary>
+    public static void Record(string name, byte[] archive, string? method, torch.Tensor[] inputs, torch.Tensor[] outputs,
         IEnumerable<string>? parameterNames = null, IEnumerable<string>? bufferNames = null)
     {
         if (Folder is not { } dir)
@@ -43,6 +44,61 @@ public static class Interop
         Record(name, File.ReadAllBytes(archivePath), method, inputs, outputs, parameterNames, bufferNames);
     }
 
+    /// <summary>
+    /// The folder holding the PyTorch-made archives (<c>run_interop.py --make</c>): the interop folder's
+    /// <c>pytorch/</c> when build/test.sh made them, otherwise made now into a temporary folder with /usr/bin/python3.
+    /// </summary>
+    public static string PyTorchArchives()
+    {
+        if (Folder is { } dir && File.Exists(Path.Combine(dir, "pytorch", "pytorch_scripted.json")))
+        {
+            return Path.Combine(dir, "pytorch");
+        }
+
+        lock (MakeLock)
+        {
+            var tmp = Path.Combine(Path.GetTempPath(), "e3sharp-interop-" + Environment.ProcessId);
+            if (!File.Exists(Path.Combine(tmp, "pytorch", "pytorch_scripted.json")))
+            {
+                var script = FindRepoFile(Path.Combine("tests", "interop", "run_interop.py"));
+                var psi = new System.Diagnostics.ProcessStartInfo("/usr/bin/python3", $"\"{script}\" --make \"{tmp}\"")
+                {
+                    RedirectStandardOutput = true,
+                    RedirectStandardError = true,
+                };
+                using var p = System.Diagnostics.Process.Start(psi)
+                    ?? throw new InvalidOperationException("could not start /usr/bin/python3");
+                var stderr = p.StandardError.ReadToEndAsync();
+                p.StandardOutput.ReadToEnd();
+                p.WaitForExit();
+                if (p.ExitCode != 0)
+                {
+                    throw new InvalidOperationException(
+                        $"/usr/bin/python3 {script} --make failed ({p.ExitCode}); PyTorch 1.13 (Debian python3-torch) is needed:\n{stderr.Result}");
+                }
+            }
+
+            return Path.Combine(tmp, "pytorch");
+        }
+    }
+
+    private static readonly object MakeLock = new();
+
+    /// <summary>Finds a file of the repository by walking up from the test assembly's folder.</summary>
+    public static string FindRepoFile(string relative)
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            var candidate = Path.Combine(d.FullName, relative);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new FileNotFoundException($"{relative} not found above {AppContext.BaseDirectory}");
+    }
+
     /// <summary>Flattens a ScriptModule result (tensor, value tuple, array) into tensors (non-tensors are rejected).</summary>
     public static torch.Tensor[] Flatten(object? result)
     {
@@ -53,6 +109,15 @@ public static class Interop
             {
                 case torch.Tensor t:
                     list.Add(t);
+                    break;
+                case Scalar s:
+                    // Python flattens int results to int64 tensors, float to float64, bool to bool.
+                    list.Add(s.Type switch
+                    {
+                        torch.ScalarType.Bool => torch.tensor(s.ToBoolean()),
+                        torch.ScalarType.Float32 or torch.ScalarType.Float64 => torch.tensor(s.ToDouble()),
+                        _ => torch.tensor(s.ToInt64()),
+                    });
                     break;
                 case System.Runtime.CompilerServices.ITuple tuple:
                     for (var i = 0; i < tuple.Length; i++)
@@ -85,14 +150,22 @@ public static class Interop
         }
     }
 
-    private static void WriteSidecar(string dir, string name, string method, torch.Tensor[] inputs, torch.Tensor[] outputs,
+    private static void WriteSidecar(string dir, string name, string? method, torch.Tensor[] inputs, torch.Tensor[] outputs,
         IEnumerable<string>? parameterNames, IEnumerable<string>? bufferNames)
     {
         using var stream = File.Create(Path.Combine(dir, name + ".json"));
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
         w.WriteStartObject();
         w.WriteString("archive", name + ".pt");
-        w.WriteString("method", method);
+        if (method is null)
+        {
+            w.WriteNull("method");
+        }
+        else
+        {
+            w.WriteString("method", method);
+        }
+
         w.WritePropertyName("inputs");
         WriteTensors(w, inputs);
         w.WritePropertyName("outputs");
@@ -121,6 +194,11 @@ public static class Interop
             using var t = t0.detach().cpu().contiguous();
             w.WriteStartObject();
             w.WriteString("dtype", t.dtype.ToString());
+            if (t0.requires_grad)
+            {
+                w.WriteBoolean("requires_grad", true);
+            }
+
             w.WritePropertyName("shape");
             JsonSerializer.Serialize(w, t.shape);
             w.WritePropertyName("data");
@@ -191,7 +269,13 @@ public static class Interop
                 "Bool" => torch.tensor(data.Select(x => x.GetBoolean()).ToArray()),
                 _ => throw new ArgumentException($"Unknown dtype '{dtype}' in an interop sidecar."),
             };
-            result.Add(t.reshape(shape));
+            t = t.reshape(shape);
+            if (e.TryGetProperty("requires_grad", out var rg) && rg.GetBoolean())
+            {
+                t.requires_grad_(true);
+            }
+
+            result.Add(t);
         }
 
         return result.ToArray();
