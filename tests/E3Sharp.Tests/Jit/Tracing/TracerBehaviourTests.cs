@@ -195,3 +195,26 @@ public class TraceCheckTests
         Assert.Contains("Tracer warnings: Tracer warning in module Branchy", e.Message);
     }
 }
+
+public class OpCoverageTests
+{
+    [Fact]
+    public void ManyRecordedOperationsMatchEager()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(12);
+        var m = new OpCoverage();
+        var context = new CompileContext();
+        Tensor[] Make(long b) => [randn(b, 6, dtype: ScalarType.Float64), randn(b, 3, dtype: ScalarType.Float64)];
+        var (ir, loaded, archive) = TracerEndToEndTests.TraceAndLoad(m, Make(4), true, context);
+        foreach (var batch in new[] { 1, 3, 40 })
+        {
+            var args = Make(batch);
+            TracerEndToEndTests.AssertClose(m.forward(args[0], args[1]), (Tensor)loaded.forward(args[0], args[1]), 1e-10);
+        }
+
+        Assert.Empty(context.Warnings);
+        var rec = Make(2);
+        Interop.Record("tracing_op_coverage", archive, "forward", rec, [(Tensor)loaded.forward(rec[0], rec[1])]);
+    }
+}
