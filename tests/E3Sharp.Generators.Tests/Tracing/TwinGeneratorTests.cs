@@ -206,4 +206,62 @@ public static partial class Helpers
             Assert.Equal("Module.cs", error.Location.GetMappedLineSpan().Path);
         }
     }
+
+    private const string Usings = """
+using System.Collections.Generic;
+using E3Sharp.Jit;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Snippets;
+
+""";
+
+    [Fact]
+    public void GenericTraceModeModule()
+    {
+        var d = SingleDiagnostic(Usings + """
+[CompileMode(JitMode.Trace)]
+public partial class G<T> : nn.Module<Tensor, Tensor>
+{
+    public G() : base("G") { }
+    public override Tensor forward(Tensor x) => x;
+}
+""", "E3S056");
+        Assert.Equal("'G' is compiled by tracing but is generic; tracing twins are generated for non-generic module classes only", d.GetMessage());
+    }
+
+    [Fact]
+    public void TraceableClassMustBeStatic()
+    {
+        var d = SingleDiagnostic(Usings + """
+[Traceable]
+public partial class H
+{
+    public static Tensor Twice(Tensor t) => t * 2;
+}
+""", "E3S057");
+        Assert.Equal("'H' is marked [Traceable] but is not a 'static partial' class (and every class containing it partial)", d.GetMessage());
+    }
+
+    [Fact]
+    public void TraceModeModuleWithoutForward()
+    {
+        var d = SingleDiagnostic(Usings + """
+[CompileMode(JitMode.Trace)]
+public partial class NoForward : nn.Module
+{
+    public NoForward() : base("NoForward") { }
+}
+""", "E3S058");
+        Assert.Equal("'NoForward' is compiled by tracing but declares or inherits no 'forward' method whose parameters are tensors", d.GetMessage());
+    }
+
+    [Fact]
+    public void TensorsInADictionaryCannotBeLifted()
+    {
+        var source = TwinHarness.Module("        return x + table[\"a\"];", "    private readonly Dictionary<string, Tensor> table = new() { [\"a\"] = torch.ones(3) };");
+        var d = SingleDiagnostic(source, "E3S059");
+        Assert.Contains("'table' cannot be traced: the member 'table' of type System.Collections.Generic.Dictionary<string, TorchSharp.torch.Tensor> holds tensors in a form the tracer cannot lift", d.GetMessage());
+    }
 }
