@@ -4,7 +4,7 @@ using TorchSharp;
 namespace E3Sharp.Jit.Ir;
 
 /// <summary>
-/// An expression. Types are not stored in the nodes; <c>IrValidator</c> infers them. C# operators build
+/// An expression. Types are not stored in the nodes; <see cref="IrValidator"/> infers them. C# operators build
 /// operator nodes (<c>a + b</c>, <c>a * 2.0</c>, <c>-a</c>, <c>a &lt; b</c>) and numbers/bools convert implicitly to
 /// literals; <see cref="ToString"/> prints the TorchScript source of the expression.
 /// </summary>

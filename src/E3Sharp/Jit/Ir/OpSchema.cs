@@ -251,18 +251,8 @@ public sealed class OpSchema
         public OpType Type()
         {
             var name = Identifier();
-            // Alias annotation: Tensor(a), Tensor(a!), Tensor(a -> *)
-            if (_pos < text.Length && text[_pos] == '(')
-            {
-                var close = text.IndexOf(')', _pos);
-                if (close < 0)
-                {
-                    throw new FormatException($"Operator schema '{text}': unclosed alias annotation.");
-                }
 
-                _pos = close + 1;
-            }
-
+            // Suffixes: alias annotations (Tensor(a!), t[](a)), lists ([], [1]) and optionals (?).
             OpType t = name switch
             {
                 "Tensor" => OpType.Base(OpTypeKind.Tensor, "Tensor"),
@@ -276,9 +266,19 @@ public sealed class OpSchema
                 "t" or "t1" or "t2" => OpType.Base(OpTypeKind.TypeVar, name),
                 _ => throw new FormatException($"Operator schema '{text}': unknown type '{name}'."),
             };
-            while (_pos < text.Length && text[_pos] is '[' or '?')
+            while (_pos < text.Length && text[_pos] is '[' or '?' or '(')
             {
-                if (text[_pos] == '?')
+                if (text[_pos] == '(')
+                {
+                    var close = text.IndexOf(')', _pos);
+                    if (close < 0)
+                    {
+                        throw new FormatException($"Operator schema '{text}': unclosed alias annotation.");
+                    }
+
+                    _pos = close + 1;
+                }
+                else if (text[_pos] == '?')
                 {
                     _pos++;
                     t = OpType.OptionalOf(t);

@@ -9,12 +9,13 @@ namespace E3Sharp.Jit.Serialization;
 /// Prints IR as TorchScript source in the dialect LibTorch's archive importer compiles (the "serialization
 /// environment": <c>torch</c> is the aten namespace, dtypes are integer codes, submodules are called with
 /// <c>self.child.forward(x)</c>, 2-space indentation). The printer does not validate; run
-/// <c>IrValidator</c> first.
+/// <see cref="IrValidator"/> first.
 /// </summary>
 public sealed class TorchScriptPrinter
 {
     private const string Indent = "  ";
     private readonly Func<torch.Tensor, int>? _constantIndex;
+    private ModuleClass? _class;
 
     /// <summary>Creates a printer.</summary>
     /// <param name="constantIndex">Maps a tensor constant to its index in <c>constants.pkl</c> (printed
@@ -58,6 +59,7 @@ public sealed class TorchScriptPrinter
 
     private void PrintClass(StringBuilder sb, ModuleClass c)
     {
+        _class = c;
         sb.Append("class ").Append(c.Name).Append("(Module):\n");
         var parameters = c.Attributes.Where(a => a.Kind == AttributeKind.Parameter).ToList();
         var buffers = c.Attributes.Where(a => a.Kind == AttributeKind.Buffer).ToList();
@@ -235,6 +237,19 @@ public sealed class TorchScriptPrinter
             case NoneLiteral:
                 return "None";
             case SelfAttrExpr a:
+                // Class constants cannot be read through `self` in archive code (LibTorch's importer registers them
+                // but does not resolve them as attributes); like PyTorch's printer, inline their values.
+                if (ResolveConstant(a) is { } constant)
+                {
+                    var text = ConstantLiteral(constant.ConstantValue);
+                    if (text.StartsWith('-'))
+                    {
+                        prec = PUnary;
+                    }
+
+                    return text;
+                }
+
                 return "self." + string.Join(".", a.Path);
             case TorchCallExpr t:
                 return "torch." + t.Op + "(" + Args(t.Args, t.Keywords) + ")";
@@ -317,6 +332,28 @@ public sealed class TorchScriptPrinter
             default:
                 throw new ArgumentException($"Unknown expression type {expr.GetType().Name}.", nameof(expr));
         }
+    }
+
+    private AttributeDecl? ResolveConstant(SelfAttrExpr a)
+    {
+        var c = _class;
+        for (var i = 0; c is not null && i < a.Path.Count; i++)
+        {
+            var d = c.FindAttribute(a.Path[i]);
+            if (d is null)
+            {
+                return null;
+            }
+
+            if (i == a.Path.Count - 1)
+            {
+                return d.Kind == AttributeKind.Constant ? d : null;
+            }
+
+            c = (d.Type as ModuleType)?.Class;
+        }
+
+        return null;
     }
 
     private string Operand(Expr e, int minPrec)

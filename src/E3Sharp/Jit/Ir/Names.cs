@@ -1,0 +1,131 @@
+namespace E3Sharp.Jit.Ir;
+
+/// <summary>Rules for names in the IR (identifiers that TorchScript and the archive environment accept).</summary>
+public static class Names
+{
+    private static readonly HashSet<string> PythonKeywords = new(StringComparer.Ordinal)
+    {
+        "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del",
+        "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda",
+        "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield", "print", "exec",
+    };
+
+    // Names the archive's code environment (or TorchScript's builtins) gives a meaning; a local with such a name
+    // would shadow it in printed code.
+    private static readonly HashSet<string> ReservedLocals = new(StringComparer.Ordinal)
+    {
+        "self", "torch", "ops", "CONSTANTS", "annotate", "unchecked_cast", "uninitialized", "fork", "inf", "nan",
+        "__torch__", "range", "len", "int", "float", "bool", "str", "list", "tuple", "dict", "min", "max", "abs",
+        "isinstance", "Tensor", "List", "Dict", "Optional", "Tuple", "Final", "Module", "NoneType", "Any",
+        "math", "enumerate", "zip", "getattr", "hasattr", "super", "sorted", "sum", "round", "divmod", "chr", "ord",
+        "hash", "id", "all", "any", "Exception", "RuntimeError", "AssertionError", "ValueError", "Future", "Union",
+        "complex", "number", "Device", "device", "Stream",
+    };
+
+    /// <summary>Whether <paramref name="name"/> is an ASCII identifier (<c>[A-Za-z_][A-Za-z0-9_]*</c>).</summary>
+    /// <param name="name">The name.</param>
+    public static bool IsIdentifier(string? name)
+    {
+        if (string.IsNullOrEmpty(name) || !(char.IsAsciiLetter(name[0]) || name[0] == '_'))
+        {
+            return false;
+        }
+
+        foreach (var c in name)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c == '_'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Whether <paramref name="name"/> is a Python/TorchScript keyword.</summary>
+    /// <param name="name">The name.</param>
+    public static bool IsKeyword(string name) => PythonKeywords.Contains(name);
+
+    /// <summary>
+    /// Why <paramref name="name"/> cannot be used as a local variable or parameter name, or null when it can
+    /// (an identifier, not a keyword, not a name of the archive environment such as <c>torch</c> or <c>len</c>).
+    /// </summary>
+    /// <param name="name">The name.</param>
+    public static string? LocalNameProblem(string name)
+    {
+        if (!IsIdentifier(name))
+        {
+            return $"'{name}' is not a valid identifier";
+        }
+
+        if (IsKeyword(name))
+        {
+            return $"'{name}' is a Python/TorchScript keyword";
+        }
+
+        if (ReservedLocals.Contains(name))
+        {
+            return $"'{name}' is reserved (it names a builtin or the archive environment)";
+        }
+
+        if (name.StartsWith("__", StringComparison.Ordinal))
+        {
+            return $"'{name}' starts with '__' (reserved)";
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Why <paramref name="name"/> cannot be an attribute or method name, or null when it can (an identifier, not a
+    /// keyword, not <c>training</c>/<c>__parameters__</c>-style reserved names).
+    /// </summary>
+    /// <param name="name">The name.</param>
+    public static string? MemberNameProblem(string name)
+    {
+        if (!IsIdentifier(name))
+        {
+            return $"'{name}' is not a valid identifier";
+        }
+
+        if (IsKeyword(name))
+        {
+            return $"'{name}' is a Python/TorchScript keyword";
+        }
+
+        if (name == "training" || name.StartsWith("__", StringComparison.Ordinal))
+        {
+            return $"'{name}' is reserved";
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Makes a valid local name out of an arbitrary one (C# identifiers that are Python keywords get a trailing
+    /// underscore, invalid characters become underscores). Front ends use it to translate C# names.
+    /// </summary>
+    /// <param name="name">The wanted name.</param>
+    public static string ToLocalName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var chars = name.Select(c => char.IsAsciiLetterOrDigit(c) || c == '_' ? c : '_').ToArray();
+        var s = new string(chars);
+        if (s.Length == 0 || char.IsAsciiDigit(s[0]))
+        {
+            s = "v_" + s;
+        }
+
+        while (s.StartsWith("__", StringComparison.Ordinal))
+        {
+            s = s[1..];
+        }
+
+        while (LocalNameProblem(s) is not null)
+        {
+            s += "_";
+        }
+
+        return s;
+    }
+}
