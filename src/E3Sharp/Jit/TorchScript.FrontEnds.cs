@@ -1,0 +1,22 @@
+using E3Sharp.Jit.Ir;
+using TorchSharp;
+
+namespace E3Sharp.Jit;
+
+public static partial class TorchScript
+{
+    /// <summary>The tracing and scripting front ends, as Compile calls them.</summary>
+    internal static class FrontEnds
+    {
+        /// <summary>Scripts one module (its compiled children are in the context).</summary>
+        public static ModuleInstance Script(torch.nn.Module module, CompileContext context) =>
+            throw new NotSupportedException(
+                $"Cannot script {TypeName(module)}: the scripting front end is not part of this build yet.");
+
+        /// <summary>Traces one module on the first of <paramref name="inputs"/> (its compiled children are in the context).</summary>
+        public static ModuleInstance Trace(
+            torch.nn.Module module, IReadOnlyList<torch.Tensor[]> inputs, CompileContext context, bool fixedLastDimension) =>
+            throw new NotSupportedException(
+                $"Cannot trace {TypeName(module)}: the tracing front end is not part of this build yet.");
+    }
+}
