@@ -1,0 +1,63 @@
+using E3Sharp.Jit;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace E3Sharp.O3.Modules;
+
+/// <summary>
+/// Full tensor product (e3nn's <c>o3.FullTensorProduct</c>): <c>z_{uv} = x_u ⊗ y_v</c> for every pair of irreps and
+/// every allowed output irrep, without weights (mode <c>"uvuv"</c>); the output irreps are sorted.
+/// </summary>
+[CompileMode(JitMode.Trace)]
+public partial class FullTensorProduct : TensorProduct
+{
+    /// <summary>Creates the full tensor product.</summary>
+    /// <param name="irrepsIn1">Irreps of the first input (simplified).</param>
+    /// <param name="irrepsIn2">Irreps of the second input (simplified).</param>
+    /// <param name="filterIrOut">If given, only these output irreps are produced.</param>
+    /// <param name="irrepNormalization"><c>"component"</c> (default), <c>"norm"</c> or <c>"none"</c>.</param>
+    /// <param name="dtype">Floating dtype of the constants (default dtype if <c>null</c>).</param>
+    /// <param name="device">Device (CPU if <c>null</c>).</param>
+    public FullTensorProduct(
+        Irreps irrepsIn1,
+        Irreps irrepsIn2,
+        IEnumerable<Irrep>? filterIrOut = null,
+        string irrepNormalization = "component",
+        ScalarType? dtype = null,
+        Device? device = null)
+        : this(MakeSpec(irrepsIn1, irrepsIn2, filterIrOut), irrepNormalization, dtype, device)
+    {
+    }
+
+    private FullTensorProduct(TensorProductSpec spec, string irrepNormalization, ScalarType? dtype, Device? device)
+        : base(nameof(FullTensorProduct), spec.In1, spec.In2, spec.Out, spec.Instructions, null, null, null,
+            irrepNormalization, "element", null, null, dtype, device)
+    {
+    }
+
+    private static TensorProductSpec MakeSpec(Irreps irrepsIn1, Irreps irrepsIn2, IEnumerable<Irrep>? filterIrOut)
+    {
+        ArgumentNullException.ThrowIfNull(irrepsIn1);
+        ArgumentNullException.ThrowIfNull(irrepsIn2);
+        var in1 = irrepsIn1.Simplify();
+        var in2 = irrepsIn2.Simplify();
+        var filter = filterIrOut?.ToList();
+        var out_ = new List<MulIr>();
+        var instructions = new List<Instruction>();
+        for (var i1 = 0; i1 < in1.Length; i1++)
+        {
+            for (var i2 = 0; i2 < in2.Length; i2++)
+            {
+                foreach (var ir in in1[i1].Ir * in2[i2].Ir)
+                {
+                    if (filter is not null && !filter.Contains(ir)) continue;
+                    instructions.Add(new Instruction(i1, i2, out_.Count, "uvuv", false));
+                    out_.Add(new MulIr(in1[i1].Mul * in2[i2].Mul, ir));
+                }
+            }
+        }
+        var sorted = new Irreps(out_).Sort();
+        var permuted = instructions.Select(i => i with { IOut = sorted.P[i.IOut] }).ToList();
+        return new TensorProductSpec(in1, in2, sorted.Irreps, permuted);
+    }
+}

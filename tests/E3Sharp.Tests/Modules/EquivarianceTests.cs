@@ -1,0 +1,143 @@
+using E3Sharp.Nn;
+using E3Sharp.O3;
+using E3Sharp.O3.Modules;
+using E3Sharp.Testing;
+using TorchSharp;
+using static E3Sharp.Tests.Modules.ModuleTestUtil;
+using static TorchSharp.torch;
+
+namespace E3Sharp.Tests.Modules;
+
+/// <summary>Every module passes AssertEquivariant in float32 and float64; AssertEquivariant itself can fail.</summary>
+public class EquivarianceTests
+{
+    public static IEnumerable<object[]> Dtypes() =>
+        new[] { new object[] { ScalarType.Float32 }, new object[] { ScalarType.Float64 } };
+
+    [Theory]
+    [MemberData(nameof(Dtypes))]
+    public void NormIsEquivariant(ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        foreach (var squared in new[] { false, true })
+        {
+            Assertions.AssertEquivariant(new Norm("5x0e+1e+2e+4x1e+3x3o", squared, dtype));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Dtypes))]
+    public void LinearIsEquivariant(ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        Assertions.AssertEquivariant(new Linear("1e+2e+3x3o", "1e+2e+3x3o", dtype: dtype));
+        var lin = new Linear("2x0e+3x1o+1x0e+2x2e", "3x0e+2x1o+1x2e+1x0o", biases: true, dtype: dtype);
+        Assign(lin.Bias, randn_like(lin.Bias));
+        Assertions.AssertEquivariant(lin);
+        var path = new Linear("2x0e+3x1o+1x0e", "3x0e+2x1o", pathNormalization: "path", dtype: dtype);
+        Assertions.AssertEquivariant(path);
+    }
+
+    [Theory]
+    [MemberData(nameof(Dtypes))]
+    public void SphericalHarmonicsAreEquivariant(ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        foreach (var normalization in new[] { "integral", "component", "norm" })
+        {
+            foreach (var normalize in new[] { true, false })
+            {
+                var sh = SphericalHarmonics.ForLmax(5, normalize, normalization);
+                var errors = Assertions.AssertEquivariant(sh, inputs: () => new[] { randn(new long[] { 3, 3 }, dtype) });
+                Assert.Equal(2, errors.Count);
+            }
+        }
+        // Pseudovector input: odd l with even parity.
+        var pseudo = new SphericalHarmonics("0e+1e+2e", true, "component");
+        Assert.Equal(new Irreps("1x1e"), pseudo.IrrepsIn[0]);
+        Assertions.AssertEquivariant(pseudo, inputs: () => new[] { randn(new long[] { 4, 3 }, dtype) });
+    }
+
+    [Theory]
+    [MemberData(nameof(Dtypes))]
+    public void NnModulesAreEquivariant(ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        var prev = get_default_dtype();
+        Assertions.AssertEquivariant(new Gate("16x0o", new nn.Module<Tensor, Tensor>?[] { nn.Tanh() }, "32x0o",
+            new nn.Module<Tensor, Tensor>?[] { nn.Tanh() }, "16x1e+16x1o", dtype),
+            inputs: () => new[] { new Irreps("48x0o+16x1o+16x1e").Randn(new long[] { 3, -1 }, dtype, null) });
+        Assertions.AssertEquivariant(new Gate("4x0e+2x0o", new nn.Module<Tensor, Tensor>?[] { nn.SiLU(), nn.Tanh() }, "3x0e",
+            new nn.Module<Tensor, Tensor>?[] { nn.Sigmoid() }, "2x1o+1x2e", dtype));
+        Assertions.AssertEquivariant(new Gate("", Array.Empty<nn.Module<Tensor, Tensor>?>(), "2x0e",
+            new nn.Module<Tensor, Tensor>?[] { new Abs() }, "1x1e+1x1o", dtype));
+        Assertions.AssertEquivariant(new Gate("3x0e", new nn.Module<Tensor, Tensor>?[] { nn.ReLU() }, "",
+            Array.Empty<nn.Module<Tensor, Tensor>?>(), "", dtype),
+            inputs: () => new[] { randn(new long[] { 2, 3 }, dtype) });
+        Assertions.AssertEquivariant(new Activation("2x0e+2x0o+1x1o+3x0o",
+            new nn.Module<Tensor, Tensor>?[] { nn.GELU(), nn.Tanh(), null, new Abs() }),
+            inputs: () => new[] { randn(new long[] { 3, 10 }, dtype) });
+        Assertions.AssertEquivariant(new Extract("1e+0e+0e+2x1o", new Irreps[] { "0e+0e", "2x1o+1e" },
+            new IReadOnlyList<int>[] { new[] { 1, 2 }, new[] { 3, 0 } }),
+            inputs: () => new[] { randn(new long[] { 2, 11 }, dtype) });
+        Assertions.AssertEquivariant(new ExtractIr("1e+0e+0e+2x1e", "1e"),
+            inputs: () => new[] { randn(new long[] { 2, 11 }, dtype) });
+        Assertions.AssertEquivariant(new Sortcut("2x1o+0e", "1e+0o"),
+            inputs: () => new[] { randn(new long[] { 2, 11 }, dtype) });
+        Assert.Equal(prev, get_default_dtype());
+    }
+
+    [Fact]
+    public void AssertEquivariantFailsOnANonEquivariantFunction()
+    {
+        // e3nn's test_assert_equivariant: an elementwise product of a vector and a scalar declared with wrong irreps.
+        using var scope = NewDisposeScope();
+        var ex = Assert.Throws<EquivarianceException>(() => Assertions.AssertEquivariant(
+            args => new[] { args[0].mul(args[1]) },
+            irrepsIn: new Irreps?[] { "1x1o", "1x1o" },
+            irrepsOut: new Irreps?[] { "1x1o" },
+            inputs: () => new[] { randn(new long[] { 4, 3 }, ScalarType.Float64), randn(new long[] { 4, 3 }, ScalarType.Float64) }));
+        Assert.Contains("Largest componentwise equivariance error of function was too large", ex.Message);
+        Assert.Contains("(parity_k=0, did_translate=False) -> max error=", ex.Message);
+        Assert.Contains("(parity_k=1, did_translate=False) -> max error=", ex.Message);
+        Assert.True(ex.Errors[0].MaxError > 1e-3);
+
+        // A module declared with the wrong output parity fails on the inversion only.
+        var lin = new Linear("2x1o", "2x1o", dtype: ScalarType.Float64);
+        var errors = Assertions.EquivarianceErrors(args => new[] { lin.forward(args[0]) },
+            new Irreps?[] { "2x1o" }, new Irreps?[] { "2x1e" },
+            () => new[] { randn(new long[] { 3, 6 }, ScalarType.Float64) });
+        Assert.True(errors[0].MaxError < 1e-9, errors[0].ToString());
+        Assert.True(errors[1].MaxError > 1e-3, errors[1].ToString());
+    }
+
+    [Fact]
+    public void TracingInputsFollowIrrepsAndDtype()
+    {
+        using var scope = NewDisposeScope();
+        var tp = new FullyConnectedTensorProduct("2x0e+1x1o", "1x0e+1x1o", "2x0e+1x1o", dtype: ScalarType.Float64);
+        var inputs = ((global::E3Sharp.Jit.ITracingInputs)tp).MakeTracingInputs(5);
+        Assert.Equal(5, inputs.Count);
+        foreach (var args in inputs)
+        {
+            Assert.Equal(2, args.Length);
+            Assert.Equal(args[0].shape[0], args[1].shape[0]);
+            Assert.InRange(args[0].shape[0], 1, 8);
+            Assert.Equal(new long[] { args[0].shape[0], 5 }, args[0].shape);
+            Assert.Equal(new long[] { args[0].shape[0], 4 }, args[1].shape);
+            Assert.Equal(ScalarType.Float64, args[0].dtype);
+            tp.forward(args[0], args[1]);
+        }
+        var external = new FullyConnectedTensorProduct("2x0e", "0e", "2x0e", sharedWeights: false, dtype: ScalarType.Float32);
+        var withWeights = ((global::E3Sharp.Jit.ITracingInputs)external).MakeTracingInputs(1)[0];
+        Assert.Equal(3, withWeights.Length);
+        Assert.Equal(new long[] { withWeights[0].shape[0], external.WeightNumel }, withWeights[2].shape);
+        external.forward(withWeights[0], withWeights[1], withWeights[2]);
+        var gate = new Gate("2x0e", new nn.Module<Tensor, Tensor>?[] { nn.SiLU() }, "1x0e",
+            new nn.Module<Tensor, Tensor>?[] { nn.Sigmoid() }, "1x1o", ScalarType.Float64);
+        var gateInputs = ((global::E3Sharp.Jit.ITracingInputs)gate).MakeTracingInputs(2);
+        Assert.All(gateInputs, a => Assert.Equal(ScalarType.Float64, a[0].dtype));
+        var norm = ((global::E3Sharp.Jit.ITracingInputs)new Normalize2Mom(nn.Tanh())).MakeTracingInputs(3);
+        Assert.Single(norm);
+    }
+}
