@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using E3Sharp.Jit.Ir;
+using E3Sharp.Jit.Serialization;
 
 namespace E3Sharp.Jit.Import;
 
@@ -207,47 +208,7 @@ internal static class TorchScriptSignatures
 
     /// <summary>Parses a TorchScript type annotation, or returns null for one the IR cannot express.</summary>
     /// <param name="text">The annotation (<c>Optional[Tensor]</c>, <c>Tuple[Tensor, int]</c>).</param>
-    public static TsType? ParseType(string text)
-    {
-        text = text.Trim();
-        var bracket = text.IndexOf('[', StringComparison.Ordinal);
-        if (bracket < 0)
-        {
-            return text switch
-            {
-                "Tensor" => TsType.Tensor,
-                "int" => TsType.Int,
-                "float" => TsType.Float,
-                "bool" => TsType.Bool,
-                "str" => TsType.Str,
-                "NoneType" or "None" => TsType.None,
-                _ => null,
-            };
-        }
-
-        if (!text.EndsWith(']'))
-        {
-            return null;
-        }
-
-        var head = text[..bracket].Trim();
-        var inner = text[(bracket + 1)..^1];
-        var items = inner.Trim() is "()" or "" ? [] : SplitTopLevel(inner).Select(ParseType).ToList();
-        if (items.Any(t => t is null))
-        {
-            return null;
-        }
-
-        var types = items.Select(t => t!).ToArray();
-        return head switch
-        {
-            "Optional" when types.Length == 1 => TsType.Optional(types[0]),
-            "List" when types.Length == 1 => TsType.List(types[0]),
-            "Tuple" => TsType.Tuple(types),
-            "Dict" when types.Length == 2 => TsType.Dict(types[0], types[1]),
-            _ => null,
-        };
-    }
+    public static TsType? ParseType(string text) => TsTypeParser.TryParse(text.Trim());
 
     private static Expr? ParseLiteral(string text) => text switch
     {
