@@ -1,0 +1,187 @@
+using E3Sharp.Jit;
+using E3Sharp.Nn;
+using E3Sharp.O3;
+using E3Sharp.O3.Modules;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace E3Sharp.Tests.Jit.Compile;
+
+/// <summary>Compile modes: where they come from, Unsupported anywhere in a tree, and the Script/Trace overrides.</summary>
+public class CompileModeTests
+{
+    [Fact]
+    public void ModeComesFromTheAttributeAndIsInheritedAndOverridable()
+    {
+        using var scope = NewDisposeScope();
+        Assert.Equal(JitMode.Trace, TorchScript.GetCompileMode(new Norm(new Irreps("2x0e + 1x1o"))));
+        Assert.Equal(JitMode.Script, TorchScript.GetCompileMode(new Gate("2x0e", [nn.SiLU()], "1x0e", [nn.Sigmoid()], "1x1o")));
+        Assert.Equal(JitMode.Trace, TorchScript.GetCompileMode(new FullyConnectedTensorProduct("1x0e", "1x0e", "1x0e")));
+        Assert.Equal(JitMode.Trace, TorchScript.GetCompileMode(new TracedDerived()));          // inherited
+        Assert.Equal(JitMode.Script, TorchScript.GetCompileMode(new ScriptedOverride()));      // a subclass overrides
+        Assert.Null(TorchScript.GetCompileMode(new NoMode()));
+        Assert.Null(TorchScript.GetCompileMode(nn.Linear(2, 2)));
+    }
+
+    [Fact]
+    public void AnUnsupportedModuleDeepInTheTreeRefusesEverythingBeforeAnyWork()
+    {
+        using var scope = NewDisposeScope();
+        var counting = new CountingTraced();
+        var root = new Supermod(counting, new Wrapper(nn.ModuleList(new ChildMod())));
+        var e = Assert.Throws<NotSupportedException>(() => TorchScript.Compile(root));
+        Assert.Equal("ChildMod does not support TorchScript compilation", e.Message);
+        Assert.Equal(0, counting.TracingInputsMade);   // the traced sibling, compiled first otherwise, was not touched
+
+        // Script and Trace refuse the same way (e3nn's script(Supermod()) in the guide), and leave no mode behind.
+        var e2 = Assert.Throws<NotSupportedException>(() => TorchScript.Script(root));
+        Assert.Equal("ChildMod does not support TorchScript compilation", e2.Message);
+        Assert.Throws<NotSupportedException>(() => TorchScript.Trace(root, ones(2, 3)));
+        Assert.Null(TorchScript.GetCompileMode(root));
+        Assert.Equal(0, counting.TracingInputsMade);
+
+        // The top module itself.
+        Assert.Equal("ChildMod does not support TorchScript compilation",
+            Assert.Throws<NotSupportedException>(() => TorchScript.Compile(new ChildMod())).Message);
+    }
+
+    [Fact]
+    public void ARootWithoutModeIsRefusedWithAHint()
+    {
+        using var scope = NewDisposeScope();
+        var e = Assert.Throws<ArgumentException>(() => TorchScript.Compile(new NoMode()));
+        Assert.StartsWith("NoMode has no compile mode, so TorchScript.Compile cannot compile it", e.Message);
+        Assert.Contains("TorchScript.Script(module) or TorchScript.Trace(module, exampleInputs)", e.Message);
+    }
+
+    [Fact]
+    public void TraceChecksMustBeAtLeastOne()
+    {
+        using var scope = NewDisposeScope();
+        Assert.Throws<ArgumentOutOfRangeException>(() => TorchScript.Compile(new CountingTraced(), nTraceChecks: 0));
+    }
+
+    [Fact]
+    public void ATracedModuleWithoutTracingInputsIsRefusedWithAHint()
+    {
+        using var scope = NewDisposeScope();
+        var e = Assert.Throws<InvalidOperationException>(() => TorchScript.Compile(new TracedDerived()));
+        Assert.StartsWith("Cannot trace TracedDerived: it has no tracing inputs. Implement ITracingInputs on TracedDerived", e.Message);
+    }
+
+    [Fact]
+    public void ATorchScriptModuleHasNoModeAndCompilesToItself()
+    {
+        using var scope = NewDisposeScope();
+        var ir = new E3Sharp.Jit.Ir.ModuleInstance("__torch__.test.Id");
+        var f = new E3Sharp.Jit.Ir.MethodBuilder("forward", E3Sharp.Jit.Ir.TsType.Tensor).Param("x", E3Sharp.Jit.Ir.TsType.Tensor);
+        f.Return(E3Sharp.Jit.Ir.IrBuilder.Var("x"));
+        ir.AddMethod(f.Build());
+        using var script = E3Sharp.Jit.Serialization.TorchScriptArchive.ToScriptModule(ir);
+        Assert.Null(TorchScript.GetCompileMode(script));
+        Assert.Same(script, TorchScript.Compile(script));
+    }
+
+    [Fact]
+    public void FailedTraceOrScriptRestoresThePreviousMode()
+    {
+        using var scope = NewDisposeScope();
+        // TracedDerived has no tracing inputs: Script of it fails in the (missing) front end or earlier; either way
+        // its own mode is back afterwards.
+        var m = new UnsupportedInside();
+        Assert.Throws<NotSupportedException>(() => TorchScript.Script(m));
+        Assert.Equal(JitMode.Trace, TorchScript.GetCompileMode(m));
+    }
+
+    // ---- test modules ----
+
+    public sealed class NoMode : nn.Module<Tensor, Tensor>
+    {
+        public NoMode() : base(nameof(NoMode)) { }
+
+        public override Tensor forward(Tensor x) => x;
+    }
+
+    [CompileMode(JitMode.Trace)]
+    public class TracedBase : nn.Module<Tensor, Tensor>
+    {
+        public TracedBase() : base("TracedBase") { }
+
+        public override Tensor forward(Tensor x) => x * 2.0;
+    }
+
+    public sealed class TracedDerived : TracedBase
+    {
+    }
+
+    [CompileMode(JitMode.Script)]
+    public sealed class ScriptedOverride : nn.Module<Tensor, Tensor>
+    {
+        public ScriptedOverride() : base(nameof(ScriptedOverride)) { }
+
+        public override Tensor forward(Tensor x) => x;
+    }
+
+    [CompileMode(JitMode.Unsupported)]
+    public sealed class ChildMod : nn.Module<Tensor, Tensor>
+    {
+        public ChildMod() : base(nameof(ChildMod)) { }
+
+        public override Tensor forward(Tensor x) => x;
+    }
+
+    /// <summary>A traced module that counts how often it was asked for tracing inputs.</summary>
+    [CompileMode(JitMode.Trace)]
+    public sealed class CountingTraced : nn.Module<Tensor, Tensor>, ITracingInputs
+    {
+        public CountingTraced() : base(nameof(CountingTraced)) { }
+
+        public int TracingInputsMade { get; private set; }
+
+        public IReadOnlyList<Tensor[]> MakeTracingInputs(int n)
+        {
+            TracingInputsMade++;
+            return [[ones(2, 3)]];
+        }
+
+        public override Tensor forward(Tensor x) => x + 1.0;
+    }
+
+    public sealed class Wrapper : nn.Module<Tensor, Tensor>
+    {
+        private readonly nn.Module items;
+
+        public Wrapper(nn.Module items) : base(nameof(Wrapper))
+        {
+            this.items = items;
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor x) => x;
+    }
+
+    public sealed class Supermod : nn.Module<Tensor, Tensor>
+    {
+        private readonly CountingTraced first;
+        private readonly Wrapper second;
+
+        public Supermod(CountingTraced first, Wrapper second) : base(nameof(Supermod))
+        {
+            this.first = first;
+            this.second = second;
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor x) => second.call(first.call(x));
+    }
+
+    [CompileMode(JitMode.Trace)]
+    public sealed class UnsupportedInside : nn.Module<Tensor, Tensor>
+    {
+        private readonly ChildMod child = new();
+
+        public UnsupportedInside() : base(nameof(UnsupportedInside)) => RegisterComponents();
+
+        public override Tensor forward(Tensor x) => child.call(x);
+    }
+}
