@@ -1,15 +1,32 @@
 #!/usr/bin/env bash
 # The test command (README): builds the solution, runs the .NET tests, then the PyTorch interop tests on the
-# archives the .NET tests wrote.
+# archives the .NET tests wrote. Ends with one line 'N passed, M failed' counting both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export E3SHARP_INTEROP_DIR="${E3SHARP_INTEROP_DIR:-$PWD/artifacts/interop}"
 rm -rf "$E3SHARP_INTEROP_DIR"; mkdir -p "$E3SHARP_INTEROP_DIR"
 # Archives written by PyTorch (torch.jit.script + save) for the .NET tests to load.
 /usr/bin/python3 tests/interop/run_interop.py --make "$E3SHARP_INTEROP_DIR"
+set +e
 dotnet test E3Sharp.slnx -c Release --logger "console;verbosity=normal" 2>&1 | tee artifacts/dotnet-test.log
 status=${PIPESTATUS[0]}
-if [ "$status" != 0 ]; then echo "dotnet test failed"; exit "$status"; fi
-if [ -d tests/interop ]; then
-    /usr/bin/python3 tests/interop/run_interop.py "$E3SHARP_INTEROP_DIR"
+set -e
+# dotnet test prints "Passed: N" / "Failed: N" per test project; add them up.
+dn_passed=$({ grep -E '^\s+Passed: [0-9]+' artifacts/dotnet-test.log || true; } | awk '{s+=$2} END {print s+0}')
+dn_failed=$({ grep -E '^\s+Failed: [0-9]+' artifacts/dotnet-test.log || true; } | awk '{s+=$2} END {print s+0}')
+if [ "$status" != 0 ]; then
+    echo "dotnet test failed (exit $status)"
+    echo "${dn_passed} passed, $((dn_failed > 0 ? dn_failed : 1)) failed"
+    exit "$status"
 fi
+set +e
+/usr/bin/python3 tests/interop/run_interop.py "$E3SHARP_INTEROP_DIR" 2>&1 | tee artifacts/interop.log
+py_status=${PIPESTATUS[0]}
+set -e
+py_line=$({ grep -E '^[0-9]+ passed, [0-9]+ failed' artifacts/interop.log || true; } | tail -1)
+py_passed=$(echo "${py_line:-0 passed, 0 failed}" | awk '{print $1}')
+py_failed=$(echo "${py_line:-0 passed, 0 failed}" | awk '{print $3}')
+if [ "$py_status" != 0 ] && [ "$py_failed" = 0 ]; then py_failed=1; fi
+echo "Total (.NET + PyTorch interop):"
+echo "$((dn_passed + py_passed)) passed, $((dn_failed + py_failed)) failed"
+exit "$py_status"

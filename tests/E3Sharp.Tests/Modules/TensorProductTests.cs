@@ -272,4 +272,36 @@ public class TensorProductTests
         Assert.Equal(0, noWeights.WeightNumel);
         Assert.Equal(new long[] { 4, noWeights.IrrepsOut.Dim }, noWeights.forward(noWeights.IrrepsIn1.Randn(new long[] { 4, -1 }, ScalarType.Float64, null)).shape);
     }
+
+    [Theory]
+    [InlineData("2x0e+1x1o", "1x0e+1x1o", "2x0e+1x1o")]             // small: one fused block-sparse CG product
+    [InlineData("4x0e+3x1o+3x2e", "0e+1o+2e", "2x0e+2x1o+2x2e")]    // mixed multiplicities: several fused groups
+    [InlineData("2x1o+1x2e", "40x1o", "2x1e+1x2o")]                 // large second input: per-path evaluation
+    public void FullyConnectedMatchesDenseEinsumReference(string in1, string in2, string outIrreps)
+    {
+        using var scope = NewDisposeScope();
+        var tp = new FullyConnectedTensorProduct(in1, in2, outIrreps, dtype: ScalarType.Float64);
+        var x = tp.IrrepsIn1.Randn(new long[] { 3, -1 }, ScalarType.Float64, null);
+        var y = tp.IrrepsIn2.Randn(new long[] { 3, -1 }, ScalarType.Float64, null);
+        var s1 = tp.IrrepsIn1.Slices();
+        var s2 = tp.IrrepsIn2.Slices();
+        var so = tp.IrrepsOut.Slices();
+        var expected = zeros(new long[] { 3, tp.IrrepsOut.Dim }, ScalarType.Float64);
+        var offset = 0;
+        foreach (var ins in tp.Instructions)
+        {
+            var (m1, ir1) = tp.IrrepsIn1[ins.IIn1];
+            var (m2, ir2) = tp.IrrepsIn2[ins.IIn2];
+            var (mo, irO) = tp.IrrepsOut[ins.IOut];
+            var w = tp.Weight.detach().narrow(0, offset, m1 * m2 * mo).reshape(m1, m2, mo);
+            offset += m1 * m2 * mo;
+            var c = E3Sharp.O3.Wigner.Wigner3j(ir1.L, ir2.L, irO.L, ScalarType.Float64);
+            var x1 = x.narrow(1, s1[ins.IIn1].Start, m1 * ir1.Dim).reshape(3, m1, ir1.Dim);
+            var x2 = y.narrow(1, s2[ins.IIn2].Start, m2 * ir2.Dim).reshape(3, m2, ir2.Dim);
+            var contribution = einsum("uvw,ijk,zui,zvj->zwk", w, c, x1, x2).mul(ins.PathWeight).reshape(3, mo * irO.Dim);
+            var target = expected.narrow(1, so[ins.IOut].Start, mo * irO.Dim);
+            target.add_(contribution);
+        }
+        AssertClose(expected, tp.forward(x, y), 1e-12, "dense einsum");
+    }
 }

@@ -33,6 +33,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
 
     private readonly ConstantSet _constants = new();
     private readonly OutputPlan[] _plan;
+    private readonly FusedGroup[] _fused;
     private string _description;
 
     /// <summary>Creates a tensor product.</summary>
@@ -188,7 +189,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
             ? new Parameter(randn(new long[] { WeightNumel }, dt, dev))
             : empty(new long[] { 0 }, dt, dev);
         _outputMask = BuildOutputMask(dt, dev);
-        _plan = BuildPlan();
+        (_plan, _fused) = BuildPlan();
         _description = Describe(name);
 
         RegisterComponents();
@@ -379,14 +380,20 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
 
     private Tensor Compute(Tensor x, Tensor y, Tensor w)
     {
+        // x1 · (CG · x2) for every fused group of "uvw" paths, shared by all outputs: [..., u, N].
+        var fusedB = new Tensor[_fused.Length];
+        for (var f = 0; f < _fused.Length; f++)
+        {
+            fusedB[f] = FusedProducts(_fused[f], x, y);
+        }
         var parts = new List<Tensor>();
         Tensor? zero = null;
         foreach (var op in _plan)
         {
             Tensor? acc = null;
-            if (op.Uvw.Length > 0)
+            if (op.Uvw.Length > 0 || op.Fused.Length > 0)
             {
-                acc = UvwBlock(op, x, y, w);
+                acc = UvwBlock(op, fusedB, x, y, w);
             }
             foreach (var p in op.Others)
             {
@@ -429,12 +436,54 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         return shape;
     }
 
-    // All "uvw" paths into one output irrep: contract CG with x2, then with x1, then one matrix product with the
+    // One fused group: X = [x1 irreps of multiplicity u side by side] [..., u, ΣI]; A = x2 · CG [..., ΣI, N] (one matrix
+    // product with a block-sparse constant holding every path's path-weighted CG); returns X · A [..., u, N], whose
+    // columns are ordered by output irrep, then path, then v, then k.
+    private Tensor FusedProducts(FusedGroup g, Tensor x, Tensor y)
+    {
+        Tensor x1;
+        if (g.In1Starts.Length == 1)
+        {
+            x1 = x.narrow(-1, g.In1Starts[0], g.Mul1 * g.In1Dims[0]);
+            x1 = x1.unflatten(x1.dim() - 1, g.Mul1, g.In1Dims[0]);                  // [..., u, i]
+        }
+        else
+        {
+            var blocks = new List<Tensor>();
+            for (var b = 0; b < g.In1Starts.Length; b++)
+            {
+                var xb = x.narrow(-1, g.In1Starts[b], g.Mul1 * g.In1Dims[b]);
+                blocks.Add(xb.unflatten(xb.dim() - 1, g.Mul1, g.In1Dims[b]));
+            }
+            x1 = cat(blocks, -1);                                                  // [..., u, ΣI]
+        }
+        var a = y.matmul(get_buffer(g.Cg)!);                                       // [..., ΣI*N]
+        a = a.unflatten(a.dim() - 1, g.SumI, g.N);                                 // [..., ΣI, N]
+        return x1.matmul(a);                                                       // [..., u, N]
+    }
+
+    // All "uvw" paths into one output irrep: (x1 · CG · x2) blocks side by side, then one matrix product with the
     // concatenated weights of all paths.
-    private Tensor UvwBlock(OutputPlan op, Tensor x, Tensor y, Tensor w)
+    private Tensor UvwBlock(OutputPlan op, Tensor[] fusedB, Tensor x, Tensor y, Tensor w)
     {
         var bParts = new List<Tensor>();
         var wParts = new List<Tensor>();
+        foreach (var part in op.Fused)
+        {
+            var u = _fused[part.Group].Mul1;
+            var b = fusedB[part.Group].narrow(-1, part.ColumnStart, part.V * op.Dim);  // [..., u, V*k]
+            b = b.unflatten(b.dim() - 1, part.V, op.Dim);                           // [..., u, V, k]
+            b = b.movedim(new long[] { -1 }, new long[] { -3 });                    // [..., k, u, V]
+            bParts.Add(b.flatten(-2));                                             // [..., k, u*V]
+            var wGroup = new List<Tensor>();
+            foreach (var p in part.Paths)
+            {
+                var wp = w.narrow(-1, p.WeightOffset, p.WeightNumel);
+                wGroup.Add(wp.unflatten(wp.dim() - 1, u, p.Mul2, op.Mul));         // [..., u, v, w]
+            }
+            var wg = wGroup.Count == 1 ? wGroup[0] : cat(wGroup, -2);              // [..., u, V, w]
+            wParts.Add(wg.flatten(-3, -2));                                        // [..., u*V, w]
+        }
         foreach (var g in op.Uvw)
         {
             var aParts = new List<Tensor>();
@@ -635,7 +684,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         return tensor(mask.ToArray(), new long[] { mask.Count }, dtype, device);
     }
 
-    private OutputPlan[] BuildPlan()
+    private (OutputPlan[] Plan, FusedGroup[] Fused) BuildPlan()
     {
         var slices1 = IrrepsIn1.Slices();
         var slices2 = IrrepsIn2.Slices();
@@ -645,6 +694,113 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         {
             weightOffsets[n] = offset;
             if (Instructions[n].HasWeight) offset += Instructions[n].PathNumel;
+        }
+
+        PathPlan MakePath(int n, string? cgName)
+        {
+            var ins = Instructions[n];
+            var (m1, ir1) = IrrepsIn1[ins.IIn1];
+            var (m2, ir2) = IrrepsIn2[ins.IIn2];
+            string? triu = null;
+            if (ins.ConnectionMode is "uvu<v" or "u<vw")
+            {
+                var idx = new List<long>();
+                for (var u = 0; u < m1; u++)
+                {
+                    for (var v = u + 1; v < m2; v++) idx.Add(u * m2 + v);
+                }
+                triu = _constants.AddIndex($"triu_{n}", idx.ToArray());
+            }
+            var z = SharedWeights ? "" : "...";
+            string? equation = ins.ConnectionMode switch
+            {
+                "uuw" => $"...uk,{z}uw->...wk",
+                "uvu" => $"...uvk,{z}uv->...uk",
+                "uvv" => $"...uvk,{z}uv->...vk",
+                "u<vw" => $"...qk,{z}qw->...wk",
+                _ => null,
+            };
+            return new PathPlan(
+                ins.ConnectionMode, ins.HasWeight, weightOffsets[n], ins.PathNumel,
+                ins.PathShape.Select(s => (long)s).ToArray(),
+                slices1[ins.IIn1].Start, m1, ir1.Dim, slices2[ins.IIn2].Start, m2, ir2.Dim,
+                cgName ?? "", triu, equation);
+        }
+
+        bool Active(Instruction ins) =>
+            ins.IOut < IrrepsOut.Length && IrrepsOut[ins.IOut].Mul > 0 && !ins.PathShape.Contains(0)
+            && IrrepsIn1[ins.IIn1].Mul > 0 && IrrepsIn2[ins.IIn2].Mul > 0;
+
+        // Fused groups: "uvw" paths whose first-input multiplicity is u, evaluated together (FusedProducts) when the
+        // block-sparse CG constant stays small.
+        var fused = new List<FusedGroup>();
+        var fusedParts = new Dictionary<int, List<FusedPart>>();
+        var fusedInstructions = new HashSet<int>();
+        var uvw = Enumerable.Range(0, Instructions.Count)
+            .Where(n => Instructions[n].ConnectionMode == "uvw" && Active(Instructions[n])).ToList();
+        foreach (var byMul in uvw.GroupBy(n => IrrepsIn1[Instructions[n].IIn1].Mul))
+        {
+            var members = byMul.ToList();
+            var u = byMul.Key;
+            var in1 = members.Select(n => Instructions[n].IIn1).Distinct().OrderBy(i => i).ToList();
+            var iOffset = new Dictionary<int, int>();
+            var sumI = 0;
+            foreach (var i in in1)
+            {
+                iOffset[i] = sumI;
+                sumI += IrrepsIn1[i].Ir.Dim;
+            }
+            // Columns: by output, then instruction order, then v, then k.
+            var ordered = members.OrderBy(n => Instructions[n].IOut).ThenBy(n => n).ToList();
+            var n2 = 0;
+            foreach (var n in ordered) n2 += IrrepsIn2[Instructions[n].IIn2].Mul * IrrepsOut[Instructions[n].IOut].Ir.Dim;
+            long d2 = IrrepsIn2.Dim;
+            var numel = d2 * sumI * n2;
+            if (numel > 1 << 18 || (d2 > 2 * u && numel > 8192)) continue;
+
+            var groupIndex = fused.Count;
+            var cg = new double[numel];
+            var column = 0;
+            foreach (var outGroup in ordered.GroupBy(n => Instructions[n].IOut))
+            {
+                var o = outGroup.Key;
+                var dk = IrrepsOut[o].Ir.Dim;
+                var start = column;
+                var paths = new List<PathPlan>();
+                long vTotal = 0;
+                foreach (var n in outGroup)
+                {
+                    var ins = Instructions[n];
+                    var (m2, ir2) = IrrepsIn2[ins.IIn2];
+                    var ir1 = IrrepsIn1[ins.IIn1].Ir;
+                    var c = Cg(ir1, ir2, IrrepsOut[o].Ir, ins.PathWeight);
+                    int di = ir1.Dim, dj = ir2.Dim;
+                    for (var v = 0; v < m2; v++)
+                    {
+                        for (var i = 0; i < di; i++)
+                        {
+                            for (var j = 0; j < dj; j++)
+                            {
+                                for (var k = 0; k < dk; k++)
+                                {
+                                    var row = slices2[ins.IIn2].Start + v * dj + j;
+                                    var col = (iOffset[ins.IIn1] + i) * (long)n2 + column + v * dk + k;
+                                    cg[row * (long)sumI * n2 + col] = c[(i * dj + j) * dk + k];
+                                }
+                            }
+                        }
+                    }
+                    column += m2 * dk;
+                    vTotal += m2;
+                    paths.Add(MakePath(n, null));
+                    fusedInstructions.Add(n);
+                }
+                if (!fusedParts.TryGetValue(o, out var list)) fusedParts[o] = list = new List<FusedPart>();
+                list.Add(new FusedPart(groupIndex, start, vTotal, paths.ToArray()));
+            }
+            var name = _constants.AddFloat($"cg_uvw_{groupIndex}", cg, d2, (long)sumI * n2);
+            fused.Add(new FusedGroup(u, in1.Select(i => (long)slices1[i].Start).ToArray(),
+                in1.Select(i => (long)IrrepsIn1[i].Ir.Dim).ToArray(), sumI, n2, name));
         }
 
         var plans = new List<OutputPlan>();
@@ -658,36 +814,12 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
             for (var n = 0; n < Instructions.Count; n++)
             {
                 var ins = Instructions[n];
-                if (ins.IOut != o || ins.PathShape.Contains(0)) continue;
+                if (ins.IOut != o || !Active(ins)) continue;
+                anyWeighted |= ins.HasWeight;
+                if (fusedInstructions.Contains(n)) continue;
                 var (m1, ir1) = IrrepsIn1[ins.IIn1];
                 var (m2, ir2) = IrrepsIn2[ins.IIn2];
-                if (m1 == 0 || m2 == 0) continue;
-                anyWeighted |= ins.HasWeight;
-                var cgName = AddCg(n, ir1, ir2, irO, ins.PathWeight);
-                string? triu = null;
-                if (ins.ConnectionMode is "uvu<v" or "u<vw")
-                {
-                    var idx = new List<long>();
-                    for (var u = 0; u < m1; u++)
-                    {
-                        for (var v = u + 1; v < m2; v++) idx.Add(u * m2 + v);
-                    }
-                    triu = _constants.AddIndex($"triu_{n}", idx.ToArray());
-                }
-                var z = SharedWeights ? "" : "...";
-                string? equation = ins.ConnectionMode switch
-                {
-                    "uuw" => $"...uk,{z}uw->...wk",
-                    "uvu" => $"...uvk,{z}uv->...uk",
-                    "uvv" => $"...uvk,{z}uv->...vk",
-                    "u<vw" => $"...qk,{z}qw->...wk",
-                    _ => null,
-                };
-                var path = new PathPlan(
-                    ins.ConnectionMode, ins.HasWeight, weightOffsets[n], ins.PathNumel,
-                    ins.PathShape.Select(s => (long)s).ToArray(),
-                    slices1[ins.IIn1].Start, m1, ir1.Dim, slices2[ins.IIn2].Start, m2, ir2.Dim,
-                    cgName, triu, equation);
+                var path = MakePath(n, AddCg(n, ir1, ir2, irO, ins.PathWeight));
                 if (ins.ConnectionMode == "uvw")
                 {
                     var g = groups.FirstOrDefault(gr => gr.IIn1 == ins.IIn1);
@@ -704,9 +836,19 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
                     others.Add(path);
                 }
             }
-            plans.Add(new OutputPlan(o, mo, irO.Dim, groups.ToArray(), others.ToArray(), anyWeighted));
+            var parts = fusedParts.TryGetValue(o, out var fp) ? fp.ToArray() : Array.Empty<FusedPart>();
+            plans.Add(new OutputPlan(o, mo, irO.Dim, groups.ToArray(), parts, others.ToArray(), anyWeighted));
         }
-        return plans.ToArray();
+        return (plans.ToArray(), fused.ToArray());
+    }
+
+    // pw · C[i, j, k] (row-major [I, J, K]) in double precision.
+    private static double[] Cg(Irrep ir1, Irrep ir2, Irrep irO, double pathWeight)
+    {
+        using var c = Wigner.Wigner3j(ir1.L, ir2.L, irO.L, ScalarType.Float64);
+        var values = c.data<double>().ToArray();
+        for (var i = 0; i < values.Length; i++) values[i] *= pathWeight;
+        return values;
     }
 
     // pw · C[i, j, k] stored as a [J, I*K] matrix (row j, column i*K + k).
@@ -776,5 +918,10 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         public long V { get; set; }
     }
 
-    private sealed record OutputPlan(int IOut, long Mul, long Dim, UvwGroup[] Uvw, PathPlan[] Others, bool AnyWeighted);
+    private sealed record OutputPlan(
+        int IOut, long Mul, long Dim, UvwGroup[] Uvw, FusedPart[] Fused, PathPlan[] Others, bool AnyWeighted);
+
+    private sealed record FusedGroup(long Mul1, long[] In1Starts, long[] In1Dims, long SumI, long N, string Cg);
+
+    private sealed record FusedPart(int Group, long ColumnStart, long V, PathPlan[] Paths);
 }
