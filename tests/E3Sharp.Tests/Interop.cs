@@ -1,5 +1,6 @@
 using System.Text.Json;
 using TorchSharp;
+using Scalar = TorchSharp.Scalar;
 
 namespace E3Sharp.Tests;
 
@@ -108,6 +109,15 @@ public static class Interop
             {
                 case torch.Tensor t:
                     list.Add(t);
+                    break;
+                case Scalar s:
+                    // Python flattens int results to int64 tensors, float to float64, bool to bool.
+                    list.Add(s.Type switch
+                    {
+                        torch.ScalarType.Bool => torch.tensor(s.ToBoolean()),
+                        torch.ScalarType.Float32 or torch.ScalarType.Float64 => torch.tensor(s.ToDouble()),
+                        _ => torch.tensor(s.ToInt64()),
+                    });
                     break;
                 case System.Runtime.CompilerServices.ITuple tuple:
                     for (var i = 0; i < tuple.Length; i++)

@@ -65,7 +65,33 @@ public class ArchiveEndToEndTests
             Assert.Equal(2, k.ToInt64());
         }
 
+        var x0 = tensor(new float[,] { { 1, 9, 3 }, { 0.5f, 0.25f, 2 } });
+        Interop.Record("backend_docs_example", archive, "forward", [x0], Interop.Flatten(module.forward(x0)));
         var code = TorchScriptArchive.PrintCode(root);
         Assert.Contains("    if torch.any(y > 7.0):\n      y = self.child.forward(y)\n", code["code/__torch__/demo.py"]);
+    }
+
+    [Fact]
+    public void DtypeCodesConvertAndCreateTensors()
+    {
+        using var scope = NewDisposeScope();
+        var m = new ModuleInstance("__torch__.dtypes.Net");
+        var f = new MethodBuilder("forward", TsType.Tuple(TsType.Tensor, TsType.Tensor, TsType.Tensor)).Param("x", TsType.Tensor);
+        f.Assign("d", Var("x").Call("to", 7));
+        f.Assign("i", Torch("zeros", [List(2)], Kw("dtype", 4)) + Torch("arange", [2], Kw("dtype", 4)));
+        f.Assign("b", Torch("to", Var("x") > 0.5, 11));
+        f.ReturnTuple(Var("d") * 2, Var("i"), Var("b"));
+        m.AddMethod(f.Build());
+        var bytes = TorchScriptArchive.Write(m);
+        using var module = TorchScriptArchive.Load(bytes);
+        var x = tensor(new[] { 0.25f, 1.5f });
+        var got = Interop.Flatten(module.forward(x));
+        Assert.Equal(ScalarType.Float64, got[0].dtype);
+        Assert.Equal(new[] { 0.5, 3.0 }, got[0].data<double>().ToArray());
+        Assert.Equal(ScalarType.Int64, got[1].dtype);
+        Assert.Equal(new[] { 0L, 1L }, got[1].data<long>().ToArray());
+        Assert.Equal(ScalarType.Bool, got[2].dtype);
+        Assert.Equal(new[] { false, true }, got[2].data<bool>().ToArray());
+        Interop.Record("backend_dtypes", bytes, "forward", [x], got);
     }
 }
