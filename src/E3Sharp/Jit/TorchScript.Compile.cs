@@ -154,6 +154,8 @@ public static partial class TorchScript
             public List<Node> Children { get; } = [];
 
             public IReadOnlyList<CompileRecord>? Fixed { get; set; }
+
+            public string? TypeName { get; set; }
         }
 
         public CompileRecord Compile(torch.nn.Module module)
@@ -170,7 +172,7 @@ public static partial class TorchScript
         {
             var how = context.TryGetCompiled(node.Module) is { } c ? HowText(c.How) : null;
             var children = node.Fixed ?? node.Children.Select(ToRecord).ToArray();
-            return new CompileRecord(node.Name, TypeName(node.Module), how, children);
+            return new CompileRecord(node.Name, node.TypeName ?? TypeName(node.Module), how, children);
         }
 
         private Node CompileNode(torch.nn.Module module, string? name)
@@ -188,6 +190,7 @@ public static partial class TorchScript
                 var imported = imports.Import(script, context);
                 context.SetCompiled(module, imported, CompiledHow.Loaded);
                 node.Fixed = imports.DescribeChildren(imported);
+                node.TypeName = imports.ClassName(imported);
                 return node;
             }
 

@@ -16,7 +16,6 @@ public static partial class TorchScript
         /// <summary>Traces one module on the first of <paramref name="inputs"/> (its compiled children are in the context).</summary>
         public static ModuleInstance Trace(
             torch.nn.Module module, IReadOnlyList<torch.Tensor[]> inputs, CompileContext context, bool fixedLastDimension) =>
-            throw new NotSupportedException(
-                $"Cannot trace {TypeName(module)}: the tracing front end is not part of this build yet.");
+            Tracing.Tracer.Trace(module, inputs[0], context, fixedLastDimension);
     }
 }

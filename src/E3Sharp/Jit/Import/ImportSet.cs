@@ -84,6 +84,10 @@ internal sealed class ImportSet
         return stub;
     }
 
+    /// <summary>The class name (last part) of an imported module's TorchScript class, for <c>Describe</c>.</summary>
+    /// <param name="stub">The stub returned by <see cref="Import"/>.</param>
+    public string ClassName(ModuleInstance stub) => stub.Class.Name;
+
     /// <summary>The submodules of an imported module, for <c>Describe</c> (each <c>loaded</c>).</summary>
     /// <param name="stub">The stub returned by <see cref="Import"/>.</param>
     public IReadOnlyList<CompileRecord> DescribeChildren(ModuleInstance stub) =>
