@@ -10,7 +10,7 @@ public static partial class TorchScript
     /// afterwards, so that <c>Compile(inPlace: false)</c> leaves the original exactly as it was even when tracing ran
     /// a forward that updates state (running averages, counters kept in buffers).
     /// </summary>
-    private sealed class StateSnapshot : IDisposable
+    internal sealed class StateSnapshot : IDisposable
     {
         private readonly List<(torch.Tensor Live, torch.Tensor Saved)> _tensors = [];
         private readonly List<(torch.nn.Module Module, bool Training)> _training = [];

@@ -185,3 +185,33 @@ public class CompileModeTests
         public override Tensor forward(Tensor x) => child.call(x);
     }
 }
+
+/// <summary>The state snapshot that makes Compile(inPlace: false) leave the original exactly as it was.</summary>
+public class StateSnapshotTests
+{
+    [Fact]
+    public void RestorePutsBackChangedValuesReplacedShapesAndTrainingFlags()
+    {
+        using var scope = NewDisposeScope();
+        var lin = nn.Linear(2, 3);
+        var drop = nn.Dropout(0.5);
+        var net = nn.Sequential(("a", lin), ("d", drop));
+        net.train();
+        var weight = lin.weight!;
+        var before = weight.detach().clone();
+        using (var snapshot = TorchScript.StateSnapshot.Take(net))
+        {
+            using (no_grad())
+            {
+                weight.mul_(3.0);
+            }
+
+            drop.eval();
+            snapshot.Restore();
+        }
+
+        Assert.True(allclose(before, weight, rtol: 0, atol: 0));
+        Assert.True(drop.training);
+        Assert.True(net.training);
+    }
+}
