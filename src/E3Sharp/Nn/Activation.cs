@@ -97,7 +97,7 @@ public partial class Activation : nn.Module<Tensor, Tensor>, IIrrepsModule
     /// <returns>Shape <c>[..., IrrepsOut.Dim]</c>.</returns>
     public override Tensor forward(Tensor features)
     {
-        ModuleChecks.CheckInput(this, "features", features, IrrepsInSingle, features.dtype);
+        ModuleChecks.CheckInput(this, "features", features.shape, features.dtype, IrrepsInSingle, features.dtype);
         var output = new List<Tensor>();
         for (var k = 0; k < _starts.Length; k++)
         {

@@ -104,7 +104,7 @@ public partial class Extract : nn.Module<Tensor, Tensor[]>, IIrrepsModule
     /// <returns>One tensor per output, shape <c>[..., irrepsOuts[k].Dim]</c>.</returns>
     public override Tensor[] forward(Tensor x)
     {
-        ModuleChecks.CheckInput(this, "x", x, IrrepsInSingle, x.dtype);
+        ModuleChecks.CheckInput(this, "x", x.shape, x.dtype, IrrepsInSingle, x.dtype);
         var outputs = new Tensor[_starts.Length];
         for (var k = 0; k < _starts.Length; k++)
         {

@@ -63,7 +63,7 @@ public partial class ExtractIr : nn.Module<Tensor, Tensor>, IIrrepsModule
     /// <returns>Shape <c>[..., IrrepsOut.Dim]</c>.</returns>
     public override Tensor forward(Tensor x)
     {
-        ModuleChecks.CheckInput(this, "x", x, IrrepsInSingle, x.dtype);
+        ModuleChecks.CheckInput(this, "x", x.shape, x.dtype, IrrepsInSingle, x.dtype);
         if (_starts.Length == 0) return x.narrow(-1, 0, 0);
         if (_starts.Length == 1) return x.narrow(-1, _starts[0], _lengths[0]);
         var parts = new List<Tensor>();

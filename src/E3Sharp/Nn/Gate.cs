@@ -100,7 +100,7 @@ public partial class Gate : nn.Module<Tensor, Tensor>, IIrrepsModule
     /// <returns>Shape <c>[..., IrrepsOut.Dim]</c>.</returns>
     public override Tensor forward(Tensor features)
     {
-        ModuleChecks.CheckInput(this, "features", features, IrrepsInSingle, _mul.OutputMask.dtype);
+        ModuleChecks.CheckInput(this, "features", features.shape, features.dtype, IrrepsInSingle, _mul.OutputMask.dtype);
         var parts = _sc.forward(features);
         var scalars = _actScalars.forward(parts[0]);
         var gates = parts[1];

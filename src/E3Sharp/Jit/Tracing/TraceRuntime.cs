@@ -51,6 +51,11 @@ public static class TraceRuntime
     public static List<TraceTensor>? LiftList(IEnumerable<torch.Tensor>? tensors) =>
         tensors?.Select(t => Lift(t)!).ToList();
 
+    /// <summary>The real tensor behind a trace tensor, for an external check method (void or string result) that only
+    /// reads it; such a call cannot change the traced code.</summary>
+    /// <param name="tensor">The trace tensor (null stays null).</param>
+    public static torch.Tensor? Eager(TraceTensor? tensor) => tensor?.Value;
+
     /// <summary>Calls a method (<c>forward</c> for <c>call</c>) of a submodule inside a traced forward.</summary>
     /// <typeparam name="TResult">The twin type of the method's result.</typeparam>
     /// <param name="module">The submodule.</param>

@@ -467,6 +467,10 @@ public sealed partial class TraceTensor
     /// <param name="shape">The new shape (one entry may be -1).</param>
     public TraceTensor reshape(params SymInt[] shape) => M("reshape", r => r[this].reshape(r.L(shape)), shape);
 
+    /// <summary>Reshape to another tensor's shape (kept symbolic).</summary>
+    /// <param name="shape">The shape.</param>
+    public TraceTensor reshape(TraceShape shape) => reshape(shape.ToArray());
+
     /// <summary>Reshape to fixed sizes.</summary>
     /// <param name="shape">The new shape (one entry may be -1).</param>
     public TraceTensor reshape(long[] shape) => M("reshape", r => r[this].reshape(shape), shape);
@@ -474,6 +478,10 @@ public sealed partial class TraceTensor
     /// <summary>View with another shape; symbolic sizes stay symbolic.</summary>
     /// <param name="shape">The new shape (one entry may be -1).</param>
     public TraceTensor view(params SymInt[] shape) => M("view", r => r[this].view(r.L(shape)), shape);
+
+    /// <summary>View with another tensor's shape (kept symbolic).</summary>
+    /// <param name="shape">The shape.</param>
+    public TraceTensor view(TraceShape shape) => view(shape.ToArray());
 
     /// <summary>View with fixed sizes.</summary>
     /// <param name="shape">The new shape.</param>
@@ -584,6 +592,10 @@ public sealed partial class TraceTensor
     /// <summary>Broadcasts to a larger shape; symbolic sizes stay symbolic.</summary>
     /// <param name="sizes">The sizes (-1 keeps a dimension).</param>
     public TraceTensor expand(params SymInt[] sizes) => M("expand", r => r[this].expand(r.L(sizes)), sizes);
+
+    /// <summary>Broadcasts to another tensor's shape (kept symbolic).</summary>
+    /// <param name="sizes">The shape.</param>
+    public TraceTensor expand(TraceShape sizes) => expand(sizes.ToArray());
 
     /// <summary>Broadcasts to fixed sizes.</summary>
     /// <param name="sizes">The sizes (-1 keeps a dimension).</param>

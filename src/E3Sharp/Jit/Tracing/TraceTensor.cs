@@ -109,7 +109,7 @@ public sealed partial class TraceTensor
     public bool is_complex() => Value.is_complex();
 
     /// <summary>The shape; sizes that follow a free input dimension are symbolic.</summary>
-    public SymInt[] shape
+    public TraceShape shape
     {
         get
         {
@@ -119,12 +119,12 @@ public sealed partial class TraceTensor
                 r[i] = size(i);
             }
 
-            return r;
+            return new TraceShape(r);
         }
     }
 
     /// <summary>The shape; sizes that follow a free input dimension are symbolic.</summary>
-    public SymInt[] size() => shape;
+    public TraceShape size() => shape;
 
     /// <summary>The size of one dimension; symbolic (<c>x.size(d)</c> in the traced code) when it follows a free
     /// input dimension.</summary>

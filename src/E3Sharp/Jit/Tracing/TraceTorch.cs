@@ -215,6 +215,15 @@ public static class TraceTorch
     public static TraceTensor zeros(SymInt[] size, torch.ScalarType? dtype = null, torch.Device? device = null, bool requires_grad = false, string[]? names = null) =>
         Factory("zeros", size, dtype, device, requires_grad, (s, dt) => torch.zeros(s, dt));
 
+    /// <summary>Zeros of another tensor's shape (kept symbolic).</summary>
+    /// <param name="size">The shape.</param>
+    /// <param name="dtype">The dtype.</param>
+    /// <param name="device">CPU or null.</param>
+    /// <param name="requires_grad">Must be false.</param>
+    /// <param name="names">Ignored.</param>
+    public static TraceTensor zeros(TraceShape size, torch.ScalarType? dtype = null, torch.Device? device = null, bool requires_grad = false, string[]? names = null) =>
+        zeros(size.ToArray(), dtype, device, requires_grad, names);
+
     /// <summary>Zeros of fixed sizes.</summary>
     /// <param name="size">The shape.</param>
     /// <param name="dtype">The dtype.</param>
@@ -262,6 +271,15 @@ public static class TraceTorch
     /// <param name="names">Ignored.</param>
     public static TraceTensor ones(SymInt[] size, torch.ScalarType? dtype = null, torch.Device? device = null, bool requires_grad = false, string[]? names = null) =>
         Factory("ones", size, dtype, device, requires_grad, (s, dt) => torch.ones(s, dt));
+
+    /// <summary>Ones of another tensor's shape (kept symbolic).</summary>
+    /// <param name="size">The shape.</param>
+    /// <param name="dtype">The dtype.</param>
+    /// <param name="device">CPU or null.</param>
+    /// <param name="requires_grad">Must be false.</param>
+    /// <param name="names">Ignored.</param>
+    public static TraceTensor ones(TraceShape size, torch.ScalarType? dtype = null, torch.Device? device = null, bool requires_grad = false, string[]? names = null) =>
+        ones(size.ToArray(), dtype, device, requires_grad, names);
 
     /// <summary>Ones of fixed sizes.</summary>
     /// <param name="size">The shape.</param>
@@ -425,6 +443,19 @@ public static class TraceTorch
             {
                 NotInPlace(inplace, "dropout");
                 return F("dropout", r => torch.nn.functional.dropout(r[input], p, training), input, p, training);
+            }
+
+            /// <summary>Lp-normalization along a dimension, as TorchSharp/PyTorch compute it:
+            /// <c>input / norm(input, p, dim, keepdim).clamp_min(eps).expand_as(input)</c>.</summary>
+            /// <param name="input">The input.</param>
+            /// <param name="p">The norm's order.</param>
+            /// <param name="dim">The dimension.</param>
+            /// <param name="eps">Lower bound of the norm.</param>
+            public static TraceTensor normalize(TraceTensor input, double p = 2, long dim = 1, double eps = 1e-12)
+            {
+                var norm = Recorder.Call("norm", true, [input, p, new[] { dim }, true],
+                    r => r[input].norm(checked((int)dim), keepdim: true, p: (float)p));
+                return input.div(norm.clamp_min(eps).expand_as(input));
             }
 
             /// <summary>Layer normalization over the last dimensions.</summary>

@@ -33,6 +33,21 @@ public sealed record Instruction(int IIn1, int IIn2, int IOut, string Connection
         }
     }
 
+    /// <summary>Value equality, comparing <see cref="PathShape"/> element by element.</summary>
+    /// <param name="other">The other instruction.</param>
+    public bool Equals(Instruction? other) =>
+        other is not null && IIn1 == other.IIn1 && IIn2 == other.IIn2 && IOut == other.IOut
+        && ConnectionMode == other.ConnectionMode && HasWeight == other.HasWeight
+        && PathWeight.Equals(other.PathWeight) && PathShape.SequenceEqual(other.PathShape);
+
+    /// <inheritdoc />
+    public override int GetHashCode()
+    {
+        var hash = HashCode.Combine(IIn1, IIn2, IOut, ConnectionMode, HasWeight, PathWeight);
+        foreach (var s in PathShape) hash = HashCode.Combine(hash, s);
+        return hash;
+    }
+
     /// <inheritdoc />
     public override string ToString() =>
         $"Instruction(i_in1={IIn1}, i_in2={IIn2}, i_out={IOut}, connection_mode={ConnectionMode}, " +

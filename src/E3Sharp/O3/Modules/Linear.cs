@@ -229,7 +229,7 @@ public partial class Linear : nn.Module<Tensor, Tensor>, IIrrepsModule
     public Tensor forward(Tensor features, Tensor? weight, Tensor? bias)
     {
         var dtype = _outputMask.dtype;
-        ModuleChecks.CheckInput(this, "features", features, IrrepsInSingle, dtype);
+        ModuleChecks.CheckInput(this, "features", features.shape, features.dtype, IrrepsInSingle, dtype);
         var w = Resolve(weight, _weight, WeightNumel, "weight");
         var b = Resolve(bias, _bias, BiasNumel, "bias");
         var parts = new List<Tensor>();
@@ -355,7 +355,7 @@ public partial class Linear : nn.Module<Tensor, Tensor>, IIrrepsModule
             var expected = SharedWeights ? $"[{numel}]" : $"[..., {numel}] with at least one batch dimension";
             throw new ArgumentException(
                 $"{_description}: {name} must have shape {expected} and dtype {dtype}, but got a tensor of shape " +
-                $"{ModuleChecks.ShapeOf(given)} and dtype {given.dtype}.", name);
+                $"{ModuleChecks.ShapeOf(given.shape)} and dtype {given.dtype}.", name);
         }
         return given;
     }

@@ -21,6 +21,20 @@ public sealed record LinearInstruction(int IIn, int IOut, IReadOnlyList<int> Pat
         }
     }
 
+    /// <summary>Value equality, comparing <see cref="PathShape"/> element by element.</summary>
+    /// <param name="other">The other instruction.</param>
+    public bool Equals(LinearInstruction? other) =>
+        other is not null && IIn == other.IIn && IOut == other.IOut && PathWeight.Equals(other.PathWeight)
+        && PathShape.SequenceEqual(other.PathShape);
+
+    /// <inheritdoc />
+    public override int GetHashCode()
+    {
+        var hash = HashCode.Combine(IIn, IOut, PathWeight);
+        foreach (var s in PathShape) hash = HashCode.Combine(hash, s);
+        return hash;
+    }
+
     /// <inheritdoc />
     public override string ToString() =>
         $"Instruction(i_in={IIn}, i_out={IOut}, path_shape=({string.Join(", ", PathShape)}), path_weight={PathWeight:R})";

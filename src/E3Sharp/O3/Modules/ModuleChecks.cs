@@ -7,36 +7,19 @@ namespace E3Sharp.O3.Modules;
 internal static class ModuleChecks
 {
     /// <summary>
-    /// Throws <see cref="ArgumentException"/> unless <paramref name="x"/> has at least one dimension, last dimension
-    /// <c>irreps.Dim</c> and dtype <paramref name="dtype"/>.
+    /// Throws <see cref="ArgumentException"/> unless a tensor of shape <paramref name="shape"/> and dtype
+    /// <paramref name="dtype"/> has at least one dimension, last dimension <c>irreps.Dim</c> and dtype
+    /// <paramref name="expectedDtype"/>. Takes the shape and dtype (not the tensor) so that forwards calling it stay
+    /// traceable.
     /// </summary>
-    public static void CheckInput(object module, string argument, Tensor x, Irreps irreps, ScalarType dtype)
+    public static void CheckInput(object module, string argument, long[] shape, ScalarType dtype, Irreps irreps,
+        ScalarType expectedDtype)
     {
-        if (x is null)
-        {
-            throw new ArgumentNullException(argument, $"{Describe(module)}: input '{argument}' is null.");
-        }
-        if (x.dim() == 0 || x.shape[^1] != irreps.Dim || x.dtype != dtype)
+        if (shape.Length == 0 || shape[^1] != irreps.Dim || dtype != expectedDtype)
         {
             throw new ArgumentException(
                 $"{Describe(module)}: input '{argument}' must have irreps {Show(irreps)} (last dimension {irreps.Dim}) " +
-                $"and dtype {dtype}, but got a tensor of shape {ShapeOf(x)} and dtype {x.dtype}.", argument);
-        }
-    }
-
-    /// <summary>Throws unless <paramref name="x"/> has at least one dimension, last dimension <paramref name="dim"/>
-    /// and dtype <paramref name="dtype"/>; <paramref name="what"/> says what the last dimension holds.</summary>
-    public static void CheckLastDim(object module, string argument, Tensor x, long dim, string what, ScalarType dtype)
-    {
-        if (x is null)
-        {
-            throw new ArgumentNullException(argument, $"{Describe(module)}: input '{argument}' is null.");
-        }
-        if (x.dim() == 0 || x.shape[^1] != dim || x.dtype != dtype)
-        {
-            throw new ArgumentException(
-                $"{Describe(module)}: input '{argument}' must have last dimension {dim} ({what}) and dtype {dtype}, " +
-                $"but got a tensor of shape {ShapeOf(x)} and dtype {x.dtype}.", argument);
+                $"and dtype {expectedDtype}, but got a tensor of shape {ShapeOf(shape)} and dtype {dtype}.", argument);
         }
     }
 
@@ -56,5 +39,5 @@ internal static class ModuleChecks
     public static string Show(Irreps irreps) => irreps.Length == 0 ? "(empty)" : irreps.ToString();
 
     /// <summary>A shape as <c>[a, b, c]</c>.</summary>
-    public static string ShapeOf(Tensor x) => "[" + string.Join(", ", x.shape) + "]";
+    public static string ShapeOf(long[] shape) => "[" + string.Join(", ", shape) + "]";
 }

@@ -57,7 +57,7 @@ public partial class Norm : nn.Module<Tensor, Tensor>, IIrrepsModule
     /// <returns>Shape <c>[..., IrrepsOut.Dim]</c>.</returns>
     public override Tensor forward(Tensor features)
     {
-        ModuleChecks.CheckInput(this, "features", features, IrrepsInSingle, _tp.OutputMask.dtype);
+        ModuleChecks.CheckInput(this, "features", features.shape, features.dtype, IrrepsInSingle, _tp.OutputMask.dtype);
         var output = _tp.forward(features, features);
         if (_squared) return output;
         return output.relu().sqrt();

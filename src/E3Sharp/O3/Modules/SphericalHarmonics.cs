@@ -130,13 +130,12 @@ public partial class SphericalHarmonics : nn.Module<Tensor, Tensor>, IIrrepsModu
     /// <returns>Shape <c>[..., IrrepsOut.Dim]</c>.</returns>
     public override Tensor forward(Tensor x)
     {
-        if (x is null || !x.is_floating_point())
+        if (!ModuleChecks.IsFloating(x.dtype))
         {
             throw new ArgumentException(
-                $"{this}: input 'x' must be a floating tensor of shape [..., 3], but got " +
-                (x is null ? "null." : $"dtype {x.dtype}."), nameof(x));
+                $"{this}: input 'x' must be a floating tensor of shape [..., 3], but got dtype {x.dtype}.", nameof(x));
         }
-        ModuleChecks.CheckInput(this, "x", x, IrrepsInSingle, x.dtype);
+        ModuleChecks.CheckInput(this, "x", x.shape, x.dtype, IrrepsInSingle, x.dtype);
         return SphericalHarmonicsMath.Compute(_ls, x, _normalize, _normalization);
     }
 

@@ -34,6 +34,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     private readonly ConstantSet _constants = new();
     private readonly OutputPlan[] _plan;
     private readonly FusedGroup[] _fused;
+    private readonly FusedBlock[] _blocks;
     private string _description;
 
     /// <summary>Creates a tensor product.</summary>
@@ -189,7 +190,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
             ? new Parameter(randn(new long[] { WeightNumel }, dt, dev))
             : empty(new long[] { 0 }, dt, dev);
         _outputMask = BuildOutputMask(dt, dev);
-        (_plan, _fused) = BuildPlan();
+        (_plan, _fused, _blocks) = BuildPlan();
         _description = Describe(name);
 
         RegisterComponents();
@@ -250,8 +251,8 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     public Tensor forward(Tensor x, Tensor y, Tensor? weight)
     {
         var dtype = _outputMask.dtype;
-        ModuleChecks.CheckInput(this, "x", x, IrrepsIn1, dtype);
-        ModuleChecks.CheckInput(this, "y", y, IrrepsIn2, dtype);
+        ModuleChecks.CheckInput(this, "x", x.shape, x.dtype, IrrepsIn1, dtype);
+        ModuleChecks.CheckInput(this, "y", y.shape, y.dtype, IrrepsIn2, dtype);
         var w = ResolveWeight(weight);
         return Compute(x, y, w);
     }
@@ -265,7 +266,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     public Tensor Right(Tensor y, Tensor? weight = null)
     {
         var dtype = _outputMask.dtype;
-        ModuleChecks.CheckInput(this, "y", y, IrrepsIn2, dtype);
+        ModuleChecks.CheckInput(this, "y", y.shape, y.dtype, IrrepsIn2, dtype);
         var w = ResolveWeight(weight);
         var identity = eye(IrrepsIn1.Dim, dtype: dtype, device: y.device);
         var wRight = SharedWeights ? w : w.unsqueeze(-2);
@@ -373,18 +374,22 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
                 : $"[..., {WeightNumel}] with at least one batch dimension (sharedWeights: false)";
             throw new ArgumentException(
                 $"{_description}: weight must have shape {expected} and dtype {dtype}, but got a tensor of shape " +
-                $"{ModuleChecks.ShapeOf(weight)} and dtype {weight.dtype}.", nameof(weight));
+                $"{ModuleChecks.ShapeOf(weight.shape)} and dtype {weight.dtype}.", nameof(weight));
         }
         return weight;
     }
 
     private Tensor Compute(Tensor x, Tensor y, Tensor w)
     {
-        // x1 · (CG · x2) for every fused group of "uvw" paths, shared by all outputs: [..., u, N].
-        var fusedB = new Tensor[_fused.Length];
-        for (var f = 0; f < _fused.Length; f++)
+        // x1 · (CG · x2) for every block of fused "uvw" paths (one first-input irrep each), shared by all outputs.
+        var fusedB = new Tensor[_blocks.Length];
+        foreach (var g in _fused)
         {
-            fusedB[f] = FusedProducts(_fused[f], x, y);
+            var a = y.matmul(get_buffer(g.Cg)!);                                   // [..., Σ_b I_b*N_b]
+            for (var b = g.FirstBlock; b < g.FirstBlock + g.BlockCount; b++)
+            {
+                fusedB[b] = BlockProducts(_blocks[b], g.Mul1, x, a);
+            }
         }
         var parts = new List<Tensor>();
         Tensor? zero = null;
@@ -436,30 +441,15 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         return shape;
     }
 
-    // One fused group: X = [x1 irreps of multiplicity u side by side] [..., u, ΣI]; A = x2 · CG [..., ΣI, N] (one matrix
-    // product with a block-sparse constant holding every path's path-weighted CG); returns X · A [..., u, N], whose
-    // columns are ordered by output irrep, then path, then v, then k.
-    private Tensor FusedProducts(FusedGroup g, Tensor x, Tensor y)
+    // One block (one first-input irrep, multiplicity u, dimension I): x1 [..., u, I] times its slice of x2 · CG viewed as
+    // [..., I, N]; the N columns are ordered by output irrep, then path, then v, then k.
+    private static Tensor BlockProducts(FusedBlock block, long mul1, Tensor x, Tensor a)
     {
-        Tensor x1;
-        if (g.In1Starts.Length == 1)
-        {
-            x1 = x.narrow(-1, g.In1Starts[0], g.Mul1 * g.In1Dims[0]);
-            x1 = x1.unflatten(x1.dim() - 1, g.Mul1, g.In1Dims[0]);                  // [..., u, i]
-        }
-        else
-        {
-            var blocks = new List<Tensor>();
-            for (var b = 0; b < g.In1Starts.Length; b++)
-            {
-                var xb = x.narrow(-1, g.In1Starts[b], g.Mul1 * g.In1Dims[b]);
-                blocks.Add(xb.unflatten(xb.dim() - 1, g.Mul1, g.In1Dims[b]));
-            }
-            x1 = cat(blocks, -1);                                                  // [..., u, ΣI]
-        }
-        var a = y.matmul(get_buffer(g.Cg)!);                                       // [..., ΣI*N]
-        a = a.unflatten(a.dim() - 1, g.SumI, g.N);                                 // [..., ΣI, N]
-        return x1.matmul(a);                                                       // [..., u, N]
+        var x1 = x.narrow(-1, block.In1Start, mul1 * block.I);
+        x1 = x1.unflatten(x1.dim() - 1, mul1, block.I);                           // [..., u, i]
+        var ab = a.narrow(-1, block.AOffset, block.I * block.N);
+        ab = ab.unflatten(ab.dim() - 1, block.I, block.N);                        // [..., i, N]
+        return x1.matmul(ab);                                                     // [..., u, N]
     }
 
     // All "uvw" paths into one output irrep: (x1 · CG · x2) blocks side by side, then one matrix product with the
@@ -471,10 +461,15 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         foreach (var part in op.Fused)
         {
             var u = _fused[part.Group].Mul1;
-            var b = fusedB[part.Group].narrow(-1, part.ColumnStart, part.V * op.Dim);  // [..., u, V*k]
-            b = b.unflatten(b.dim() - 1, part.V, op.Dim);                           // [..., u, V, k]
-            b = b.movedim(new long[] { -1 }, new long[] { -3 });                    // [..., k, u, V]
-            bParts.Add(b.flatten(-2));                                             // [..., k, u*V]
+            var pieces = new List<Tensor>();
+            foreach (var piece in part.Pieces)
+            {
+                var b = fusedB[piece.Block].narrow(-1, piece.ColumnStart, piece.V * op.Dim);  // [..., u, V*k]
+                b = b.unflatten(b.dim() - 1, piece.V, op.Dim);                      // [..., u, V, k]
+                pieces.Add(b.movedim(new long[] { -1 }, new long[] { -3 }));         // [..., k, u, V]
+            }
+            var bp = pieces.Count == 1 ? pieces[0] : cat(pieces, -1);             // [..., k, u, ΣV]
+            bParts.Add(bp.flatten(-2));                                            // [..., k, u*ΣV]
             var wGroup = new List<Tensor>();
             foreach (var p in part.Paths)
             {
@@ -684,7 +679,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         return tensor(mask.ToArray(), new long[] { mask.Count }, dtype, device);
     }
 
-    private (OutputPlan[] Plan, FusedGroup[] Fused) BuildPlan()
+    private (OutputPlan[] Plan, FusedGroup[] Fused, FusedBlock[] Blocks) BuildPlan()
     {
         var slices1 = IrrepsIn1.Slices();
         var slices2 = IrrepsIn2.Slices();
@@ -731,76 +726,89 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
             ins.IOut < IrrepsOut.Length && IrrepsOut[ins.IOut].Mul > 0 && !ins.PathShape.Contains(0)
             && IrrepsIn1[ins.IIn1].Mul > 0 && IrrepsIn2[ins.IIn2].Mul > 0;
 
-        // Fused groups: "uvw" paths whose first-input multiplicity is u, evaluated together (FusedProducts) when the
-        // block-sparse CG constant stays small.
+        // Fused groups: the "uvw" paths whose first-input multiplicity is u. One matrix product of x2 with a constant
+        // holding every path's path-weighted CG gives, per first-input irrep (block), an [I, N] operator; x1 times it
+        // gives all paths of the block at once; each output then mixes its columns with the weights in one product.
+        // Used when that constant stays small (x2 not much larger than u).
         var fused = new List<FusedGroup>();
+        var blocks = new List<FusedBlock>();
         var fusedParts = new Dictionary<int, List<FusedPart>>();
         var fusedInstructions = new HashSet<int>();
         var uvw = Enumerable.Range(0, Instructions.Count)
             .Where(n => Instructions[n].ConnectionMode == "uvw" && Active(Instructions[n])).ToList();
         foreach (var byMul in uvw.GroupBy(n => IrrepsIn1[Instructions[n].IIn1].Mul))
         {
-            var members = byMul.ToList();
             var u = byMul.Key;
-            var in1 = members.Select(n => Instructions[n].IIn1).Distinct().OrderBy(i => i).ToList();
-            var iOffset = new Dictionary<int, int>();
-            var sumI = 0;
-            foreach (var i in in1)
-            {
-                iOffset[i] = sumI;
-                sumI += IrrepsIn1[i].Ir.Dim;
-            }
-            // Columns: by output, then instruction order, then v, then k.
-            var ordered = members.OrderBy(n => Instructions[n].IOut).ThenBy(n => n).ToList();
-            var n2 = 0;
-            foreach (var n in ordered) n2 += IrrepsIn2[Instructions[n].IIn2].Mul * IrrepsOut[Instructions[n].IOut].Ir.Dim;
             long d2 = IrrepsIn2.Dim;
-            var numel = d2 * sumI * n2;
-            if (numel > 1 << 18 || (d2 > 2 * u && numel > 8192)) continue;
+            var byIn1 = byMul.GroupBy(n => Instructions[n].IIn1).OrderBy(g => g.Key).ToList();
+            long aCols = 0;
+            foreach (var g in byIn1)
+            {
+                long n2 = g.Sum(n => IrrepsIn2[Instructions[n].IIn2].Mul * IrrepsOut[Instructions[n].IOut].Ir.Dim);
+                aCols += IrrepsIn1[g.Key].Ir.Dim * n2;
+            }
+            if (d2 * aCols > 1 << 18 || (d2 > 2 * u && d2 * aCols > 8192)) continue;
 
             var groupIndex = fused.Count;
-            var cg = new double[numel];
-            var column = 0;
-            foreach (var outGroup in ordered.GroupBy(n => Instructions[n].IOut))
+            var firstBlock = blocks.Count;
+            var cg = new double[d2 * aCols];
+            long aOffset = 0;
+            var pieces = new Dictionary<int, List<(FusedPiece Piece, List<PathPlan> Paths)>>();
+            foreach (var g in byIn1)
             {
-                var o = outGroup.Key;
-                var dk = IrrepsOut[o].Ir.Dim;
-                var start = column;
-                var paths = new List<PathPlan>();
-                long vTotal = 0;
-                foreach (var n in outGroup)
+                var ir1 = IrrepsIn1[g.Key].Ir;
+                var di = ir1.Dim;
+                var ordered = g.OrderBy(n => Instructions[n].IOut).ThenBy(n => n).ToList();
+                long nCols = ordered.Sum(n => IrrepsIn2[Instructions[n].IIn2].Mul * IrrepsOut[Instructions[n].IOut].Ir.Dim);
+                var blockIndex = blocks.Count;
+                long column = 0;
+                foreach (var outGroup in ordered.GroupBy(n => Instructions[n].IOut))
                 {
-                    var ins = Instructions[n];
-                    var (m2, ir2) = IrrepsIn2[ins.IIn2];
-                    var ir1 = IrrepsIn1[ins.IIn1].Ir;
-                    var c = Cg(ir1, ir2, IrrepsOut[o].Ir, ins.PathWeight);
-                    int di = ir1.Dim, dj = ir2.Dim;
-                    for (var v = 0; v < m2; v++)
+                    var o = outGroup.Key;
+                    var dk = IrrepsOut[o].Ir.Dim;
+                    var start = column;
+                    long vTotal = 0;
+                    var paths = new List<PathPlan>();
+                    foreach (var n in outGroup)
                     {
-                        for (var i = 0; i < di; i++)
+                        var ins = Instructions[n];
+                        var (m2, ir2) = IrrepsIn2[ins.IIn2];
+                        var c = Cg(ir1, ir2, IrrepsOut[o].Ir, ins.PathWeight);
+                        var dj = ir2.Dim;
+                        for (var v = 0; v < m2; v++)
                         {
-                            for (var j = 0; j < dj; j++)
+                            for (var i = 0; i < di; i++)
                             {
-                                for (var k = 0; k < dk; k++)
+                                for (var j = 0; j < dj; j++)
                                 {
-                                    var row = slices2[ins.IIn2].Start + v * dj + j;
-                                    var col = (iOffset[ins.IIn1] + i) * (long)n2 + column + v * dk + k;
-                                    cg[row * (long)sumI * n2 + col] = c[(i * dj + j) * dk + k];
+                                    for (var k = 0; k < dk; k++)
+                                    {
+                                        var row = slices2[ins.IIn2].Start + v * dj + j;
+                                        var col = aOffset + i * nCols + column + v * dk + k;
+                                        cg[row * aCols + col] = c[(i * dj + j) * dk + k];
+                                    }
                                 }
                             }
                         }
+                        column += m2 * dk;
+                        vTotal += m2;
+                        paths.Add(MakePath(n, null));
+                        fusedInstructions.Add(n);
                     }
-                    column += m2 * dk;
-                    vTotal += m2;
-                    paths.Add(MakePath(n, null));
-                    fusedInstructions.Add(n);
+                    if (!pieces.TryGetValue(o, out var list)) pieces[o] = list = new();
+                    list.Add((new FusedPiece(blockIndex, start, vTotal), paths));
                 }
-                if (!fusedParts.TryGetValue(o, out var list)) fusedParts[o] = list = new List<FusedPart>();
-                list.Add(new FusedPart(groupIndex, start, vTotal, paths.ToArray()));
+                blocks.Add(new FusedBlock(slices1[g.Key].Start, di, nCols, aOffset));
+                aOffset += di * nCols;
             }
-            var name = _constants.AddFloat($"cg_uvw_{groupIndex}", cg, d2, (long)sumI * n2);
-            fused.Add(new FusedGroup(u, in1.Select(i => (long)slices1[i].Start).ToArray(),
-                in1.Select(i => (long)IrrepsIn1[i].Ir.Dim).ToArray(), sumI, n2, name));
+            foreach (var (o, list) in pieces)
+            {
+                if (!fusedParts.TryGetValue(o, out var parts)) fusedParts[o] = parts = new List<FusedPart>();
+                parts.Add(new FusedPart(groupIndex, list.Select(e => e.Piece).ToArray(),
+                    list.SelectMany(e => e.Paths).ToArray()));
+            }
+            var name = _constants.AddFloat($"cg_uvw_{groupIndex}", cg, d2, aCols);
+            fused.Add(new FusedGroup(u, firstBlock, blocks.Count - firstBlock, name));
         }
 
         var plans = new List<OutputPlan>();
@@ -839,7 +847,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
             var parts = fusedParts.TryGetValue(o, out var fp) ? fp.ToArray() : Array.Empty<FusedPart>();
             plans.Add(new OutputPlan(o, mo, irO.Dim, groups.ToArray(), parts, others.ToArray(), anyWeighted));
         }
-        return (plans.ToArray(), fused.ToArray());
+        return (plans.ToArray(), fused.ToArray(), blocks.ToArray());
     }
 
     // pw · C[i, j, k] (row-major [I, J, K]) in double precision.
@@ -921,7 +929,15 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     private sealed record OutputPlan(
         int IOut, long Mul, long Dim, UvwGroup[] Uvw, FusedPart[] Fused, PathPlan[] Others, bool AnyWeighted);
 
-    private sealed record FusedGroup(long Mul1, long[] In1Starts, long[] In1Dims, long SumI, long N, string Cg);
+    // Fused "uvw" paths with first-input multiplicity Mul1: blocks [FirstBlock, FirstBlock + BlockCount), constant Cg.
+    private sealed record FusedGroup(long Mul1, int FirstBlock, int BlockCount, string Cg);
 
-    private sealed record FusedPart(int Group, long ColumnStart, long V, PathPlan[] Paths);
+    // One first-input irrep of a fused group: x1 at In1Start ([u, I]); its [I, N] operator at AOffset of x2 · CG.
+    private sealed record FusedBlock(long In1Start, long I, long N, long AOffset);
+
+    // The columns [ColumnStart, ColumnStart + V*K) of a block that feed one output irrep.
+    private sealed record FusedPiece(int Block, long ColumnStart, long V);
+
+    // A fused group's contribution to one output: its pieces (in block order) and their paths in column order.
+    private sealed record FusedPart(int Group, FusedPiece[] Pieces, PathPlan[] Paths);
 }

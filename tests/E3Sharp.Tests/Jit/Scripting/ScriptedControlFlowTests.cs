@@ -1,0 +1,91 @@
+using E3Sharp.Jit;
+using E3Sharp.Jit.Scripting;
+using E3Sharp.Jit.Serialization;
+using E3Sharp.Tests.Jit.Scripting.Modules;
+using static TorchSharp.torch;
+
+namespace E3Sharp.Tests.Jit.Scripting;
+
+/// <summary>The seed's two control-flow modules, scripted from C# and run in TorchSharp against eager.</summary>
+public class ScriptedControlFlowTests
+{
+    [Fact]
+    public void MyModuleScriptsAndMatchesEagerOnBothBranches()
+    {
+        using var scope = NewDisposeScope();
+        var child = new RowNorm();
+        var module = new MyModule(child);
+        var context = new CompileContext();
+        ScriptTestUtil.RegisterRowNorm(context, child);
+
+        var scripted = Scripter.Script(module, context);
+
+        var small = tensor(new float[,] { { 1, 2, 2 }, { 0, 3, 4 } });     // norms 3, 5: no norm > 7 -> norm * 0.5
+        var large = tensor(new float[,] { { 1, 2, 2 }, { 0, 6, 8 } });     // norms 3, 10 -> norm
+        Assert.False(any(child.forward(small) > 7.0).item<bool>());
+        Assert.True(any(child.forward(large) > 7.0).item<bool>());
+        ScriptTestUtil.AssertScriptedMatchesEager(module, scripted, "scripting_my_module", small, large);
+
+        var code = TorchScriptArchive.PrintCode(scripted).Single(kv => kv.Key.EndsWith(".py", StringComparison.Ordinal) && kv.Value.Contains("class MyModule")).Value;
+        Assert.Contains("norm = self.norm.forward(x)", code);
+        Assert.Contains("if bool(torch.any(norm > 7.0)):", code);
+        Assert.Same(scripted, context.TryGetCompiled(module)?.Instance);
+        Assert.Equal(CompiledHow.Scripted, context.TryGetCompiled(module)?.How);
+    }
+
+    [Fact]
+    public void MyModule2ScriptsAndMatchesEagerOnEveryPath()
+    {
+        using var scope = NewDisposeScope();
+        var child = new RowNorm();
+        var module = new MyModule2(child);
+        var context = new CompileContext();
+        ScriptTestUtil.RegisterRowNorm(context, child);
+
+        var scripted = Scripter.Script(module, context);
+
+        var firstHot = tensor(new float[,] { { 0.3f, 0, 0 }, { 0, 0, 0 } });            // returns row 0
+        var secondHot = tensor(new float[,] { { 0.01f, 0, 0 }, { 0, 0.5f, 0 } });       // returns row 1
+        var noneHot = tensor(new float[,] { { 0.01f, 0, 0 }, { 0, 0.02f, 0 } });        // returns norm [2, 1]
+        Assert.Equal(new long[] { 1 }, module.forward(secondHot).shape);
+        Assert.Equal(new long[] { 2, 1 }, module.forward(noneHot).shape);
+        ScriptTestUtil.AssertScriptedMatchesEager(module, scripted, "scripting_my_module2", firstHot, secondHot, noneHot);
+
+        var code = TorchScriptArchive.PrintCode(scripted).Single(kv => kv.Value.Contains("class MyModule2")).Value;
+        Assert.Contains("for row in norm:", code);
+    }
+
+    [Fact]
+    public void CanScriptIsTrueOnlyForTranslatedClasses()
+    {
+        Assert.True(Scripter.CanScript(typeof(MyModule)));
+        Assert.True(Scripter.CanScript(typeof(MyModule2)));
+        Assert.False(Scripter.CanScript(typeof(RowNorm)));
+    }
+
+    [Fact]
+    public void ScriptingAModuleWithoutTranslationNamesItsType()
+    {
+        using var scope = NewDisposeScope();
+        var e = Assert.Throws<ScriptingException>(() => Scripter.Script(new RowNorm(), new CompileContext()));
+        Assert.Equal(
+            "E3Sharp.Tests.Jit.Scripting.Modules.RowNorm cannot be scripted: the E3Sharp generator has not translated its forward. " +
+            "Mark the class [CompileMode(JitMode.Script)] and declare it partial (build errors E3S0xx explain what else its forward needs), " +
+            "or compile it by tracing.",
+            e.Message);
+    }
+
+    [Fact]
+    public void AChildWithoutTorchScriptFormIsAClearError()
+    {
+        using var scope = NewDisposeScope();
+        var module = new MyModule(new RowNorm());
+        var e = Assert.Throws<ScriptingException>(() => Scripter.Script(module, new CompileContext()));
+        Assert.Equal(
+            "Cannot script E3Sharp.Tests.Jit.Scripting.Modules.MyModule: its submodule 'norm' is a " +
+            "E3Sharp.Tests.Jit.Scripting.Modules.RowNorm, which has no TorchScript form yet. Give that class a compile mode " +
+            "([CompileMode(JitMode.Script)] on a partial class whose forward uses the scripting subset, or " +
+            "[CompileMode(JitMode.Trace)]), or compile it first and register it in the CompileContext.",
+            e.Message);
+    }
+}
