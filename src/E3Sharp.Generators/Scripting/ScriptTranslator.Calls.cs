@@ -44,6 +44,13 @@ internal sealed partial class ScriptTranslator
             return ModuleCall(inv, site);
         }
 
+        if (m.ContainingType?.SpecialType == SpecialType.System_String || m.Name == "ToString")
+        {
+            Report(ScriptDiagnostics.Strings, site,
+                $"String formatting ('{m.ContainingType?.Name}.{m.Name}') is not supported on values computed in forward: TorchScript methods compute tensors, not text.");
+            return null;
+        }
+
         if (IsTensor(m.ContainingType) && !m.IsStatic)
         {
             return TensorMethod(inv, site);
@@ -56,15 +63,15 @@ internal sealed partial class ScriptTranslator
 
         if (IsLinq(m))
         {
+            if (inv.Descendants().OfType<ITranslatedQueryOperation>().FirstOrDefault() is { } query)
+            {
+                Report(ScriptDiagnostics.Linq, query,
+                    "LINQ queries are not supported in scripted code; write a for loop over an int range (or foreach over a tensor's rows) instead.");
+                return null;
+            }
+
             Report(ScriptDiagnostics.Linq, site,
                 $"LINQ ('{m.Name}') is not supported on values computed in forward; write a for loop over an int range (LINQ over module fields alone is fine: it is evaluated when the module is scripted).");
-            return null;
-        }
-
-        if (m.ContainingType?.SpecialType == SpecialType.System_String || m.Name == "ToString")
-        {
-            Report(ScriptDiagnostics.Strings, site,
-                $"String formatting ('{m.ContainingType?.Name}.{m.Name}') is not supported on values computed in forward: TorchScript methods compute tensors, not text.");
             return null;
         }
 
@@ -78,6 +85,23 @@ internal sealed partial class ScriptTranslator
             var list = E(inv.Instance);
             var item = E(inv.Arguments[0].Value);
             return list is null || item is null ? null : new Ex($"__ir.Method({list.Code}, \"append\", {item.Code})", TsT.None);
+        }
+
+        // Innermost first: an unsupported receiver or argument is the better report.
+        var before = _diags.Count;
+        if (inv.Instance is not null)
+        {
+            E(inv.Instance);
+        }
+
+        foreach (var a in inv.Arguments.Where(a => a.ArgumentKind != ArgumentKind.DefaultValue))
+        {
+            E(a.Value);
+        }
+
+        if (_diags.Count > before)
+        {
+            return null;
         }
 
         Report(ScriptDiagnostics.ExternalMethod, site,
@@ -158,12 +182,14 @@ internal sealed partial class ScriptTranslator
     {
         var m = inv.TargetMethod;
         var receiver = inv.Instance is null ? null : Unwrap(inv.Instance);
-        if (receiver is not IMemberReferenceOperation member || !IsConst(receiver))
+        var direct = receiver is IMemberReferenceOperation { Instance: IInstanceReferenceOperation } ||
+                     (receiver is ILocalReferenceOperation l && _m.CompileTime.Contains(l.Local));
+        if (receiver is null || !direct)
         {
             Report(ScriptDiagnostics.SubmoduleUse, site,
                 receiver is IInstanceReferenceOperation
                     ? "A module cannot call its own call/forward in scripted code (TorchScript methods cannot recurse)."
-                    : "Submodules can only be called through a field or property of this module in scripted code ('this.norm.call(x)'); modules held in locals, arrays or lists are not supported.");
+                    : "Submodules can only be called through a field or property of this module in scripted code ('this.norm.call(x)'); modules held in arrays, lists or other objects are not supported.");
             return null;
         }
 
@@ -187,11 +213,11 @@ internal sealed partial class ScriptTranslator
         var ret = MapType(m.ReturnType, false);
         if (ret is null)
         {
-            Report(ScriptDiagnostics.UnsupportedType, site, $"The submodule '{MemberPath(member)}' returns {m.ReturnType.ToDisplayString()}, which TorchScript cannot hold.");
+            Report(ScriptDiagnostics.UnsupportedType, site, $"The submodule '{MemberPath(receiver)}' returns {m.ReturnType.ToDisplayString()}, which TorchScript cannot hold.");
             return null;
         }
 
-        return new Ex($"__b.Call({Text(member)}, {Literal(MemberPath(member))}, \"forward\"{string.Concat(args.Select(a => ", " + a))})", ret);
+        return new Ex($"__b.Call({Text(receiver)}, {Literal(MemberPath(receiver))}, \"forward\"{string.Concat(args.Select(a => ", " + a))})", ret);
     }
 
     private Ex? TensorMethod(IInvocationOperation inv, Location site)

@@ -269,7 +269,7 @@ internal sealed partial class ScriptTranslator
                     ILocalReferenceOperation l => _m.CompileTime.Contains(l.Local) || IsLambdaOwned(l.Local),
                     IParameterReferenceOperation p => IsLambdaOwned(p.Parameter),
                     IInvocationOperation inv => !IsTensor(inv.Type) && !IsModule(inv.TargetMethod.ContainingType),
-                    _ => true,
+                    _ => !IsTensor(d.Type),
                 });
             case IBinaryOperation b:
                 return !IsTensor(b.Type) && IsConst(b.LeftOperand) && IsConst(b.RightOperand);

@@ -257,20 +257,26 @@ internal sealed partial class ScriptTranslator
         var init = v.Initializer?.Value ?? decl.Initializer?.Value;
         var explicitNullable = v.Syntax.Parent is VariableDeclarationSyntax { Type: NullableTypeSyntax };
         var type = MapType(local.Type, explicitNullable);
+        if (init is not null && Unwrap(init) is IAnonymousFunctionOperation or IDelegateCreationOperation && !IsConst(init))
+        {
+            E(Unwrap(init));
+            return;
+        }
+
         if (type is null || IsModule(local.Type))
         {
             if (init is not null && IsConst(init) && !IsAssignedAnywhere(local))
             {
                 // A module-derived value (Irreps, arrays, ...): a C# local of the generated code, used in constants.
                 _m.CompileTime.Add(local);
-                _w.Line($"var {local.Name} = {Text(init)};");
+                _w.Line($"{local.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)} {local.Name} = {Text(init)};");
                 return;
             }
 
             Report(ScriptDiagnostics.UnsupportedType, v.Syntax,
                 IsModule(local.Type)
                     ? $"Local '{local.Name}' holds a module; call submodules through the module's fields (e.g. '{(init is null ? "child" : Text(init))}.call(x)')."
-                    : $"Local '{local.Name}' has type {local.Type.ToDisplayString()}, which TorchScript cannot hold; use {SupportedTypes}. (A value computed only from the module's fields may be stored in such a local if it is never reassigned: it is evaluated when the module is scripted.)");
+                    : $"Local '{local.Name}' has type {local.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString()}, which TorchScript cannot hold; use {SupportedTypes}. (A value computed only from the module's fields may be stored in such a local if it is never reassigned: it is evaluated when the module is scripted.)");
             return;
         }
 
