@@ -10,8 +10,7 @@ public static partial class TorchScript
     {
         /// <summary>Scripts one module (its compiled children are in the context).</summary>
         public static ModuleInstance Script(torch.nn.Module module, CompileContext context) =>
-            throw new NotSupportedException(
-                $"Cannot script {TypeName(module)}: the scripting front end is not part of this build yet.");
+            Scripting.Scripter.Script(module, context);
 
         /// <summary>Traces one module on the first of <paramref name="inputs"/> (its compiled children are in the context).</summary>
         public static ModuleInstance Trace(
