@@ -36,7 +36,7 @@ internal static class BuiltinTrace
 
         result = module switch
         {
-            Linear l => TraceTorch.nn.functional.linear(x, TraceRuntime.Lift(l.weight)!, TraceRuntime.Lift(l.bias)),
+            Linear l => TraceTorch.nn.functional.linear(x, State(session, l, "weight", l.weight)!, State(session, l, "bias", l.bias)),
             ReLU => x.relu(),
             SiLU => x.silu(),
             Tanh => x.tanh(),
@@ -45,14 +45,19 @@ internal static class BuiltinTrace
             Softplus s => x.softplus(s.beta, s.threshold),
             Identity => x,
             Dropout d => DropoutOp(session, d, x),
-            LayerNorm n => TraceTorch.nn.functional.layer_norm(x, n.normalized_shape, TraceRuntime.Lift(n.weight),
-                TraceRuntime.Lift(n.bias), n.eps),
-            Embedding e => Recorder.Call("embedding", false, [TraceRuntime.Lift(e.weight), x],
+            LayerNorm n => TraceTorch.nn.functional.layer_norm(x, n.normalized_shape, State(session, n, "weight", n.weight),
+                State(session, n, "bias", n.bias), n.eps),
+            Embedding e => Recorder.Call("embedding", false, [State(session, e, "weight", e.weight), x],
                 r => e.forward(r[x])),
             _ => Sequence(module, x),
         };
         return true;
     }
+
+    /// <summary>A built-in module's parameter, found by its registered name (TorchSharp may hand out a new wrapper
+    /// object on each property read), or null when the module has none.</summary>
+    private static TraceTensor? State(TraceSession session, torch.nn.Module module, string name, torch.Tensor? current) =>
+        current is null ? null : session.StateOf(module, name) ?? TraceRuntime.Lift(current);
 
     private static TraceTensor Sequence(torch.nn.Module sequential, TraceTensor x)
     {

@@ -198,9 +198,10 @@ internal static class Recorder
         {
             throw new TracingException(
                 $"{session.Describe()}: '{op}' works on the example inputs but fails when their free (batch) dimensions " +
-                $"change ({FirstLine(e.Message)}). A size taken from the example inputs was probably used as a C# number " +
-                "(for example reshape(n, ...) with n = x.shape[0] stored in a long): pass -1 or x.shape[i] / x.size(i) " +
-                "directly so the size stays symbolic.", e);
+                $"change ({FirstLine(e.Message)}). Either a size taken from the example inputs was used as a C# number " +
+                "(for example reshape(n, ...) with n = x.shape[0] stored in a long: pass -1 or x.shape[i] / x.size(i) " +
+                "directly so the size stays symbolic), or a dimension the tracer treats as free is fixed (every dimension " +
+                "but the last is free, and the last too when fixedLastDimension is false).", e);
         }
         catch (Exception e)
         {

@@ -18,6 +18,7 @@ internal sealed class TraceSession : IDisposable
     private readonly Dictionary<torch.Tensor, (string Path, AttributeKind Kind)> _state = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<torch.nn.Module, string> _modulePaths = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<string, torch.nn.Module> _modulesByPath = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, torch.Tensor> _stateByPath = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ModuleInstance> _holders = new(StringComparer.Ordinal);
     private readonly Dictionary<torch.Tensor, TensorConstantExpr> _constants = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<string> _warned = new(StringComparer.Ordinal);
@@ -43,11 +44,13 @@ internal sealed class TraceSession : IDisposable
         foreach (var (name, p) in root.named_parameters())
         {
             _state.TryAdd(p, (name, AttributeKind.Parameter));
+            _stateByPath.TryAdd(name, p);
         }
 
         foreach (var (name, b) in root.named_buffers())
         {
             _state.TryAdd(b, (name, AttributeKind.Buffer));
+            _stateByPath.TryAdd(name, b);
         }
 
         _holders[""] = rootInstance;
@@ -134,6 +137,21 @@ internal sealed class TraceSession : IDisposable
     public string? PathOf(torch.nn.Module module) => _modulePaths.TryGetValue(module, out var p) ? p : null;
 
     public bool TryGetState(torch.Tensor tensor, out (string Path, AttributeKind Kind) state) => _state.TryGetValue(tensor, out state);
+
+    /// <summary>The registered parameter or buffer <paramref name="name"/> of <paramref name="module"/> (by path: some
+    /// TorchSharp modules hand out a new wrapper object on every property read).</summary>
+    public TraceTensor? StateOf(torch.nn.Module module, string name)
+    {
+        var path = PathOf(module);
+        var full = string.IsNullOrEmpty(path) ? name : path + "." + name;
+        if (path is null || !_stateByPath.TryGetValue(full, out var t))
+        {
+            return null;
+        }
+
+        var (p, kind) = _state[t];
+        return TraceTensor.State(t, p, kind);
+    }
 
     public IEnumerable<(torch.Tensor Tensor, string Path, AttributeKind Kind)> AllState =>
         _state.Select(kv => (kv.Key, kv.Value.Path, kv.Value.Kind));

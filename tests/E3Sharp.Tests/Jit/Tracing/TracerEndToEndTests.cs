@@ -59,7 +59,7 @@ public class TracerEndToEndTests
         var code = string.Concat(TorchScriptArchive.PrintCode(ir).Values);
         Assert.Contains("CONSTANTS.c", code);
         Assert.DoesNotContain("arange", code);
-        Interop.Record("tracing_blockmix", archive, "forward", [randn(4, 8, dtype: ScalarType.Float64)],
-            Interop.Flatten(loaded.forward(randn(4, 8, dtype: ScalarType.Float64))));
+        var recordInput = randn(4, 8, dtype: ScalarType.Float64);
+        Interop.Record("tracing_blockmix", archive, "forward", [recordInput], Interop.Flatten(loaded.forward(recordInput)));
     }
 }

@@ -86,3 +86,107 @@ public partial class ShapeModule : nn.Module<Tensor, Tensor>
         return cat(new[] { w + 1.0, z }, -1);
     }
 }
+
+/// <summary>Calls a child module twice; the child may be compiled on its own first (then it is a submodule call).</summary>
+[CompileMode(JitMode.Trace)]
+public partial class Parent : nn.Module<Tensor, Tensor>
+{
+    private readonly Child child;
+
+    public Parent(ScalarType dtype = ScalarType.Float64) : base(nameof(Parent))
+    {
+        child = new Child(dtype);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) => child.forward(x) + child.call(x * 2.0);
+}
+
+[CompileMode(JitMode.Trace)]
+public partial class Child : nn.Module<Tensor, Tensor>
+{
+    private readonly TorchSharp.Modules.Parameter scale;
+
+    public Child(ScalarType dtype) : base(nameof(Child))
+    {
+        scale = new TorchSharp.Modules.Parameter(randn(4, dtype: dtype));
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) => (x * scale).sin();
+}
+
+/// <summary>Holds a module type the tracer does not know (a TorchSharp Conv1d).</summary>
+public partial class HasConv : nn.Module<Tensor, Tensor>
+{
+    private readonly Conv1d conv;
+
+    public HasConv() : base(nameof(HasConv))
+    {
+        conv = nn.Conv1d(2, 2, 1);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) => conv.forward(x);
+}
+
+/// <summary>Reads a value of a traced tensor into C# control flow (data-dependent: warned).</summary>
+public partial class Branchy : nn.Module<Tensor, Tensor>
+{
+    public Branchy() : base(nameof(Branchy))
+    {
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        if (x.sum().item<double>() > 0)
+        {
+            return x * 2.0;
+        }
+
+        return x;
+    }
+}
+
+/// <summary>Bakes the batch size: a size read from the input is stored in a C# long and used to reshape.</summary>
+public partial class BakesBatch : nn.Module<Tensor, Tensor>
+{
+    public BakesBatch() : base(nameof(BakesBatch))
+    {
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        long batch = x.shape[0];
+        return x.reshape(new long[] { batch, 2, 2 }).sum(-1);
+    }
+}
+
+/// <summary>Built-in TorchSharp modules in a Sequential, with dropout, layer norm and an embedding.</summary>
+public partial class BuiltinStack : nn.Module<Tensor, Tensor, Tensor>
+{
+    private readonly TorchSharp.Modules.Sequential seq;
+    private readonly Embedding emb;
+    private readonly Dropout drop;
+
+    public BuiltinStack() : base(nameof(BuiltinStack))
+    {
+        seq = nn.Sequential(nn.Linear(4, 6), nn.SiLU(), nn.LayerNorm(6), nn.Identity(), nn.Linear(6, 3), nn.Softplus(2.0, 10.0),
+            nn.GELU(), nn.ReLU(), nn.Tanh(), nn.Sigmoid());
+        emb = nn.Embedding(10, 3);
+        drop = nn.Dropout(0.5);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x, Tensor tokens) => drop.forward(seq.forward(x)) + emb.forward(tokens).sum(-2);
+}
+
+/// <summary>Records an operation TorchScript has no overload for (clamp_min with a bool bound).</summary>
+public partial class BadOp : nn.Module<Tensor, Tensor>
+{
+    public BadOp() : base(nameof(BadOp))
+    {
+    }
+
+    public override Tensor forward(Tensor x) => x.clamp_min(true);
+}
