@@ -18,6 +18,17 @@ public static class GeneratorHarness
         return refs.ToImmutableArray();
     });
 
+    // What an SDK project with ImplicitUsings gets (the end-to-end test modules rely on it).
+    private const string ImplicitUsings = """
+global using System;
+global using System.Collections.Generic;
+global using System.IO;
+global using System.Linq;
+global using System.Net.Http;
+global using System.Threading;
+global using System.Threading.Tasks;
+""";
+
     public sealed record Result(
         GeneratorDriver Driver,
         Compilation Output,
@@ -32,7 +43,7 @@ public static class GeneratorHarness
     public static CSharpCompilation Compile(params (string Path, string Source)[] files) =>
         CSharpCompilation.Create(
             "Snippets",
-            files.Select(f => CSharpSyntaxTree.ParseText(f.Source, ParseOptions, f.Path)),
+            files.Append((Path: "GlobalUsings.cs", Source: ImplicitUsings)).Select(f => CSharpSyntaxTree.ParseText(f.Source, ParseOptions, f.Path)),
             References.Value,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
 

@@ -168,8 +168,9 @@ internal static class OpCatalog
     {
         var open = schema.IndexOf('(');
         var qualified = schema.Substring(0, open);
-        var dot = qualified.IndexOf('.');
-        var name = dot < 0 ? qualified : qualified.Substring(0, dot);
+        // "add.Tensor" -> add; namespaced ops keep their namespace ("autograd.grad"), as in the runtime OpSchema.
+        var dot = qualified.LastIndexOf('.');
+        var name = dot > 0 && !qualified.StartsWith("autograd.", StringComparison.Ordinal) ? qualified.Substring(0, dot) : qualified;
         var close = MatchingParen(schema, open);
         var parameters = new List<OpParamInfo>();
         var keywordOnly = false;

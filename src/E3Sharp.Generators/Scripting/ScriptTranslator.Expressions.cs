@@ -121,6 +121,13 @@ internal sealed partial class ScriptTranslator
 
     private Ex? Variable(ISymbol s, IOperation op)
     {
+        if (_m.Slots.TryGetValue(s, out var slot))
+        {
+            return new Ex(
+                $"__ir.ListOf(__Ir.TsType.Tensor, global::System.Linq.Enumerable.ToArray(global::System.Linq.Enumerable.Select(global::System.Linq.Enumerable.Range(0, __n_{slot.Name}), __i => (__Ir.Expr)__ir.Var({Literal(slot.Name + "_")} + __i.ToString(global::System.Globalization.CultureInfo.InvariantCulture)))))",
+                TsT.List(TsT.Tensor));
+        }
+
         if (_m.CompileTime.Contains(s))
         {
             var type = s is ILocalSymbol l ? l.Type : ((IParameterSymbol)s).Type;
@@ -377,6 +384,11 @@ internal sealed partial class ScriptTranslator
             return Indexer(indexer);
         }
 
+        if (name == "Length" && m.Instance is not null && Unwrap(m.Instance) is ILocalReferenceOperation sl && _m.Slots.TryGetValue(sl.Local, out var slotArray))
+        {
+            return new Ex($"__ir.Int(__n_{slotArray.Name})", TsT.Int);
+        }
+
         if (m.Instance is not null && name is "Length" or "Count" && MapType(m.Instance.Type!, false) is { Kind: TsKind.List })
         {
             var list = E(m.Instance);
@@ -582,6 +594,18 @@ internal sealed partial class ScriptTranslator
 
     private Ex? ArrayElement(IArrayElementReferenceOperation a)
     {
+        if (a.Indices.Length == 1 && Unwrap(a.ArrayReference) is ILocalReferenceOperation arrayLocal && _m.Slots.TryGetValue(arrayLocal.Local, out var slot))
+        {
+            if (!IsConst(a.Indices[0]))
+            {
+                Report(ScriptDiagnostics.UnsupportedExpression, a,
+                    $"'{arrayLocal.Local.Name}' (new Tensor[n]) can only be indexed by values known when the module is scripted; use a List<Tensor> otherwise.");
+                return null;
+            }
+
+            return new Ex($"__ir.Var({SlotName(slot.Name, a.Indices[0])})", TsT.Tensor);
+        }
+
         if (a.Indices.Length != 1)
         {
             Report(ScriptDiagnostics.UnsupportedExpression, a, "Multi-dimensional arrays are not supported in scripted code.");

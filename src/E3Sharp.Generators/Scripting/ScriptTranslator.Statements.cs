@@ -41,6 +41,15 @@ internal sealed partial class ScriptTranslator
         public List<bool> Loops { get; } = new();
 
         public int RuntimeLoopDepth => Loops.Count(l => !l);
+
+        /// <summary>Nesting depth of runtime blocks (if/loop bodies in TorchScript).</summary>
+        public int BlockDepth { get; set; }
+
+        /// <summary>
+        /// Tensor arrays created with a size known when the module is scripted ('new Tensor[n]'): each element is a
+        /// TorchScript local '&lt;name&gt;_&lt;i&gt;'; the value is the block depth of the declaration.
+        /// </summary>
+        public Dictionary<ISymbol, (string Name, int Depth)> Slots { get; } = new(SymbolEqualityComparer.Default);
     }
 
     private string TranslateMethod(IMethodSymbol method, string tsName)
@@ -263,6 +272,28 @@ internal sealed partial class ScriptTranslator
             return;
         }
 
+        if (init is not null && type is { Kind: TsKind.List } && type.Element.Kind == TsKind.Tensor &&
+            Unwrap(init) is IArrayCreationOperation { Initializer: null, DimensionSizes.Length: 1 } sized && IsConst(sized.DimensionSizes[0]) &&
+            !IsAssignedAnywhere(local))
+        {
+            // new Tensor[n] with n known when the module is scripted: one TorchScript local per element.
+            var slot = DeclareName(local);
+            _m.Slots[local] = (slot, _m.BlockDepth);
+            _m.Types[local] = type;
+            _w.Line($"int __n_{slot} = (int)({Text(sized.DimensionSizes[0])});");
+            return;
+        }
+
+        var tensorValued = type is not null && (type.Kind == TsKind.Tensor || type.Items.Any(i => i.Kind == TsKind.Tensor));
+        if (init is not null && !tensorValued && IsConst(init) && !init.ConstantValue.HasValue && !IsAssignedAnywhere(local))
+        {
+            // A value computed only from the module (never reassigned): a C# local of the generated code, evaluated
+            // when the module is scripted and inlined where it is used.
+            _m.CompileTime.Add(local);
+            _w.Line($"{local.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)} {local.Name} = {Text(init)};");
+            return;
+        }
+
         if (type is null || IsModule(local.Type))
         {
             if (init is not null && IsConst(init) && !IsAssignedAnywhere(local))
@@ -309,6 +340,9 @@ internal sealed partial class ScriptTranslator
             _w.Line($"{b}.Assign({Literal(name)}, {ex.Code});");
         }
     }
+
+    private static string SlotName(string name, IOperation index) =>
+        $"{Literal(name + "_")} + ((long)({Text(index)})).ToString(global::System.Globalization.CultureInfo.InvariantCulture)";
 
     private bool IsAssignedAnywhere(ILocalSymbol local)
     {
@@ -462,6 +496,32 @@ internal sealed partial class ScriptTranslator
 
     private void Assign(IOperation targetOp, IOperation valueOp, IOperation site, string b)
     {
+        if (Unwrap(targetOp) is IArrayElementReferenceOperation { Indices.Length: 1 } element &&
+            Unwrap(element.ArrayReference) is ILocalReferenceOperation arrayLocal && _m.Slots.TryGetValue(arrayLocal.Local, out var slot))
+        {
+            if (!IsConst(element.Indices[0]))
+            {
+                Report(ScriptDiagnostics.UnsupportedExpression, site,
+                    $"'{arrayLocal.Local.Name}' (new Tensor[n]) can only be indexed by values known when the module is scripted (loop variables of loops over module state, constants); use a List<Tensor> and Add otherwise.");
+                return;
+            }
+
+            if (_m.BlockDepth > slot.Depth)
+            {
+                Report(ScriptDiagnostics.AssignedInLoop, site,
+                    $"Elements of '{arrayLocal.Local.Name}' (new Tensor[n]) must be assigned outside if/loop bodies that run in TorchScript (TorchScript does not see variables first assigned there); compute the value in a local first.");
+                return;
+            }
+
+            var value = E(valueOp);
+            if (value is not null)
+            {
+                _w.Line($"{b}.Assign({SlotName(slot.Name, element.Indices[0])}, {value.Code});");
+            }
+
+            return;
+        }
+
         if (Unwrap(targetOp) is IDiscardOperation)
         {
             var d = E(valueOp);
@@ -613,7 +673,9 @@ internal sealed partial class ScriptTranslator
     {
         _w.Line($"{v} =>");
         _w.Open();
+        _m.BlockDepth++;
         body();
+        _m.BlockDepth--;
         _w.Close(end);
     }
 
