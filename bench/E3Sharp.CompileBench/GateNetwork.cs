@@ -19,7 +19,7 @@ public partial class GateNetwork : nn.Module<Tensor, Tensor>
     public GateNetwork(Irreps irrepsIn, Irreps irrepsOut)
         : base(nameof(GateNetwork))
     {
-        gate = new Gate("16x0e + 16x0o", [nn.SiLU(), nn.Tanh()], "16x0e", [nn.Sigmoid()], "16x1o + 16x1e");
+        gate = new Gate("16x0e + 16x0o", [nn.SiLU(), nn.Tanh()], "32x0e", [nn.Sigmoid()], "16x1o + 16x1e");
         lin1 = new O3Linear(irrepsIn, gate.IrrepsIn[0]);
         lin2 = new O3Linear(gate.IrrepsOut, irrepsOut);
         IrrepsIn = irrepsIn;

@@ -63,7 +63,7 @@ void TimeCompile(string what, Func<jit.ScriptModule> copy, Func<jit.ScriptModule
 void TimeForward(string what, Func<Tensor> eager, Func<Tensor> compiled)
 {
     using var noGrad = no_grad();
-    for (var i = 0; i < 5; i++)
+    for (var i = 0; i < 10; i++)
     {
         using var s = NewDisposeScope();
         eager();

@@ -32,7 +32,7 @@ Try("TorchScript.Compile(plain)", () => TorchScript.Compile(plain));
 Try("TorchScript.Script(plain)", () => TorchScript.Script(plain));
 var mod = new MyModule(irreps);
 var modScript = TorchScript.Script(mod);
-Console.WriteLine("TorchScript.Script(mod) -> " + modScript.GetType().Name);
+Console.WriteLine("TorchScript.Script(mod) -> ScriptModule<Tensor, Tensor>:");
 Console.WriteLine(Indent(TorchScript.Describe(modScript)));
 var x1 = tensor(new float[,] { { 3, -4, 1, 2, 2 }, { 0, 0, 0, 0, 0 } });
 var x2 = tensor(new float[,] { { 10, 0, 0, 0, 0 } });

@@ -75,24 +75,17 @@ public static partial class TorchScript
             return load(E3Sharp.Jit.Serialization.TorchScriptArchive.SaveToBytes(already));
         }
 
-        var result = CompileToArchive(module, nTraceChecks, inPlace);
-        var compiled = load(result.Archive);
-        Records.AddOrUpdate(compiled, result.Record);
-        if (inPlace)
-        {
-            ShareState(module, result.Root, compiled);
-        }
-
-        return compiled;
+        return CompileCore(module, nTraceChecks, inPlace, load);
     }
 
-    /// <summary>The outcome of compiling a tree: the archive, the IR it was written from, and the record for Describe.</summary>
-    internal sealed record CompileResult(byte[] Archive, ModuleInstance Root, CompileRecord Record);
-
-    /// <summary>Compiles a tree to archive bytes (the common part of Compile, Script and Trace).</summary>
-    internal static CompileResult CompileToArchive(torch.nn.Module module, int nTraceChecks, bool inPlace)
+    /// <summary>
+    /// Compiles a tree (the common part of Compile, Script and Trace): checks, walks, writes the archive, loads it,
+    /// runs the top module's trace check on the loaded module, and restores or shares the original's state.
+    /// </summary>
+    private static TScript CompileCore<TScript>(
+        torch.nn.Module module, int nTraceChecks, bool inPlace, Func<byte[], TScript> load)
+        where TScript : torch.jit.ScriptModule
     {
-        ArgumentNullException.ThrowIfNull(module);
         ArgumentOutOfRangeException.ThrowIfLessThan(nTraceChecks, 1);
 
         // Refuse before doing any work, like e3nn (it checks at every level before recursing).
@@ -107,16 +100,41 @@ public static partial class TorchScript
         }
 
         using var snapshot = inPlace ? null : StateSnapshot.Take(module);
-        var context = new CompileContext();
-        var imports = new ImportSet();
-        var walker = new TreeCompiler(context, imports, nTraceChecks);
-        var record = walker.Compile(module);
-        var root = context.TryGetCompiled(module)?.Instance ?? throw new InvalidOperationException(
-            $"Internal error: {TypeName(module)} was compiled but left no IR in the compile context.");
-        var archive = imports.WriteArchive(root);
-        var fullRecord = record with { Warnings = context.Warnings.ToArray() };
-        snapshot?.Restore();
-        return new CompileResult(archive, root, fullRecord);
+        try
+        {
+            var context = new CompileContext();
+            var imports = new ImportSet();
+            var walker = new TreeCompiler(context, imports, nTraceChecks, module);
+            var record = walker.Compile(module);
+            var root = context.TryGetCompiled(module)?.Instance ?? throw new InvalidOperationException(
+                $"Internal error: {TypeName(module)} was compiled but left no IR in the compile context.");
+            var compiled = load(imports.WriteArchive(root));
+            try
+            {
+                if (walker.RootTraceCheck is { } check)
+                {
+                    // The top module's trace check runs on the final module (its archive is the same).
+                    TraceCheck.Run(module, compiled, check.Inputs, check.Warnings);
+                }
+            }
+            catch
+            {
+                compiled.Dispose();
+                throw;
+            }
+
+            Records.AddOrUpdate(compiled, record with { Warnings = context.Warnings.ToArray() });
+            if (inPlace)
+            {
+                ShareState(module, root, compiled);
+            }
+
+            return compiled;
+        }
+        finally
+        {
+            snapshot?.Restore();
+        }
     }
 
     /// <summary>
@@ -142,8 +160,11 @@ public static partial class TorchScript
     }
 
     /// <summary>The children-first walk of one compilation.</summary>
-    private sealed class TreeCompiler(CompileContext context, ImportSet imports, int nTraceChecks)
+    private sealed class TreeCompiler(CompileContext context, ImportSet imports, int nTraceChecks, torch.nn.Module root)
     {
+        /// <summary>The top module's trace check, left for the final loaded module (null when it is not traced).</summary>
+        public (IReadOnlyList<torch.Tensor[]> Inputs, IReadOnlyList<string> Warnings)? RootTraceCheck { get; private set; }
+
         /// <summary>A node of the record under construction (holds the module only during the compilation).</summary>
         private sealed class Node(string? name, torch.nn.Module module)
         {
@@ -213,7 +234,16 @@ public static partial class TorchScript
                     var (inputs, fixedLast) = TracingInputs(module);
                     var warningsBefore = context.Warnings.Count;
                     var instance = FrontEnds.Trace(module, inputs, context, fixedLast);
-                    TraceCheck.Run(module, instance, inputs, imports, context.Warnings.Skip(warningsBefore).ToArray());
+                    var warnings = context.Warnings.Skip(warningsBefore).ToArray();
+                    if (ReferenceEquals(module, root))
+                    {
+                        RootTraceCheck = (inputs, warnings);
+                    }
+                    else
+                    {
+                        TraceCheck.Run(module, instance, inputs, imports, warnings);
+                    }
+
                     context.SetCompiled(module, instance, CompiledHow.Traced);
                     break;
                 }

@@ -23,8 +23,19 @@ public static partial class TorchScript
             torch.nn.Module module, ModuleInstance traced, IReadOnlyList<torch.Tensor[]> inputs, ImportSet imports,
             IReadOnlyList<string> warnings)
         {
-            var typeName = TypeName(module);
             using var loaded = torch.jit.load(imports.WriteArchive(traced));
+            Run(module, loaded, inputs, warnings);
+        }
+
+        /// <summary>Runs the check on an already loaded compiled module.</summary>
+        /// <param name="module">The eager module.</param>
+        /// <param name="loaded">Its compiled form.</param>
+        /// <param name="inputs">Its tracing inputs.</param>
+        /// <param name="warnings">Warnings the tracer reported for this module.</param>
+        public static void Run(
+            torch.nn.Module module, torch.jit.ScriptModule loaded, IReadOnlyList<torch.Tensor[]> inputs, IReadOnlyList<string> warnings)
+        {
+            var typeName = TypeName(module);
             using var noGrad = torch.no_grad();
             for (var i = 0; i < inputs.Count; i++)
             {
