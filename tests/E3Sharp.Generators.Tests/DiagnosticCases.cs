@@ -109,7 +109,18 @@ public static class DiagnosticCases
         }
         return y;
 """, "for (var i", "E3S023",
-            "Scripted for loops must have the form 'for (int i = start; i < end; i++)' (or <=, >, >= with i++, i--, i += k, i -= k for a constant k) and must not assign i in the body; write a while loop for anything else."),
+            "Scripted for loops must have the form 'for (int i = start; i < end; i++)' (or <=, >, >= with i++, i--, i += k, i -= k for a constant k) and must not assign i or the variables of the bound in the body; write a while loop for anything else."),
+        new("for_bound_changes", """
+        var n = x.size(0);
+        var y = x;
+        for (var i = 0; i < n; i++) // here
+        {
+            n = n - 1;
+            y = y * 0.5;
+        }
+        return y;
+""", "for (var i", "E3S023",
+            "Scripted for loops must have the form 'for (int i = start; i < end; i++)' (or <=, >, >= with i++, i--, i += k, i -= k for a constant k) and must not assign i or the variables of the bound in the body; write a while loop for anything else."),
         new("recursion", """
         return Halve(x, 3);
 """, "// recursive", "E3S024",

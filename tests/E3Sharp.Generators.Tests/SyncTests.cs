@@ -42,3 +42,30 @@ public class SyncTests
         }
     }
 }
+
+/// <summary>docs/scripting-subset.md lists exactly the ops the generator accepts, and every diagnostic id.</summary>
+public class DocsTests
+{
+    private static string Doc([System.Runtime.CompilerServices.CallerFilePath] string testFile = "") =>
+        File.ReadAllText(Path.Combine(Path.GetDirectoryName(testFile)!, "..", "..", "docs", "scripting-subset.md"));
+
+    [Fact]
+    public void OpTableSectionListsEveryOp()
+    {
+        var doc = Doc();
+        var listed = System.Text.RegularExpressions.Regex.Matches(doc, @"^\| `([a-z_0-9]+)` \|", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .Select(m => m.Groups[1].Value).ToHashSet();
+        var expected = OpCatalog.Names.Where(n => n is not "append" && !n.StartsWith("autograd.", StringComparison.Ordinal)).ToHashSet();
+        Assert.Equal(expected.Order(StringComparer.Ordinal), listed.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void DiagnosticsSectionListsEveryId()
+    {
+        var doc = Doc();
+        foreach (var d in ScriptDiagnostics.All)
+        {
+            Assert.Contains($"| {d.Id} |", doc);
+        }
+    }
+}

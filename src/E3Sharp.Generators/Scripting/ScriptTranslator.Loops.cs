@@ -10,7 +10,7 @@ internal sealed partial class ScriptTranslator
     private void For(IForLoopOperation f, string b)
     {
         var at = f.Syntax is ForStatementSyntax fs ? fs.ForKeyword.GetLocation() : f.Syntax.GetLocation();
-        const string Hint = "Scripted for loops must have the form 'for (int i = start; i < end; i++)' (or <=, >, >= with i++, i--, i += k, i -= k for a constant k) and must not assign i in the body; write a while loop for anything else.";
+        const string Hint = "Scripted for loops must have the form 'for (int i = start; i < end; i++)' (or <=, >, >= with i++, i--, i += k, i -= k for a constant k) and must not assign i or the variables of the bound in the body; write a while loop for anything else.";
         if (f.Before.Length != 1 || f.Before[0] is not IVariableDeclarationGroupOperation g ||
             g.Declarations.Length != 1 || g.Declarations[0].Declarators.Length != 1 ||
             f.AtLoopBottom.Length != 1 || f.Condition is null)
@@ -26,7 +26,9 @@ internal sealed partial class ScriptTranslator
             Unwrap(f.Condition) is not IBinaryOperation cond || !IsLocal(cond.LeftOperand, v) ||
             cond.OperatorKind is not (BinaryOperatorKind.LessThan or BinaryOperatorKind.LessThanOrEqual or
                 BinaryOperatorKind.GreaterThan or BinaryOperatorKind.GreaterThanOrEqual) ||
-            References(cond.RightOperand, v) || IsAssignedIn(f.Body, v))
+            References(cond.RightOperand, v) || IsAssignedIn(f.Body, v) ||
+            cond.RightOperand.DescendantsAndSelf().OfType<ILocalReferenceOperation>().Any(l => IsAssignedIn(f.Body, l.Local)) ||
+            cond.RightOperand.DescendantsAndSelf().OfType<IParameterReferenceOperation>().Any(p => IsAssignedIn(f.Body, p.Parameter)))
         {
             Report(ScriptDiagnostics.NonCanonicalFor, at, Hint);
             return;
@@ -160,13 +162,17 @@ internal sealed partial class ScriptTranslator
         _w.Indent--;
     }
 
-    private static bool IsLocal(IOperation op, ILocalSymbol v) =>
-        Unwrap(op) is ILocalReferenceOperation l && SymbolEqualityComparer.Default.Equals(l.Local, v);
+    private static bool IsLocal(IOperation op, ISymbol v) => Unwrap(op) switch
+    {
+        ILocalReferenceOperation l => SymbolEqualityComparer.Default.Equals(l.Local, v),
+        IParameterReferenceOperation p => SymbolEqualityComparer.Default.Equals(p.Parameter, v),
+        _ => false,
+    };
 
     private static bool References(IOperation op, ILocalSymbol v) =>
         op.DescendantsAndSelf().OfType<ILocalReferenceOperation>().Any(l => SymbolEqualityComparer.Default.Equals(l.Local, v));
 
-    private static bool IsAssignedIn(IOperation body, ILocalSymbol v) =>
+    private static bool IsAssignedIn(IOperation body, ISymbol v) =>
         body.DescendantsAndSelf().Any(o => o switch
         {
             IAssignmentOperation a => IsLocal(a.Target, v),

@@ -56,6 +56,21 @@ public class ScriptedControlFlowTests
     }
 
     [Fact]
+    public void BuiltinChildrenAreConvertedWithoutHelp()
+    {
+        using var scope = NewDisposeScope();
+        var linear = nn.Linear(3, 3);
+        var small = new MyModule(nn.SiLU());
+        var scripted = Scripter.Script(small, new CompileContext());
+        var x = tensor(new float[,] { { 1, 2, 9 }, { -1, 0, 3 } });
+        var x2 = tensor(new float[,] { { 1, 2, 3 } });
+        ScriptTestUtil.AssertScriptedMatchesEager(small, scripted, "scripting_builtin_child", x, x2);
+        var withLinear = new MyModule(linear);
+        ScriptTestUtil.AssertScriptedMatchesEager(withLinear, Scripter.Script(withLinear, new CompileContext()),
+            "scripting_linear_child", x * 10, x2);
+    }
+
+    [Fact]
     public void CanScriptIsTrueOnlyForTranslatedClasses()
     {
         Assert.True(Scripter.CanScript(typeof(MyModule)));
@@ -83,7 +98,8 @@ public class ScriptedControlFlowTests
         var e = Assert.Throws<ScriptingException>(() => Scripter.Script(module, new CompileContext()));
         Assert.Equal(
             "Cannot script E3Sharp.Tests.Jit.Scripting.Modules.MyModule: its submodule 'norm' is a " +
-            "E3Sharp.Tests.Jit.Scripting.Modules.RowNorm, which has no TorchScript form yet. Give that class a compile mode " +
+            "E3Sharp.Tests.Jit.Scripting.Modules.RowNorm, which has no TorchScript form yet (built-in children converted " +
+            "automatically: Linear, ReLU, SiLU, Tanh, Sigmoid, GELU, Softplus, Identity). Give that class a compile mode " +
             "([CompileMode(JitMode.Script)] on a partial class whose forward uses the scripting subset, or " +
             "[CompileMode(JitMode.Trace)]), or compile it first and register it in the CompileContext.",
             e.Message);

@@ -177,3 +177,21 @@ public class TracerBehaviourTests
         Interop.Record("tracing_builtins", archive, "forward", [x, tokens], [(Tensor)loaded.forward(x, tokens)]);
     }
 }
+
+public class TraceCheckTests
+{
+    [Fact]
+    public void FailedTraceCheckNamesModuleAndLargestDifference()
+    {
+        using var scope = NewDisposeScope();
+        var m = new Branchy();
+        var context = new CompileContext();
+        var ir = Tracer.Trace(m, [ones(3, 4, dtype: ScalarType.Float64)], context, true);
+        using var loaded = TorchScriptArchive.Load(TorchScriptArchive.Write(ir));
+        Tracer.Check(m, loaded, [[full(2, 4, 3.0, dtype: ScalarType.Float64)]], context);
+        var e = Assert.Throws<TracingException>(() =>
+            Tracer.Check(m, loaded, [[full(2, 4, 3.0, dtype: ScalarType.Float64)], [full(5, 4, -1.0, dtype: ScalarType.Float64)]], context));
+        Assert.StartsWith("Trace check failed for module Branchy on check input 1: output 0 differs from the eager module by up to 1 ", e.Message);
+        Assert.Contains("Tracer warnings: Tracer warning in module Branchy", e.Message);
+    }
+}
