@@ -83,14 +83,14 @@ public class ScriptedControlFlowTests
             if (root is MyModule2)
             {
                 // each path taken: row 0, row 1 (values differ), the whole norm (shape differs)
-                Assert.True(root.forward(small).equal(norm.forward(small)[0]));
-                Assert.True(root.forward(secondHot).equal(norm.forward(secondHot)[1]));
+                Assert.True(root.forward(small).equal(norm.forward(small)[0]).item<bool>());
+                Assert.True(root.forward(secondHot).equal(norm.forward(secondHot)[1]).item<bool>());
                 Assert.Equal(new long[] { 2, 3 }, root.forward(tiny).shape);
             }
             else
             {
-                Assert.True(root.forward(small).equal(norm.forward(small) * 0.5));
-                Assert.True(root.forward(large).equal(norm.forward(large)));
+                Assert.True(root.forward(small).equal(norm.forward(small) * 0.5).item<bool>());
+                Assert.True(root.forward(large).equal(norm.forward(large)).item<bool>());
             }
         }
     }
