@@ -35,7 +35,7 @@ public static class ScriptTestUtil
             var actual = (Tensor)loaded.forward(x);
             Assert.Equal(expected.shape, actual.shape);
             Assert.True(expected.allclose(actual, rtol: 1e-6, atol: 1e-6),
-                $"scripted {interopName} differs from eager on input [{string.Join(", ", x.data<float>().ToArray())}]");
+                $"scripted {interopName} differs from eager on input [{string.Join(", ", x.to(float64).data<double>().ToArray())}]");
             outputs.Add(actual);
         }
 

@@ -1,5 +1,8 @@
 using E3Sharp.Jit;
 using E3Sharp.Jit.Scripting;
+using E3Sharp.Jit.Tracing;
+using E3Sharp.O3;
+using E3Sharp.O3.Modules;
 using E3Sharp.Jit.Serialization;
 using E3Sharp.Tests.Jit.Scripting.Modules;
 using static TorchSharp.torch;
@@ -54,6 +57,45 @@ public class ScriptedControlFlowTests
         var code = TorchScriptArchive.PrintCode(scripted).Single(kv => kv.Value.Contains("class MyModule2")).Value;
         Assert.Contains("for row in norm:", code);
     }
+
+    /// <summary>The docs examples with e3nn's child, a traced o3.Norm("2x0e+1x1o").</summary>
+    [Fact]
+    public void DocsExamplesScriptWithATracedNorm()
+    {
+        using var scope = NewDisposeScope();
+        var irreps = new Irreps("2x0e+1x1o");
+        var small = tensor(new double[,] { { 1, -2, 0.1, 0.2, 0.2 }, { 0.01, 0, 0, 0.03, 0.04 } });   // norms <= 2: no norm > 7
+        var large = tensor(new double[,] { { 1, -2, 0.1, 0.2, 0.2 }, { 0, 9, 0, 0, 0 } });            // |9| > 7
+        var tiny = tensor(new double[,] { { 0.01, 0.02, 0, 0, 0.05 }, { 0.02, 0, 0, 0.01, 0 } });    // no row > 0.1
+        var secondHot = tensor(new double[,] { { 0.01, 0.02, 0, 0, 0.05 }, { 0, 9, 0, 0, 0 } });     // row 1 is returned
+        foreach (var (module, name, inputs) in new (Func<nn.Module<Tensor, Tensor>, nn.Module<Tensor, Tensor>>, string, Tensor[])[]
+                 {
+                     (n => new MyModule(n), "scripting_my_module_norm", [small, large]),
+                     (n => new MyModule2(n), "scripting_my_module2_norm", [small, secondHot, tiny]),
+                 })
+        {
+            var norm = new Norm(irreps, dtype: float64);
+            var root = module(norm);
+            var context = new CompileContext();
+            context.SetCompiled(norm, Tracer.Trace(norm, [irreps.Randn(new[] { 3L, -1L }, float64, CPU)], context, fixedLastDimension: true),
+                CompiledHow.Traced);
+            ScriptTestUtil.AssertScriptedMatchesEager(root, Scripter.Script(root, context), name, inputs);
+            if (root is MyModule2)
+            {
+                // each path taken: row 0, row 1 (values differ), the whole norm (shape differs)
+                Assert.True(Same(root.forward(small), norm.forward(small)[0]));
+                Assert.True(Same(root.forward(secondHot), norm.forward(secondHot)[1]));
+                Assert.Equal(new long[] { 2, 3 }, root.forward(tiny).shape);
+            }
+            else
+            {
+                Assert.True(Same(root.forward(small), norm.forward(small) * 0.5));
+                Assert.True(Same(root.forward(large), norm.forward(large)));
+            }
+        }
+    }
+
+    private static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
 
     [Fact]
     public void BuiltinChildrenAreConvertedWithoutHelp()
