@@ -153,7 +153,35 @@ internal static class TwinAnalyzer
         }
 
         members.AddRange(twins.Select(t => t.Text));
-        return new TwinModel(hint, Wrap(cls, usings, members), []);
+        var source = Wrap(cls, usings, members);
+        if (!strict && FirstCompileError(context.SemanticModel.Compilation, decl, source, hint, ct) is { } error)
+        {
+            // A module that did not ask for tracing must never break the build: record why it cannot be traced.
+            return new TwinModel(hint, Wrap(cls, [], [$"    private static readonly bool __e3sharp_trace_registered = {TwinSymbols.RegistryName}.RegisterUntraceable(typeof({cls.Name}), {Literal(error)});"]), []);
+        }
+
+        return new TwinModel(hint, source, []);
+    }
+
+    /// <summary>The first compile error of the generated twins (mapped to the user's line), ignoring references to
+    /// other classes' twins, which are generated separately.</summary>
+    private static string? FirstCompileError(Compilation compilation, ClassDeclarationSyntax decl, string source, string hint, CancellationToken ct)
+    {
+        var tree = CSharpSyntaxTree.ParseText(source, (CSharpParseOptions)decl.SyntaxTree.Options, hint, cancellationToken: ct);
+        var model = compilation.AddSyntaxTrees(tree).GetSemanticModel(tree);
+        foreach (var d in model.GetDiagnostics(cancellationToken: ct))
+        {
+            if (d.Severity != DiagnosticSeverity.Error || d.GetMessage().Contains("__trace_"))
+            {
+                continue;
+            }
+
+            var span = d.Location.GetMappedLineSpan();
+            return $"{System.IO.Path.GetFileName(span.Path)}({span.StartLinePosition.Line + 1},{span.StartLinePosition.Character + 1}): " +
+                   $"the tracing twin does not compile: {d.Id}: {d.GetMessage()}";
+        }
+
+        return null;
     }
 
     private static bool HasInheritedForward(INamedTypeSymbol cls, TwinSymbols syms)

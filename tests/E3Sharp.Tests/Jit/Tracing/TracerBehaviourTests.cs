@@ -177,3 +177,44 @@ public class TracerBehaviourTests
         Interop.Record("tracing_builtins", archive, "forward", [x, tokens], [(Tensor)loaded.forward(x, tokens)]);
     }
 }
+
+public class TraceCheckTests
+{
+    [Fact]
+    public void FailedTraceCheckNamesModuleAndLargestDifference()
+    {
+        using var scope = NewDisposeScope();
+        var m = new Branchy();
+        var context = new CompileContext();
+        var ir = Tracer.Trace(m, [ones(3, 4, dtype: ScalarType.Float64)], context, true);
+        using var loaded = TorchScriptArchive.Load(TorchScriptArchive.Write(ir));
+        Tracer.Check(m, loaded, [[full(2, 4, 3.0, dtype: ScalarType.Float64)]], context);
+        var e = Assert.Throws<TracingException>(() =>
+            Tracer.Check(m, loaded, [[full(2, 4, 3.0, dtype: ScalarType.Float64)], [full(5, 4, -1.0, dtype: ScalarType.Float64)]], context));
+        Assert.StartsWith("Trace check failed for module Branchy on check input 1: output 0 differs from the eager module by up to 1 ", e.Message);
+        Assert.Contains("Tracer warnings: Tracer warning in module Branchy", e.Message);
+    }
+}
+
+public class OpCoverageTests
+{
+    [Fact]
+    public void ManyRecordedOperationsMatchEager()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(12);
+        var m = new OpCoverage();
+        var context = new CompileContext();
+        Tensor[] Make(long b) => [randn(b, 6, dtype: ScalarType.Float64), randn(b, 3, dtype: ScalarType.Float64)];
+        var (ir, loaded, archive) = TracerEndToEndTests.TraceAndLoad(m, Make(4), true, context);
+        foreach (var batch in new[] { 1, 3, 40 })
+        {
+            var args = Make(batch);
+            TracerEndToEndTests.AssertClose(m.forward(args[0], args[1]), (Tensor)loaded.forward(args[0], args[1]), 1e-10);
+        }
+
+        Assert.Empty(context.Warnings);
+        var rec = Make(2);
+        Interop.Record("tracing_op_coverage", archive, "forward", rec, [(Tensor)loaded.forward(rec[0], rec[1])]);
+    }
+}

@@ -190,3 +190,41 @@ public partial class BadOp : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x) => x.clamp_min(true);
 }
+
+/// <summary>Exercises many recorded tensor operations and ModuleList/ModuleDict items in one forward.</summary>
+public partial class OpCoverage : nn.Module<Tensor, Tensor, Tensor>
+{
+    private readonly ModuleList<nn.Module<Tensor, Tensor>> layers;
+    private readonly ModuleDict<nn.Module<Tensor, Tensor>> named;
+    private readonly Tensor rows;
+
+    public OpCoverage() : base(nameof(OpCoverage))
+    {
+        layers = nn.ModuleList<nn.Module<Tensor, Tensor>>(nn.Linear(6, 6, dtype: ScalarType.Float64), nn.Tanh());
+        named = nn.ModuleDict<nn.Module<Tensor, Tensor>>(("act", nn.Sigmoid()));
+        rows = tensor(new long[] { 2, 0, 1 });
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x, Tensor y)
+    {
+        foreach (var layer in layers)
+        {
+            x = layer.forward(x);
+        }
+
+        x = named["act"].forward(x);
+        var parts = x.split(new long[] { 2, 4 }, -1);
+        var (values, indexes) = parts[1].max(-1, keepdim: true);
+        var chunks = x.chunk(3, -1);
+        var a = cat(new[] { chunks[2], chunks[0] }, -1).softmax(-1) + values * indexes.to(x.dtype);
+        var b = a.unsqueeze(1).transpose(1, 2).flatten(1).permute(1, 0).t();
+        var c = b.index_select(-1, rows).gather(-1, zeros(b.shape[0], 2, dtype: ScalarType.Int64)).cumsum(-1);
+        var d = c.where(c > 0.2, c.exp()).masked_fill(c < 0.1, 0.5).clamp(0.0, 2.0).pow(2).sqrt().abs().neg();
+        var e = einsum("bi,bj->bij", d, y.narrow(-1, 0, 2)).reshape(-1, 4).mean(new long[] { -1 }, keepdim: true);
+        var f = stack(new[] { e, e * 2.0 }, 0).sum(new long[] { 0 }) + y.select(-1, 1).unsqueeze(-1).expand_as(e);
+        var g = f.square().log1p().rsqrt().sigmoid().relu() - 1.0 / (f.abs() + 1.0) + (2.0 - f) * 0.5;
+        var h = torch.nn.functional.normalize(g.repeat(1, 3), 2.0, -1).logsumexp(-1, keepdim: true);
+        return cat(new[] { h, g, y.amax(new long[] { -1 }, keepdim: true), y.norm(-1, keepdim: true), y[TensorIndex.Ellipsis, TensorIndex.Slice(1, 3)] }, -1);
+    }
+}
