@@ -27,9 +27,10 @@ public partial class MyModule2 : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         var n = norm.call(x);
-        for (long i = 0; i < n.shape[0]; i++)
+        // e3nn: `for row in norm:`. TorchSharp tensors are not enumerable, so the rows come from unbind();
+        // the script front end turns this loop into TorchScript's `for row in n:`.
+        foreach (var row in n.unbind())
         {
-            var row = n[i];
             if (torch.any(row > 0.1).item<bool>())
             {
                 return row;

@@ -10,7 +10,7 @@ namespace E3Sharp.Generators.Tests;
 public class SnapshotTests
 {
     public static IEnumerable<object[]> Modules =>
-        new[] { "MyModule", "MyModule2", "LoopsModule", "StateModule" }.Select(m => new object[] { m });
+        new[] { "MyModule", "MyModule2", "LoopsModule", "StateModule", "MiscModule" }.Select(m => new object[] { m });
 
     [Theory]
     [MemberData(nameof(Modules))]

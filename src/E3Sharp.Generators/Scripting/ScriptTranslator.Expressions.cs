@@ -141,7 +141,14 @@ internal sealed partial class ScriptTranslator
             return null; // its declaration was reported
         }
 
-        return new Ex($"__ir.Var({Literal(NameOf(s))})", t);
+        var v = $"__ir.Var({Literal(NameOf(s))})";
+        if (t.Kind == TsKind.Optional && op.SemanticModel?.GetTypeInfo(op.Syntax, _ct).Nullability.FlowState == NullableFlowState.NotNull)
+        {
+            // C#'s flow analysis proved it non-null here (e.g. inside 'if (x is not null)'): use it as the inner type.
+            return new Ex($"__ir.Cast({t.Element.Code}, {v})", t.Element);
+        }
+
+        return new Ex(v, t);
     }
 
     // A value computed only from the module (its fields, constants, unrolled loop variables): evaluated when the
@@ -771,11 +778,11 @@ internal sealed partial class ScriptTranslator
         switch (u.OperatorKind)
         {
             case UnaryOperatorKind.Minus when v.Type.Kind is TsKind.Tensor or TsKind.Int or TsKind.Float:
-                return new Ex($"__ir.Unary(__Ir.UnaryOp.Neg, {v.Code})", v.Type);
+                return new Ex($"new __Ir.UnaryExpr(__Ir.UnaryOp.Neg, {v.Code})", v.Type);
             case UnaryOperatorKind.Not when v.Type.Kind == TsKind.Bool:
                 return new Ex($"__ir.Not({v.Code})", TsT.Bool);
             case UnaryOperatorKind.BitwiseNegation when v.Type.Kind == TsKind.Tensor:
-                return new Ex($"__ir.Unary(__Ir.UnaryOp.BitNot, {v.Code})", TsT.Tensor);
+                return new Ex($"new __Ir.UnaryExpr(__Ir.UnaryOp.BitNot, {v.Code})", TsT.Tensor);
         }
 
         Report(ScriptDiagnostics.UnsupportedOperator, u, $"The unary operator {u.OperatorKind} is not supported on {v.Type.Name} in scripted code.");

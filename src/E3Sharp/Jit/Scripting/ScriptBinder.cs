@@ -244,31 +244,19 @@ public sealed class ScriptBinder
             return Scripter.Script(child, Context);
         }
 
-        if (BuiltinExample(child) is { } example)
+        if (BuiltinModules.TryConvert(child, Context) is { } builtin)
         {
-            // A TorchSharp built-in leaf (activation, Linear): traced on a synthetic input; its op does not depend on
-            // the batch shape, and the tracer keeps every dimension symbolic.
-            using var scope = torch.NewDisposeScope();
-            var traced = Tracing.Tracer.Trace(child, [example], Context, fixedLastDimension: child is TorchSharp.Modules.Linear);
-            Context.SetCompiled(child, traced, CompiledHow.Traced);
-            return traced;
+            Context.SetCompiled(child, builtin, CompiledHow.Traced);
+            return builtin;
         }
 
         throw new ScriptingException(
             $"Cannot script {ModuleName}: its submodule '{member}' is a {type.FullName ?? type.Name}, which has no " +
-            "TorchScript form yet (built-in children converted automatically: Linear, ReLU, SiLU, Tanh, Sigmoid, GELU, Softplus, Identity). " +
+            "TorchScript form yet (TorchSharp built-ins such as Linear, SiLU, Sequential are converted automatically). " +
             "Give that class a compile mode ([CompileMode(JitMode.Script)] on a partial class " +
             "whose forward uses the scripting subset, or [CompileMode(JitMode.Trace)]), or compile it first and " +
             "register it in the CompileContext.");
     }
-
-    private static torch.Tensor? BuiltinExample(torch.nn.Module child) => child switch
-    {
-        TorchSharp.Modules.Linear l => torch.zeros(2, l.in_features, dtype: l.weight!.dtype),
-        TorchSharp.Modules.ReLU or TorchSharp.Modules.SiLU or TorchSharp.Modules.Tanh or TorchSharp.Modules.Sigmoid or
-            TorchSharp.Modules.GELU or TorchSharp.Modules.Softplus or TorchSharp.Modules.Identity => torch.zeros(2, 3),
-        _ => null,
-    };
 
     private static string? Find(List<(string Name, torch.Tensor Tensor)> list, torch.Tensor value)
     {

@@ -102,6 +102,9 @@ public class ScriptedControlFlowTests
     {
         using var scope = NewDisposeScope();
         var linear = nn.Linear(3, 3);
+        var sequential = new MyModule2(nn.Sequential(("lin", (nn.Module<Tensor, Tensor>)nn.Linear(3, 2)), ("act", nn.Tanh())));
+        ScriptTestUtil.AssertScriptedMatchesEager(sequential, Scripter.Script(sequential, new CompileContext()),
+            "scripting_sequential_child", tensor(new float[,] { { 1, 2, 9 }, { -1, 0, 3 } }));
         var small = new MyModule(nn.SiLU());
         var scripted = Scripter.Script(small, new CompileContext());
         var x = tensor(new float[,] { { 1, 2, 9 }, { -1, 0, 3 } });
@@ -140,8 +143,8 @@ public class ScriptedControlFlowTests
         var e = Assert.Throws<ScriptingException>(() => Scripter.Script(module, new CompileContext()));
         Assert.Equal(
             "Cannot script E3Sharp.Tests.Jit.Scripting.Modules.MyModule: its submodule 'norm' is a " +
-            "E3Sharp.Tests.Jit.Scripting.Modules.RowNorm, which has no TorchScript form yet (built-in children converted " +
-            "automatically: Linear, ReLU, SiLU, Tanh, Sigmoid, GELU, Softplus, Identity). Give that class a compile mode " +
+            "E3Sharp.Tests.Jit.Scripting.Modules.RowNorm, which has no TorchScript form yet (TorchSharp built-ins such as " +
+            "Linear, SiLU, Sequential are converted automatically). Give that class a compile mode " +
             "([CompileMode(JitMode.Script)] on a partial class whose forward uses the scripting subset, or " +
             "[CompileMode(JitMode.Trace)]), or compile it first and register it in the CompileContext.",
             e.Message);

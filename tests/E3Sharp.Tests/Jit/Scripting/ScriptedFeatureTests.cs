@@ -58,6 +58,27 @@ public class ScriptedFeatureTests
         Assert.Contains("self.weight", code);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(7)]
+    public void MiscModuleMatchesEager(int offset)
+    {
+        using var scope = NewDisposeScope();
+        var module = new MiscModule(offset);
+        var scripted = Scripter.Script(module, new CompileContext());
+        var archive = TorchScriptArchive.Write(scripted);
+        using var loaded = TorchScriptArchive.Load(archive);
+        var x = torch.randn(3, 5, generator: new Generator(4));
+        var mask = x > 0.2;
+        AssertClose(module.forward(x, null), (Tensor)loaded.forward(x, null));
+        AssertClose(module.forward(x, mask), (Tensor)loaded.forward(x, mask));
+        Interop.Record($"scripting_misc_{offset}", archive, "forward", [x, mask], [module.forward(x, mask)]);
+
+        var e = Assert.ThrowsAny<Exception>(() => loaded.forward(torch.ones(3), null));
+        Assert.Contains("MiscModule expects a matrix", e.Message);
+        Assert.Throws<ArgumentException>(() => module.forward(torch.ones(3), null));
+    }
+
     private static string Code(E3Sharp.Jit.Ir.ModuleInstance instance, string className) =>
         TorchScriptArchive.PrintCode(instance).Single(kv => kv.Value.Contains("class " + className)).Value;
 
