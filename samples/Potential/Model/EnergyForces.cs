@@ -1,3 +1,4 @@
+using E3Sharp.Jit;
 using E3Sharp.Jit.Scripting;
 using TorchSharp;
 using TorchSharp.Utils;
@@ -12,10 +13,11 @@ namespace E3Sharp.Samples.Potential.Model;
 /// models it needs gradient mode: inside <c>no_grad()</c> it throws.
 /// </summary>
 /// <remarks>
-/// Tracing cannot record <c>torch.autograd.grad</c>, so this module is meant to be scripted. It has no compile mode
-/// yet: E3Sharp's scripting subset does not translate <c>torch.autograd.grad</c> and <c>Tensor.requires_grad_</c>
-/// (see docs/potential.md, "Status"); its child <see cref="AtomicEnergyModel"/> is scripted.
+/// Scripted (tracing cannot record <c>torch.autograd.grad</c>): the compiled module exposes
+/// <c>forward(pos, edge_index, atom_types) -> (energy, forces)</c> and the pair-style method
+/// <c>pair_forward(Dict[str, Tensor]) -> Dict[str, Tensor]</c> (<see cref="PairForward"/>, NequIP's keys).
 /// </remarks>
+[CompileMode(JitMode.Script)]
 public partial class EnergyForces : nn.Module<Tensor, Tensor, Tensor, (Tensor Energy, Tensor Forces)>
 {
     [ComponentName(Name = "model")]
@@ -58,6 +60,41 @@ public partial class EnergyForces : nn.Module<Tensor, Tensor, Tensor, (Tensor En
         var grads = autograd.grad(new[] { energy }, new[] { pos }, retain_graph: training, create_graph: training, allow_unused: true);
         var forces = -grads[0];
         return (energy, forces, atomic);
+    }
+
+    /// <summary>
+    /// The pair-style interface (TorchScript method <c>pair_forward</c>): NequIP's input keys <c>pos</c>,
+    /// <c>edge_index</c>, <c>atom_types</c> in, <c>total_energy</c>, <c>forces</c>, <c>atomic_energy</c> out.
+    /// </summary>
+    /// <param name="data">The input dictionary.</param>
+    /// <returns>The output dictionary.</returns>
+    [Export(Name = "pair_forward")]
+    public Dictionary<string, Tensor> PairForward(Dictionary<string, Tensor> data)
+    {
+        CheckPairInput(data);
+        var (energy, forces, atomic) = EnergyForcesAtomic(data["pos"], data["edge_index"], data["atom_types"]);
+        return new Dictionary<string, Tensor>
+        {
+            ["total_energy"] = energy,
+            ["forces"] = forces,
+            ["atomic_energy"] = atomic,
+        };
+    }
+
+    /// <summary>Names the missing key of a pair-style input dictionary (instead of a bare KeyNotFoundException).</summary>
+    [EagerOnly]
+    private static void CheckPairInput(Dictionary<string, Tensor> data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        foreach (var key in new[] { "pos", "edge_index", "atom_types" })
+        {
+            if (!data.ContainsKey(key))
+            {
+                throw new ArgumentException(
+                    $"EnergyForces.PairForward: the input dictionary has no '{key}' entry; it needs pos, edge_index and " +
+                    $"atom_types (it has {string.Join(", ", data.Keys)}).", nameof(data));
+            }
+        }
     }
 
     /// <summary>Refuses to differentiate an energy computed without gradient mode (LibTorch would abort the process).</summary>

@@ -806,6 +806,42 @@ public static class IrValidator
                     return TsType.List(items[0]);
                 }
 
+                case DictExpr d:
+                {
+                    if (d.Keys.Count != d.Values.Count)
+                    {
+                        Fail($"a dict literal has {d.Keys.Count} keys but {d.Values.Count} values");
+                    }
+
+                    if (d.ValueType is ModuleType)
+                    {
+                        Fail("dicts of modules are not supported");
+                    }
+
+                    if (d.KeyType.Kind is not (TsTypeKind.Str or TsTypeKind.Int or TsTypeKind.Float or TsTypeKind.Bool or TsTypeKind.Tensor))
+                    {
+                        Fail($"dict keys must be str, int, float, bool or Tensor, not {d.KeyType.Name}");
+                    }
+
+                    var type = TsType.Dict(d.KeyType, d.ValueType);
+                    for (var i = 0; i < d.Keys.Count; i++)
+                    {
+                        var k = Infer(d.Keys[i], scope);
+                        if (!k.IsSubtypeOf(d.KeyType))
+                        {
+                            Fail($"dict key {i} is a {k.Name}, not a {d.KeyType.Name}");
+                        }
+
+                        var v = Infer(d.Values[i], scope);
+                        if (!v.IsSubtypeOf(d.ValueType))
+                        {
+                            Fail($"the dict value for key {i} is a {v.Name}, not a {d.ValueType.Name}");
+                        }
+                    }
+
+                    return type;
+                }
+
                 case SubscriptExpr s:
                     return Subscript(s, scope);
                 case SliceExpr or EllipsisExpr:

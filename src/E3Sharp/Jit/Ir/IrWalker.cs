@@ -72,6 +72,7 @@ public static class IrWalker
             TernaryExpr t => [t.Condition, t.IfTrue, t.IfFalse],
             TupleExpr t => t.Items,
             ListExpr l => l.Items,
+            DictExpr d => d.Keys.Concat(d.Values),
             SubscriptExpr s => new[] { s.Target }.Concat(s.Indices),
             SliceExpr s => new Expr?[] { s.Start, s.Stop, s.Step },
             IsNoneExpr n => [n.Operand],

@@ -277,6 +277,9 @@ public sealed class TorchScriptPrinter
                 var items = "[" + string.Join(", ", l.Items.Select(Expression)) + "]";
                 return l.ElementType is null ? items : $"annotate(List[{l.ElementType.Name}], {items})";
             }
+            case DictExpr d:
+                return $"annotate(Dict[{d.KeyType.Name}, {d.ValueType.Name}], {{" +
+                       string.Join(", ", d.Keys.Zip(d.Values, (k, v) => Expression(k) + ": " + Expression(v))) + "})";
             case SubscriptExpr s:
                 return Operand(s.Target, PPrimary) + "[" + string.Join(", ", s.Indices.Select(Expression)) + "]";
             case SliceExpr s:
