@@ -42,6 +42,44 @@ public static class Deployment
     }
 
     /// <summary>
+    /// Compiles the potential with <c>TorchScript.Compile</c> into one TorchScript module exposing
+    /// <c>forward(pos, edge_index, atom_types) -> (energy, forces)</c> and <c>pair_forward(Dict[str, Tensor])</c>.
+    /// Stateless traced parts (the spherical harmonics) take the dtype of their tracing inputs, so the model's dtype
+    /// is made the default dtype while compiling (as e3nn users do with <c>torch.set_default_dtype</c>).
+    /// </summary>
+    /// <param name="potential">The potential (put in eval mode for deployment: no graph is kept for the forces).</param>
+    /// <returns>The compiled module.</returns>
+    public static TorchSharp.torch.jit.ScriptModule Compile(EnergyForces potential)
+    {
+        ArgumentNullException.ThrowIfNull(potential);
+        var previous = get_default_dtype();
+        set_default_dtype(potential.Model.Dtype);
+        try
+        {
+            return E3Sharp.Jit.TorchScript.Compile(potential);
+        }
+        finally
+        {
+            set_default_dtype(previous);
+        }
+    }
+
+    /// <summary>
+    /// The deployable archive: the compiled potential (<see cref="Compile"/>) with the metadata extra files
+    /// (<see cref="Metadata"/>), as NequIP's deploy step writes it.
+    /// </summary>
+    /// <param name="potential">The potential.</param>
+    /// <returns>The archive bytes.</returns>
+    public static byte[] Archive(EnergyForces potential)
+    {
+        ArgumentNullException.ThrowIfNull(potential);
+        using var compiled = Compile(potential);
+        compiled.eval();
+        return ArchiveMetadata.WithExtraFiles(E3Sharp.Jit.Serialization.TorchScriptArchive.SaveToBytes(compiled),
+            Metadata(potential.Model.Config, potential.Model.Dtype));
+    }
+
+    /// <summary>
     /// The operator table for the deployed archive: <see cref="OpTable.Default"/> plus <c>requires_grad_</c>, which
     /// an energy-and-forces method needs to differentiate with respect to its positions input.
     /// </summary>
