@@ -208,6 +208,8 @@ internal static class BuiltinSchemas
         "reshape_as(Tensor(a) self, Tensor other) -> Tensor(a)",
         "repeat(Tensor self, SymInt[] repeats) -> Tensor",
         "requires_grad_(Tensor(a!) self, bool requires_grad=True) -> Tensor(a!)",
+        "unflatten.int(Tensor(a) self, int dim, SymInt[] sizes) -> Tensor(a)",
+        "movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)",
         "new_zeros(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
         "new_ones(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
         "new_full(Tensor self, SymInt[] size, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
