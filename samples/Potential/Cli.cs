@@ -18,7 +18,7 @@ public static class Cli
               generate reference data (Lennard-Jones + three-body clusters), train with Adam, write
               DIR/model.bin (weights), DIR/learning_curve.png, DIR/metrics.json (default DIR: artifacts/potential)
           bench [--atoms 64,512] [--threads T] [--float64]
-              time one energy+forces evaluation (eager) for clusters of the given sizes
+              time one energy+forces evaluation (eager and compiled) for clusters of the given sizes
         """;
 
     /// <summary>Runs a command line.</summary>
@@ -159,13 +159,20 @@ public static class Cli
         manual_seed(o.Seed);
         var potential = new EnergyForces(new AtomicEnergyModel(config, dtype));
         potential.eval();
+        // The deployed archive (TorchScript.Compile, metadata), loaded back as LibTorch runs it.
+        using var compiled = E3Sharp.Jit.Serialization.TorchScriptArchive.Load(Deploy.Deployment.Archive(potential));
+        compiled.eval();
         Console.WriteLine($"One energy+forces evaluation, {dtype}, {get_num_threads()} threads, model of `train`:");
         foreach (var atoms in o.Atoms)
         {
             using var graph = Bench.System(atoms, config, dtype, o.Seed);
             var eager = Bench.Time("eager", graph, (p, e, a) => potential.forward(p, e, a));
-            Console.WriteLine($"  {eager.Atoms,4} atoms, {eager.Edges,6} edges: {eager.Name,-9} median {eager.MedianMs,8:F2} ms " +
-                              $"(min {eager.MinMs:F2} ms, {eager.Repeats} runs)");
+            var script = Bench.Time("compiled", graph, (p, e, a) => ((Tensor, Tensor))compiled.forward(p, e, a));
+            foreach (var r in new[] { eager, script })
+            {
+                Console.WriteLine($"  {r.Atoms,4} atoms, {r.Edges,6} edges: {r.Name,-9} median {r.MedianMs,8:F2} ms " +
+                                  $"(min {r.MinMs:F2} ms, {r.Repeats} runs)");
+            }
         }
     }
 
