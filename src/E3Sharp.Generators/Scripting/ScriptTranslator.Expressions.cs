@@ -14,20 +14,9 @@ internal sealed partial class ScriptTranslator
     private const string SupportedTypes =
         "Tensor, int/long, double/float, bool, string, Tensor[] or List<Tensor>, long[], or a tuple of these";
 
-    private static readonly HashSet<string> ReservedNames = new(StringComparer.Ordinal)
-    {
-        // Python/TorchScript keywords
-        "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del",
-        "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda",
-        "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield", "print", "exec",
-        // names of the archive's code environment and TorchScript builtins
-        "self", "torch", "ops", "CONSTANTS", "annotate", "unchecked_cast", "uninitialized", "fork", "inf", "nan",
-        "__torch__", "range", "len", "int", "float", "bool", "str", "list", "tuple", "dict", "min", "max", "abs",
-        "isinstance", "Tensor", "List", "Dict", "Optional", "Tuple", "Final", "Module", "NoneType", "Any",
-        "math", "enumerate", "zip", "getattr", "hasattr", "super", "sorted", "sum", "round", "divmod", "chr", "ord",
-        "hash", "id", "all", "any", "Exception", "RuntimeError", "AssertionError", "ValueError", "Future", "Union",
-        "complex", "number", "Device", "device", "Stream",
-    };
+    // The IR's reserved names (keywords, names of the archive's code environment), from the file the IR compiles.
+    private static readonly HashSet<string> ReservedNames = new(
+        E3Sharp.Jit.Ir.ReservedNameLists.PythonKeywords.Concat(E3Sharp.Jit.Ir.ReservedNameLists.EnvironmentNames), StringComparer.Ordinal);
 
     /// <summary>The names the generator never uses for locals (tests compare them with the IR's rules).</summary>
     internal static IReadOnlyCollection<string> Reserved => ReservedNames;

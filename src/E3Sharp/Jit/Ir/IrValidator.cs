@@ -588,8 +588,16 @@ public static class IrValidator
                     return new Flow(true, true);
                 }
 
-                case RaiseStmt:
+                case RaiseStmt r:
+                {
+                    var t = Infer(r.Message, scope);
+                    if (t.Kind != TsTypeKind.Str)
+                    {
+                        Fail($"the raised message has type {t.Name}; it must be a str (build it with + and str(...))");
+                    }
+
                     return new Flow(true, true);
+                }
                 default:
                     Fail($"unknown statement type {s.GetType().Name}");
                     return default;
@@ -1103,10 +1111,12 @@ public static class IrValidator
                     return args[0].Kind == TsTypeKind.Int && args[1].Kind == TsTypeKind.Int ? TsType.Int : TsType.Float;
                 case "min" or "max" when args.Count == 1 && args[0] is ListType { Element.IsNumber: true } l:
                     return l.Element;
-                case "int" or "float" or "bool" or "len" or "abs" or "min" or "max":
+                case "str" when args.Count == 1 && args[0].Kind is TsTypeKind.Int or TsTypeKind.Float or TsTypeKind.Bool or TsTypeKind.Str:
+                    return TsType.Str;
+                case "int" or "float" or "bool" or "len" or "abs" or "min" or "max" or "str":
                     return Fail<TsType>($"builtin {Sig()} is not supported for these argument types");
                 default:
-                    return Fail<TsType>($"unknown builtin '{b.Function}' (supported: int, float, bool, len, abs, min, max)");
+                    return Fail<TsType>($"unknown builtin '{b.Function}' (supported: int, float, bool, str, len, abs, min, max)");
             }
         }
 

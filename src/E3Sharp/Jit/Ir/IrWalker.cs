@@ -40,6 +40,7 @@ public static class IrWalker
                 ForInStmt f => [f.Iterable],
                 WhileStmt w => [w.Condition],
                 ReturnStmt r => [r.Value],
+                RaiseStmt r => [r.Message],
                 _ => [],
             };
             foreach (var r in roots)

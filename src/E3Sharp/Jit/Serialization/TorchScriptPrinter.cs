@@ -184,7 +184,7 @@ public sealed class TorchScriptPrinter
                 Pad(sb, level).Append(r.Value is null ? "return" : "return " + Expression(r.Value)).Append('\n');
                 break;
             case RaiseStmt r:
-                Pad(sb, level).Append("ops.prim.RaiseException(").Append(Quote(r.Message)).Append(")\n");
+                Pad(sb, level).Append("ops.prim.RaiseException(").Append(Expression(r.Message)).Append(")\n");
                 break;
             default:
                 throw new ArgumentException($"Unknown statement type {stmt.GetType().Name}.", nameof(stmt));

@@ -80,10 +80,13 @@ public static class Tracer
                 if (fixedLastDimension && x.ndim > 0)
                 {
                     var last = x.shape[^1];
+                    var actual = new MethodCallExpr(new VarExpr(names[i]), "size", [new IntLiteral(-1)], []);
+                    var message = new StrLiteral(
+                        $"{type.Name}: the last dimension of argument '{names[i]}' must be {last} (the size it was traced with), " +
+                        "but the given tensor's last dimension is ");
                     guards.Add(new IfStmt(
-                        new BinaryExpr(BinaryOp.Ne, new MethodCallExpr(new VarExpr(names[i]), "size", [new IntLiteral(-1)], []), new IntLiteral(last)),
-                        [new RaiseStmt($"{type.Name}: the last dimension of argument '{names[i]}' must be {last} (the size it was traced with), " +
-                                       "but the given tensor's last dimension differs")],
+                        new BinaryExpr(BinaryOp.Ne, actual, new IntLiteral(last)),
+                        [new RaiseStmt(new BinaryExpr(BinaryOp.Add, message, new BuiltinCallExpr("str", [actual])))],
                         []));
                 }
             }

@@ -55,7 +55,7 @@ public class TracerBehaviourTests
         using var scope = NewDisposeScope();
         var (_, loaded, _) = TracerEndToEndTests.TraceAndLoad(new ShapeModule(), [randn(3, 6)], fixedLastDimension: true);
         var e = Assert.ThrowsAny<Exception>(() => loaded.forward(randn(3, 7)));
-        Assert.Contains("ShapeModule: the last dimension of argument 'x' must be 6 (the size it was traced with)", e.Message);
+        Assert.Contains("ShapeModule: the last dimension of argument 'x' must be 6 (the size it was traced with), but the given tensor's last dimension is 7", e.Message);
     }
 
     [Fact]
