@@ -15,7 +15,7 @@ the library in a build output folder, only when the libstdc++ the loader would p
 Before patching it checks that no relocation refers to the symbol (if one did, the symbol would have to be
 provided by a shim library and this script refuses rather than produce a library that fails later).
 The edit is idempotent; a machine with a newer libstdc++ is left untouched.
-Usage: fix_libtorchsharp.py <folder> [--force] [--check]
+Usage: fix_libtorchsharp.py <folder> [--force] [--check] [--libstdcxx PATH]
 """
 import os
 import struct
@@ -46,8 +46,9 @@ def system_libstdcxx():
     return None
 
 
-def needs_fix():
-    path = system_libstdcxx()
+def needs_fix(path=None):
+    """True when the libstdc++ at `path` (default: the one the loader resolves) lacks GLIBCXX_3.4.32."""
+    path = path or system_libstdcxx()
     if path is None:
         return False
     with open(path, "rb") as f:
@@ -127,10 +128,11 @@ def main(argv):
         print(__doc__)
         return 2
     folder = argv[1]
+    libstdcxx = argv[argv.index("--libstdcxx") + 1] if "--libstdcxx" in argv else None
     if "--check" in argv:
-        print("needed" if needs_fix() else "not needed")
+        print("needed" if needs_fix(libstdcxx) else "not needed")
         return 0
-    if "--force" not in argv and not needs_fix():
+    if "--force" not in argv and not needs_fix(libstdcxx):
         return 0
     for root, _, files in os.walk(folder):
         for name in files:
