@@ -395,7 +395,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         var fusedOut = new Tensor?[IrrepsOut.Length];
         foreach (var g in _fused)
         {
-            FusedProducts(g, xs, y, w, fusedOut);
+            FusedProducts(g, x, xs, y, w, fusedOut);
         }
         var parts = new List<Tensor>();
         Tensor? zero = null;
@@ -435,15 +435,26 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     // A fused group: M = x2 · CG split per output o into [..., K·V, Ī]; Xc = the group's x1 blocks as [..., Ī, u];
     // M_o · Xc = [..., K·V, u] viewed as [..., K, V·u] (contiguous), times o's stacked weights [V·u, w] = [..., K, w],
     // returned transposed and flattened as [..., w·K] (e3nn's layout) into outputs[o] (added to what is there).
-    private void FusedProducts(FusedGroup g, Tensor[] xs, Tensor y, Tensor w, Tensor?[] outputs)
+    internal static int XcMode = int.Parse(Environment.GetEnvironmentVariable("E3S_XC") ?? "1");
+
+    private void FusedProducts(FusedGroup g, Tensor x, Tensor[] xs, Tensor y, Tensor w, Tensor?[] outputs)
     {
+        Tensor xc;
+        if (XcMode == 1)
+        {
+            var xi = x.index_select(-1, get_buffer(g.In1Index)!);
+            xc = xi.unflatten(xi.dim() - 1, g.IBar, g.U);
+        }
+        else
+        {
         var pieces = new Tensor[g.Blocks.Length];
         for (var b = 0; b < pieces.Length; b++)
         {
             var xb = xs[g.Blocks[b]];
             pieces[b] = xb.unflatten(xb.dim() - 1, g.U, g.BlockDims[b]).transpose(-1, -2);   // [..., I, u]
         }
-        var xc = pieces.Length == 1 ? pieces[0] : cat(pieces, -2);                        // [..., Ī, u]
+        xc = pieces.Length == 1 ? pieces[0] : cat(pieces, -2);                        // [..., Ī, u]
+        }
         var m = y.matmul(get_buffer(g.Cg)!);                                               // [..., Σ K·V·Ī]
         var ms = g.Outputs.Length == 1 ? new[] { m } : m.split(g.CgSizes, -1);
         var wg = w.index_select(-1, get_buffer(g.WeightIndex)!);                           // [..., Σ V·u·w]
@@ -869,10 +880,21 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
             slots.Add(new FusedOutput(o, mo, dk, vTotal, ps.ToArray()));
             colStart += dk * vTotal * iBar;
         }
+        var slices1 = IrrepsIn1.Slices();
+        var in1Index = new List<long>();
+        foreach (var b in blocks)
+        {
+            var d = IrrepsIn1[b].Ir.Dim;
+            for (var i = 0; i < d; i++)
+            {
+                for (var a = 0; a < u; a++) in1Index.Add(slices1[b].Start + a * d + i);
+            }
+        }
         var cgName = _constants.AddFloat($"cg_uvw_{index}", cg, d2, cols);
+        var in1Name = _constants.AddIndex($"x1_uvw_{index}", in1Index.ToArray());
         var indexName = _constants.AddIndex($"w_uvw_{index}", weightIndex.ToArray());
         return new FusedGroup(u, blocks.ToArray(), blocks.Select(b => (long)IrrepsIn1[b].Ir.Dim).ToArray(), iBar, cgName,
-            indexName, slots.ToArray());
+            indexName, in1Name, slots.ToArray());
     }
 
     // pw · C[i, j, k] (row-major [I, J, K]) in double precision.
@@ -956,7 +978,8 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     // all): constant Cg [D2, Σ_o K·V·Ī], weight permutation WeightIndex (concatenated [V·U, W] matrices), one slot per
     // output irrep.
     private sealed record FusedGroup(
-        long U, int[] Blocks, long[] BlockDims, long IBar, string Cg, string WeightIndex, FusedOutput[] Outputs)
+        long U, int[] Blocks, long[] BlockDims, long IBar, string Cg, string WeightIndex, string In1Index,
+        FusedOutput[] Outputs)
     {
         public long[] CgSizes { get; } = Outputs.Select(o => o.K * o.V * IBar).ToArray();
         public long[] WeightSizes { get; } = Outputs.Select(o => o.V * U * o.W).ToArray();
