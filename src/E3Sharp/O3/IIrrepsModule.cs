@@ -26,4 +26,7 @@ public interface IIrrepsModule : ITracingInputs
     IReadOnlyList<Irreps> IrrepsOuts => new[] { IrrepsOut };
 
     IReadOnlyList<Tensor[]> ITracingInputs.MakeTracingInputs(int n) => IrrepsModuleInputs.MakeRandomInputs(this, n);
+
+    /// <summary>Irreps fix the last dimension of every input.</summary>
+    bool ITracingInputs.FixedLastDimension => true;
 }

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace E3Sharp.Testing;
 
 /// <summary>Assertions for equivariant modules (e3nn's <c>e3nn.util.test</c>).</summary>
-public static class Assertions
+public static partial class Assertions
 {
     /// <summary>Default tolerance for float32 results (e3nn's <c>FLOAT_TOLERANCE</c>).</summary>
     public const double Float32Tolerance = 1e-3;

@@ -1,3 +1,4 @@
+using E3Sharp.Jit.Scripting;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,8 +11,9 @@ internal static class ModuleChecks
     /// Throws <see cref="ArgumentException"/> unless a tensor of shape <paramref name="shape"/> and dtype
     /// <paramref name="dtype"/> has at least one dimension, last dimension <c>irreps.Dim</c> and dtype
     /// <paramref name="expectedDtype"/>. Takes the shape and dtype (not the tensor) so that forwards calling it stay
-    /// traceable.
+    /// traceable. Eager only: scripted forwards leave the call out (TorchScript ops check shapes themselves).
     /// </summary>
+    [EagerOnly]
     public static void CheckInput(object module, string argument, long[] shape, ScalarType dtype, Irreps irreps,
         ScalarType expectedDtype)
     {

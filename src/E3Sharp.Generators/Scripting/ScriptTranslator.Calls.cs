@@ -1,0 +1,503 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace E3Sharp.Generators.Scripting;
+
+internal sealed partial class ScriptTranslator
+{
+    // TorchSharp parameter names that differ from the aten schema's.
+    private static readonly Dictionary<string, string> ParameterAliases = new(StringComparer.Ordinal)
+    {
+        ["input"] = "self",
+        ["type"] = "dtype",
+        ["dimension"] = "dim",
+        ["dimensions"] = "dim",
+        ["dims"] = "dim",
+        ["keepDim"] = "keepdim",
+        ["keep_dim"] = "keepdim",
+        ["target"] = "other",
+        ["inputs"] = "tensors",
+    };
+
+    // TorchSharp tensor methods whose aten name differs.
+    private static readonly Dictionary<string, string> MethodAliases = new(StringComparer.Ordinal)
+    {
+        ["to_type"] = "to",
+    };
+
+    private Ex? Invocation(IInvocationOperation inv)
+    {
+        var m = inv.TargetMethod;
+        var site = InvocationLocation(inv);
+        if (IsSameClass(m.ContainingType) && m.MethodKind == MethodKind.Ordinary && m.DeclaringSyntaxReferences.Length > 0 &&
+            (inv.Instance is null or IInstanceReferenceOperation))
+        {
+            return HelperCall(inv, site);
+        }
+
+        if (IsModule(m.ContainingType) && m.Name is "call" or "forward")
+        {
+            return ModuleCall(inv, site);
+        }
+
+        if (m.ContainingType?.SpecialType == SpecialType.System_String || m.Name == "ToString")
+        {
+            Report(ScriptDiagnostics.Strings, site,
+                $"String formatting ('{m.ContainingType?.Name}.{m.Name}') is not supported on values computed in forward: TorchScript methods compute tensors, not text.");
+            return null;
+        }
+
+        if (IsTensor(m.ContainingType) && !m.IsStatic)
+        {
+            return TensorMethod(inv, site);
+        }
+
+        if (m.IsStatic && IsTorchFunctionContainer(m.ContainingType))
+        {
+            return TorchFunction(inv, site);
+        }
+
+        if (IsLinq(m))
+        {
+            if (inv.Descendants().OfType<ITranslatedQueryOperation>().FirstOrDefault() is { } query)
+            {
+                Report(ScriptDiagnostics.Linq, query,
+                    "LINQ queries are not supported in scripted code; write a for loop over an int range (or foreach over a tensor's rows) instead.");
+                return null;
+            }
+
+            Report(ScriptDiagnostics.Linq, site,
+                $"LINQ ('{m.Name}') is not supported on values computed in forward; write a for loop over an int range (LINQ over module fields alone is fine: it is evaluated when the module is scripted).");
+            return null;
+        }
+
+        if (m.ContainingType is { Name: "List" } && m.Name == "ToArray" && inv.Instance is not null && MapType(inv.Instance.Type!, false) is { Kind: TsKind.List })
+        {
+            return E(inv.Instance);
+        }
+
+        if (m.ContainingType is { Name: "List" } && m.Name == "Add" && inv.Instance is not null && inv.Arguments.Length == 1)
+        {
+            var list = E(inv.Instance);
+            var item = E(inv.Arguments[0].Value);
+            return list is null || item is null ? null : new Ex($"__ir.Method({list.Code}, \"append\", {item.Code})", TsT.None);
+        }
+
+        // Innermost first: an unsupported receiver or argument is the better report.
+        var before = _diags.Count;
+        if (inv.Instance is not null)
+        {
+            E(inv.Instance);
+        }
+
+        foreach (var a in inv.Arguments.Where(a => a.ArgumentKind != ArgumentKind.DefaultValue))
+        {
+            E(a.Value);
+        }
+
+        if (_diags.Count > before)
+        {
+            return null;
+        }
+
+        Report(ScriptDiagnostics.ExternalMethod, site,
+            $"'{m.ContainingType?.Name}.{m.Name}' cannot be called in scripted code: only TorchSharp tensor methods and torch functions from the op table, submodule calls and methods of this class are translated. Move the computation into a private method of the class, or compute it only from module fields (it is then evaluated when the module is scripted).");
+        return null;
+    }
+
+    private static Location InvocationLocation(IInvocationOperation inv) => inv.Syntax is InvocationExpressionSyntax ie
+        ? (ie.Expression is MemberAccessExpressionSyntax ma ? ma.Name.GetLocation() : ie.Expression.GetLocation())
+        : inv.Syntax.GetLocation();
+
+    private static bool IsLinq(IMethodSymbol m) =>
+        m.ContainingNamespace?.ToDisplayString() == "System.Linq";
+
+    private bool IsTorchFunctionContainer(ITypeSymbol? t) =>
+        t is not null && (SymbolEqualityComparer.Default.Equals(t, _torch) ||
+                          (_functional is not null && SymbolEqualityComparer.Default.Equals(t, _functional)));
+
+    private Ex? HelperCall(IInvocationOperation inv, Location site)
+    {
+        var m = inv.TargetMethod;
+        var args = new List<string>();
+        foreach (var a in inv.Arguments)
+        {
+            if (a.Parameter?.RefKind is RefKind.Ref or RefKind.Out or RefKind.In)
+            {
+                Report(ScriptDiagnostics.RefOut, a, $"'{m.Name}' takes '{a.Parameter.Name}' by reference; TorchScript has no by-reference arguments. Return the values instead (a tuple for several).");
+                return null;
+            }
+
+            var v = E(a.Value);
+            if (v is null)
+            {
+                return null;
+            }
+
+            args.Add(v.Code);
+        }
+
+        var ret = m.ReturnsVoid ? TsT.None : MapType(m.ReturnType, m.ReturnNullableAnnotation == NullableAnnotation.Annotated);
+        if (ret is null)
+        {
+            Report(ScriptDiagnostics.UnsupportedType, site, $"'{m.Name}' returns {m.ReturnType.ToDisplayString()}, which TorchScript cannot hold; return {SupportedTypes}.");
+            return null;
+        }
+
+        var def = (IMethodSymbol)m.OriginalDefinition;
+        if (!_helperNames.TryGetValue(def, out var name))
+        {
+            name = HelperName(def.Name);
+            _helperNames[def] = name;
+            _pending.Enqueue(def);
+        }
+
+        _calls.Add((_m.Method, def, site));
+        return new Ex($"__ir.SelfCall({Literal(name)}{string.Concat(args.Select(a => ", " + a))})", ret);
+    }
+
+    private string HelperName(string csharpName)
+    {
+        var chars = csharpName.Select(c => c < 128 && (char.IsLetterOrDigit(c) || c == '_') ? c : '_').ToArray();
+        var b = new string(chars);
+        if (ReservedNames.Contains(b) || b == "forward")
+        {
+            b += "_";
+        }
+
+        var name = b;
+        for (var i = 1; _helperNames.ContainsValue(name); i++)
+        {
+            name = $"{b}_{i}";
+        }
+
+        return name;
+    }
+
+    private Ex? ModuleCall(IInvocationOperation inv, Location site)
+    {
+        var m = inv.TargetMethod;
+        var receiver = inv.Instance is null ? null : Unwrap(inv.Instance);
+        var direct = receiver is IMemberReferenceOperation { Instance: IInstanceReferenceOperation } ||
+                     (receiver is ILocalReferenceOperation l && _m.CompileTime.Contains(l.Local));
+        if (receiver is null || !direct)
+        {
+            Report(ScriptDiagnostics.SubmoduleUse, site,
+                receiver is IInstanceReferenceOperation
+                    ? "A module cannot call its own call/forward in scripted code (TorchScript methods cannot recurse)."
+                    : "Submodules can only be called through a field or property of this module in scripted code ('this.norm.call(x)'); modules held in arrays, lists or other objects are not supported.");
+            return null;
+        }
+
+        var args = new List<string>();
+        foreach (var a in inv.Arguments)
+        {
+            if (a.ArgumentKind == ArgumentKind.DefaultValue)
+            {
+                continue;
+            }
+
+            var v = E(a.Value);
+            if (v is null)
+            {
+                return null;
+            }
+
+            args.Add(v.Code);
+        }
+
+        var ret = MapType(m.ReturnType, false);
+        if (ret is null)
+        {
+            Report(ScriptDiagnostics.UnsupportedType, site, $"The submodule '{MemberPath(receiver)}' returns {m.ReturnType.ToDisplayString()}, which TorchScript cannot hold.");
+            return null;
+        }
+
+        return new Ex($"__b.Call({Text(receiver)}, {Literal(MemberPath(receiver))}, \"forward\"{string.Concat(args.Select(a => ", " + a))})", ret);
+    }
+
+    private Ex? TensorMethod(IInvocationOperation inv, Location site)
+    {
+        var m = inv.TargetMethod;
+        var name = m.Name;
+        var recv = E(inv.Instance!);
+        if (recv is null)
+        {
+            return null;
+        }
+
+        if (recv.Type.Kind != TsKind.Tensor)
+        {
+            Report(ScriptDiagnostics.UnsupportedType, inv.Instance!, $"Tensor methods need a Tensor receiver (this one is {recv.Type.Name}); test it for null first.");
+            return null;
+        }
+
+        var explicitArgs = inv.Arguments.Where(a => a.ArgumentKind != ArgumentKind.DefaultValue).ToList();
+        string? conversion = name switch
+        {
+            "item" when m.TypeArguments.Length == 1 => MapType(m.TypeArguments[0], false)?.Kind switch
+            {
+                TsKind.Bool => "bool",
+                TsKind.Float => "float",
+                TsKind.Int => "int",
+                _ => null,
+            },
+            "ToBoolean" => "bool",
+            "ToSingle" or "ToDouble" => "float",
+            "ToInt32" or "ToInt64" or "ToInt16" => "int",
+            _ => null,
+        };
+        if (conversion is not null && explicitArgs.Count == 0)
+        {
+            var type = conversion == "bool" ? TsT.Bool : conversion == "float" ? TsT.Float : TsT.Int;
+            return new Ex($"__ir.Builtin(\"{conversion}\", {recv.Code})", type);
+        }
+
+        switch (name)
+        {
+            case "MoveToOuterDisposeScope" or "DetachFromDisposeScope" or "MoveToOtherDisposeScope":
+                return recv;
+            case "item":
+                Report(ScriptDiagnostics.UnsupportedType, site, "item<T>() is supported for bool, float, double, int and long.");
+                return null;
+        }
+
+        var aten = MethodAliases.TryGetValue(name, out var alias) ? alias : name;
+        if (!OpCatalog.HasMethod(aten))
+        {
+            var hint = name.EndsWith("_", StringComparison.Ordinal) && OpCatalog.HasMethod(name.TrimEnd('_'))
+                ? $" In-place ops are not supported: write 'x = x.{name.TrimEnd('_')}(...)'."
+                : OpCatalog.HasFunction(aten) ? $" Call it as torch.{aten}(x, ...)." : "";
+            Report(ScriptDiagnostics.UnknownTorchMember, site,
+                $"Tensor.{name} has no TorchScript counterpart in E3Sharp's op table.{hint} See docs/scripting-subset.md for the supported tensor methods and torch functions.");
+            return null;
+        }
+
+        return BindOp(aten, recv, inv, site, $"x.{name}");
+    }
+
+    private Ex? TorchFunction(IInvocationOperation inv, Location site)
+    {
+        var m = inv.TargetMethod;
+        var name = m.Name;
+        var prefix = SymbolEqualityComparer.Default.Equals(m.ContainingType, _torch) ? "torch" : "torch.nn.functional";
+        if (!OpCatalog.HasFunction(name))
+        {
+            var hint = OpCatalog.HasMethod(name) ? $" Call it as a tensor method: x.{name}(...)." : "";
+            Report(ScriptDiagnostics.UnknownTorchMember, site,
+                $"{prefix}.{name} has no TorchScript counterpart in E3Sharp's op table.{hint} See docs/scripting-subset.md for the supported tensor methods and torch functions.");
+            return null;
+        }
+
+        return BindOp(name, null, inv, site, $"{prefix}.{name}");
+    }
+
+    private sealed class BoundArg
+    {
+        public BoundArg(string name, int ordinal, Ex value)
+        {
+            Name = name;
+            Ordinal = ordinal;
+            Value = value;
+        }
+
+        public string Name { get; }
+
+        public int Ordinal { get; }
+
+        public Ex Value { get; }
+    }
+
+    // Binds the TorchSharp call's explicit arguments to the first aten overload that accepts them (by parameter name,
+    // else by position; consecutive ints for a list parameter are packed, as in TorchSharp's dim0/dim1 overloads).
+    private Ex? BindOp(string op, Ex? receiver, IInvocationOperation inv, Location site, string display)
+    {
+        var args = new List<BoundArg>();
+        foreach (var a in inv.Arguments)
+        {
+            if (a.ArgumentKind == ArgumentKind.DefaultValue || a.Parameter is null)
+            {
+                continue;
+            }
+
+            Ex? v;
+            if (a.ArgumentKind == ArgumentKind.ParamArray && a.Value is IArrayCreationOperation ac)
+            {
+                v = ac.Initializer is null ? null : ListOf(ac.Initializer.ElementValues, ac.Type, ac);
+                if (ac.Initializer is null)
+                {
+                    Report(ScriptDiagnostics.UnsupportedExpression, a, "Unsupported params argument.");
+                }
+            }
+            else
+            {
+                v = E(a.Value);
+            }
+
+            if (v is null)
+            {
+                return null;
+            }
+
+            args.Add(new BoundArg(a.Parameter.Name, a.Parameter.Ordinal, v));
+        }
+
+        var result = MapType(inv.TargetMethod.ReturnType, false);
+        if (result is null)
+        {
+            Report(ScriptDiagnostics.UnsupportedType, site, $"{display} returns {inv.TargetMethod.ReturnType.ToDisplayString()}, which TorchScript cannot hold.");
+            return null;
+        }
+
+        var asMethod = receiver is not null;
+        var reasons = new List<string>();
+        foreach (var o in OpCatalog.Overloads(op).Where(o => asMethod ? o.IsMethod : o.IsFunction))
+        {
+            if (TryBind(o, receiver, args, out var code, out var why))
+            {
+                return new Ex(code!, result);
+            }
+
+            reasons.Add($"{o.Text} ({why})");
+        }
+
+        var sig = string.Join(", ", (receiver is null ? Enumerable.Empty<string>() : new[] { "self: Tensor" })
+            .Concat(args.Select(a => $"{a.Name}: {a.Value.Type.Name}")));
+        Report(ScriptDiagnostics.NoOverload, site,
+            $"{display}({sig}) matches no TorchScript overload of '{op}': {string.Join("; ", reasons)}. Pass the arguments an overload takes (floats as 2.0, not 2).");
+        return null;
+    }
+
+    private static bool TryBind(OpOverload o, Ex? receiver, List<BoundArg> args, out string? code, out string why)
+    {
+        code = null;
+        var p = o.Parameters;
+        var filled = new List<Ex>?[p.Count];
+        var offset = 0;
+        if (receiver is not null)
+        {
+            if (p.Count == 0 || !OpCatalog.Accepts(p[0].Type, receiver.Type))
+            {
+                why = "the receiver is not its first parameter";
+                return false;
+            }
+
+            filled[0] = new List<Ex> { receiver };
+            offset = 1;
+        }
+
+        var pack = -1;
+        foreach (var a in args)
+        {
+            var alias = ParameterAliases.TryGetValue(a.Name, out var al) ? al : a.Name;
+            var idx = -1;
+            for (var i = 0; i < p.Count; i++)
+            {
+                if (p[i].Name == alias && filled[i] is null)
+                {
+                    idx = i;
+                    break;
+                }
+            }
+
+            if (idx < 0 && pack >= 0 && a.Value.Type.Kind == TsKind.Int && !p.Any(x => x.Name == alias))
+            {
+                filled[pack]!.Add(a.Value);
+                continue;
+            }
+
+            if (idx < 0)
+            {
+                var pos = offset + a.Ordinal;
+                if (pos < p.Count && !p[pos].KeywordOnly && filled[pos] is null && !args.Any(x => x != a && (ParameterAliases.TryGetValue(x.Name, out var xa) ? xa : x.Name) == p[pos].Name))
+                {
+                    idx = pos;
+                }
+            }
+
+            if (idx < 0)
+            {
+                why = $"no parameter for '{a.Name}'";
+                return false;
+            }
+
+            if (OpCatalog.IsIntList(p[idx].Type) && a.Value.Type.Kind == TsKind.Int)
+            {
+                pack = idx;
+                filled[idx] = new List<Ex> { a.Value };
+                continue;
+            }
+
+            if (!OpCatalog.Accepts(p[idx].Type, a.Value.Type))
+            {
+                why = $"'{p[idx].Name}' takes {p[idx].Type}, got {a.Value.Type.Name}";
+                return false;
+            }
+
+            pack = -1;
+            filled[idx] = new List<Ex> { a.Value };
+        }
+
+        for (var i = 0; i < p.Count; i++)
+        {
+            if (filled[i] is null && !p[i].HasDefault)
+            {
+                why = $"missing '{p[i].Name}'";
+                return false;
+            }
+        }
+
+        string Value(int i)
+        {
+            var items = filled[i]!;
+            if (OpCatalog.IsIntList(p[i].Type) && items.All(x => x.Type.Kind == TsKind.Int))
+            {
+                return $"__ir.List({string.Join(", ", items.Select(x => x.Code))})";
+            }
+
+            return items[0].Code;
+        }
+
+        var positional = new List<string>();
+        var keywords = new List<string>();
+        var gap = false;
+        for (var i = offset; i < p.Count; i++)
+        {
+            if (filled[i] is null)
+            {
+                gap = true;
+                continue;
+            }
+
+            if (!gap && !p[i].KeywordOnly)
+            {
+                positional.Add(Value(i));
+            }
+            else
+            {
+                keywords.Add($"__ir.Kw({Literal(p[i].Name)}, {Value(i)})");
+            }
+        }
+
+        var name = Literal(o.Name);
+        if (receiver is not null)
+        {
+            code = keywords.Count == 0
+                ? $"__ir.Method({receiver.Code}, {name}{string.Concat(positional.Select(x => ", " + x))})"
+                : $"({receiver.Code}).Call({name}, new __Ir.Expr[] {{ {string.Join(", ", positional)} }}, {string.Join(", ", keywords)})";
+        }
+        else
+        {
+            code = keywords.Count == 0
+                ? $"__ir.Torch({name}{string.Concat(positional.Select(x => ", " + x))})"
+                : $"__ir.Torch({name}, new __Ir.Expr[] {{ {string.Join(", ", positional)} }}, {string.Join(", ", keywords)})";
+        }
+
+        why = "";
+        return true;
+    }
+}

@@ -1,0 +1,377 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace E3Sharp.Generators.Scripting;
+
+/// <summary>
+/// Translates the <c>forward</c> of a <c>[CompileMode(JitMode.Script)]</c> class (and the same-class helpers it
+/// calls) into C# that builds TorchScript IR methods at run time. Works on <see cref="IOperation"/> trees, so
+/// overloads, <c>var</c> types, implicit conversions and omitted optionals are already resolved by Roslyn.
+/// </summary>
+internal sealed partial class ScriptTranslator
+{
+    private const string CompileModeAttribute = "E3Sharp.Jit.CompileModeAttribute";
+
+    private readonly Compilation _compilation;
+    private readonly INamedTypeSymbol _class;
+    private readonly CancellationToken _ct;
+    private readonly List<DiagInfo> _diags = new();
+    private CodeWriter _w = new();
+    private readonly Dictionary<IMethodSymbol, string> _helperNames = new(SymbolEqualityComparer.Default);
+    private readonly Queue<IMethodSymbol> _pending = new();
+    private readonly List<(IMethodSymbol Caller, IMethodSymbol Callee, Location Site)> _calls = new();
+    private readonly INamedTypeSymbol _tensor;
+    private readonly INamedTypeSymbol _torch;
+    private readonly INamedTypeSymbol? _module;
+    private readonly INamedTypeSymbol? _functional;
+    private readonly INamedTypeSymbol? _scalar;
+    private readonly INamedTypeSymbol? _scalarType;
+    private readonly INamedTypeSymbol? _tensorIndex;
+    private readonly INamedTypeSymbol? _eagerOnly;
+    private MethodState _m = null!;
+    private int _counter;
+
+    private ScriptTranslator(Compilation compilation, INamedTypeSymbol cls, INamedTypeSymbol tensor, INamedTypeSymbol torch,
+        CancellationToken ct)
+    {
+        _compilation = compilation;
+        _class = cls;
+        _ct = ct;
+        _tensor = tensor;
+        _torch = torch;
+        _module = compilation.GetTypeByMetadataName("TorchSharp.torch+nn+Module");
+        _functional = compilation.GetTypeByMetadataName("TorchSharp.torch+nn+functional");
+        _scalar = compilation.GetTypeByMetadataName("TorchSharp.Scalar");
+        _scalarType = compilation.GetTypeByMetadataName("TorchSharp.torch+ScalarType");
+        _tensorIndex = compilation.GetTypeByMetadataName("TorchSharp.torch+TensorIndex");
+        _eagerOnly = compilation.GetTypeByMetadataName("E3Sharp.Jit.Scripting.EagerOnlyAttribute");
+    }
+
+    /// <summary>The pipeline transform: null when the class is not in Script mode.</summary>
+    public static ScriptResult? Transform(GeneratorAttributeSyntaxContext ctx, CancellationToken ct)
+    {
+        if (ctx.TargetSymbol is not INamedTypeSymbol cls || !IsScriptMode(ctx.Attributes))
+        {
+            return null;
+        }
+
+        var hint = HintName(cls);
+        var tensor = ctx.SemanticModel.Compilation.GetTypeByMetadataName("TorchSharp.torch+Tensor");
+        var torch = ctx.SemanticModel.Compilation.GetTypeByMetadataName("TorchSharp.torch");
+        var decl = (ClassDeclarationSyntax)ctx.TargetNode;
+        if (tensor is null || torch is null)
+        {
+            return new ScriptResult(hint, null, new EquatableArray<DiagInfo>(new[]
+            {
+                DiagInfo.Create(ScriptDiagnostics.NotAModule,
+                    $"'{cls.Name}' is marked [CompileMode(JitMode.Script)] but TorchSharp is not referenced; scripted modules are TorchSharp modules.",
+                    decl.Identifier.GetLocation()),
+            }));
+        }
+
+        var t = new ScriptTranslator(ctx.SemanticModel.Compilation, cls, tensor, torch, ct);
+        var source = t.Run(decl);
+        return new ScriptResult(hint, source, new EquatableArray<DiagInfo>(t._diags));
+    }
+
+    private static bool IsScriptMode(IEnumerable<AttributeData> attributes)
+    {
+        foreach (var a in attributes)
+        {
+            if (a.AttributeClass?.ToDisplayString() != CompileModeAttribute || a.ConstructorArguments.Length != 1)
+            {
+                continue;
+            }
+
+            var arg = a.ConstructorArguments[0];
+            var script = arg.Type?.GetMembers("Script").OfType<IFieldSymbol>().FirstOrDefault()?.ConstantValue;
+            return arg.Value is not null && script is not null && Equals(arg.Value, script);
+        }
+
+        return false;
+    }
+
+    private static string HintName(INamedTypeSymbol cls)
+    {
+        var name = cls.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", "");
+        var chars = name.Select(c => char.IsLetterOrDigit(c) || c == '.' ? c : '_').ToArray();
+        return new string(chars) + ".Script.g.cs";
+    }
+
+    private string? Run(ClassDeclarationSyntax decl)
+    {
+        var at = decl.Identifier.GetLocation();
+        var name = _class.Name;
+        if (!CheckClass(at, name))
+        {
+            return null;
+        }
+
+        var forwards = _class.GetMembers("forward").OfType<IMethodSymbol>()
+            .Where(m => !m.IsStatic && m.DeclaringSyntaxReferences.Length > 0).ToList();
+        if (forwards.Count == 0)
+        {
+            Report(ScriptDiagnostics.NoForward, at,
+                $"'{name}' is marked [CompileMode(JitMode.Script)] but declares no forward method; declare 'public override Tensor forward(Tensor x)' in the class (a forward inherited from a base class is scripted with that class).");
+            return null;
+        }
+
+        if (forwards.Count > 1)
+        {
+            Report(ScriptDiagnostics.SeveralForwards, forwards[1].Locations[0],
+                $"'{name}' declares {forwards.Count} forward methods; a scripted module has exactly one forward (rename the others to helper methods).");
+            return null;
+        }
+
+        // Code that does not bind is the compiler's to report; translating it would only add noise.
+        if (HasCompileErrors(forwards[0]))
+        {
+            return null;
+        }
+
+        var methodsCode = new List<string>();
+        _helperNames[forwards[0]] = "forward";
+        _pending.Enqueue(forwards[0]);
+        _w.Indent = 0;
+        var body = new CodeWriter();
+        while (_pending.Count > 0)
+        {
+            _ct.ThrowIfCancellationRequested();
+            var method = _pending.Dequeue();
+            if (!ReferenceEquals(method, forwards[0]) && HasCompileErrors(method))
+            {
+                return null;
+            }
+
+            methodsCode.Add(TranslateMethod(method, _helperNames[method]));
+        }
+
+        ReportRecursion();
+        if (_diags.Count > 0)
+        {
+            return null;
+        }
+
+        return Emit(decl, methodsCode);
+    }
+
+    private bool CheckClass(Location at, string name)
+    {
+        var ok = true;
+        for (var t = _class; t is not null; t = t.ContainingType)
+        {
+            var notPartial = t.DeclaringSyntaxReferences
+                .Select(r => r.GetSyntax(_ct)).OfType<TypeDeclarationSyntax>()
+                .Any(d => !d.Modifiers.Any(SyntaxKind.PartialKeyword));
+            if (notPartial)
+            {
+                Report(ScriptDiagnostics.NotPartial, at, ReferenceEquals(t, _class)
+                    ? $"'{name}' is marked [CompileMode(JitMode.Script)] but is not partial; declare it 'partial class {name}' so the E3Sharp generator can add its TorchScript translation."
+                    : $"'{name}' is marked [CompileMode(JitMode.Script)] but its containing type '{t.Name}' is not partial; declare every containing type partial too.");
+                ok = false;
+                break;
+            }
+        }
+
+        if (_module is null || !DerivesFrom(_class, _module))
+        {
+            Report(ScriptDiagnostics.NotAModule, at,
+                $"'{name}' is marked [CompileMode(JitMode.Script)] but does not derive from torch.nn.Module; only TorchSharp modules can be scripted.");
+            ok = false;
+        }
+
+        for (var t = _class; t is not null; t = t.ContainingType)
+        {
+            if (t.TypeParameters.Length > 0)
+            {
+                Report(ScriptDiagnostics.GenericClass, at,
+                    $"'{name}' is generic (or nested in a generic type); generic module classes cannot be scripted. Make it non-generic or use [CompileMode(JitMode.Trace)].");
+                ok = false;
+                break;
+            }
+
+            if (t.DeclaredAccessibility is Microsoft.CodeAnalysis.Accessibility.Private or Microsoft.CodeAnalysis.Accessibility.Protected or Microsoft.CodeAnalysis.Accessibility.ProtectedAndInternal)
+            {
+                Report(ScriptDiagnostics.Inaccessible, at,
+                    $"'{name}' is marked [CompileMode(JitMode.Script)] but '{t.Name}' is {AccessibilityName(t)}; a scripted module class and its containing types must be internal or public (its script is registered when the assembly loads).");
+                ok = false;
+                break;
+            }
+        }
+
+        return ok;
+    }
+
+    private static string AccessibilityName(ISymbol s) => s.DeclaredAccessibility switch
+    {
+        Microsoft.CodeAnalysis.Accessibility.Private => "private",
+        Microsoft.CodeAnalysis.Accessibility.Protected => "protected",
+        _ => "private protected",
+    };
+
+    private bool HasCompileErrors(IMethodSymbol method)
+    {
+        foreach (var r in method.DeclaringSyntaxReferences)
+        {
+            var syntax = r.GetSyntax(_ct);
+            var model = _compilation.GetSemanticModel(syntax.SyntaxTree);
+            if (model.GetDiagnostics(syntax.Span, _ct).Any(d => d.Severity == DiagnosticSeverity.Error))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void ReportRecursion()
+    {
+        var graph = _calls.GroupBy(c => c.Caller, SymbolEqualityComparer.Default)
+            .ToDictionary(g => (IMethodSymbol)g.Key!, g => g.ToList(), SymbolEqualityComparer.Default);
+        foreach (var (caller, callee, site) in _calls)
+        {
+            // Is caller reachable from callee?
+            var seen = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+            var stack = new Stack<IMethodSymbol>();
+            stack.Push(callee);
+            var cycle = false;
+            while (stack.Count > 0 && !cycle)
+            {
+                var m = stack.Pop();
+                if (SymbolEqualityComparer.Default.Equals(m, caller))
+                {
+                    cycle = true;
+                    break;
+                }
+
+                if (seen.Add(m) && graph.TryGetValue(m, out var outs))
+                {
+                    foreach (var o in outs)
+                    {
+                        stack.Push(o.Callee);
+                    }
+                }
+            }
+
+            if (cycle)
+            {
+                Report(ScriptDiagnostics.Recursion, site,
+                    $"'{callee.Name}' is called recursively (through '{caller.Name}'); TorchScript methods cannot recurse. Rewrite the recursion as a while loop.");
+                return;
+            }
+        }
+    }
+
+    private string Emit(ClassDeclarationSyntax decl, List<string> methodsCode)
+    {
+        var w = new CodeWriter();
+        w.Line("// <auto-generated/>");
+        w.Line($"// E3Sharp ScriptGenerator: the TorchScript translation of {_class.ToDisplayString()}.forward.");
+        w.Line("#nullable enable");
+        w.Line("#pragma warning disable");
+        var root = (CompilationUnitSyntax)decl.SyntaxTree.GetRoot(_ct);
+        foreach (var u in root.Usings.Where(u => u.GlobalKeyword.IsKind(SyntaxKind.None)))
+        {
+            w.Line(u.WithoutTrivia().ToString());
+        }
+
+        w.Line("using __Ir = global::E3Sharp.Jit.Ir;");
+        w.Line("using __ir = global::E3Sharp.Jit.Ir.IrBuilder;");
+        w.Line("using __Sc = global::E3Sharp.Jit.Scripting;");
+        w.Line();
+        var closers = 0;
+        var ns = _class.ContainingNamespace;
+        if (ns is { IsGlobalNamespace: false })
+        {
+            w.Open($"namespace {ns.ToDisplayString()}");
+            closers++;
+            foreach (var nsDecl in decl.Ancestors().OfType<BaseNamespaceDeclarationSyntax>().Reverse())
+            {
+                foreach (var u in nsDecl.Usings)
+                {
+                    w.Line(u.WithoutTrivia().ToString());
+                }
+            }
+        }
+
+        var chain = new List<INamedTypeSymbol>();
+        for (var t = _class; t is not null; t = t.ContainingType)
+        {
+            chain.Insert(0, t);
+        }
+
+        foreach (var t in chain)
+        {
+            var kind = t.IsRecord ? "record" : t.TypeKind == TypeKind.Struct ? "struct" : "class";
+            w.Open($"partial {kind} {t.Name}");
+            closers++;
+        }
+
+        var self = _class.Name;
+        w.Line("[global::System.Runtime.CompilerServices.ModuleInitializer]");
+        w.Line("internal static void __E3Sharp_RegisterScript() =>");
+        w.Line($"    __Sc.ScriptRegistry.Register(typeof({self}), static (__module, __b) => (({self})__module).__E3Sharp_BuildScript(__b));");
+        w.Line();
+        w.Open("private global::System.Collections.Generic.IReadOnlyList<__Ir.MethodDef> __E3Sharp_BuildScript(__Sc.ScriptBinder __b)");
+        foreach (var code in methodsCode)
+        {
+            foreach (var line in code.Split('\n'))
+            {
+                if (line.Length > 0)
+                {
+                    w.Line(line);
+                }
+            }
+
+            w.Line();
+        }
+
+        var builders = _helperNames.Values.Select(BuilderVar);
+        w.Line($"return new __Ir.MethodDef[] {{ {string.Join(", ", builders.Select(b => b + ".Build()"))} }};");
+        w.Close();
+        for (var i = 0; i < closers; i++)
+        {
+            w.Close();
+        }
+
+        return w.ToString();
+    }
+
+    private static string BuilderVar(string tsName) => "__m_" + tsName;
+
+    private void Report(string id, Location location, string message) =>
+        _diags.Add(DiagInfo.Create(id, message, location));
+
+    private void Report(string id, IOperation op, string message) => Report(id, op.Syntax.GetLocation(), message);
+
+    private void Report(string id, SyntaxNode node, string message) => Report(id, node.GetLocation(), message);
+
+    private static bool DerivesFrom(ITypeSymbol? t, INamedTypeSymbol baseType)
+    {
+        for (var x = t; x is not null; x = x.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(x.OriginalDefinition, baseType))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool IsTensor(ITypeSymbol? t) => t is not null && DerivesFrom(t, _tensor);
+
+    private bool IsModule(ITypeSymbol? t) => t is not null && _module is not null && DerivesFrom(t, _module);
+
+    private bool IsSameClass(ITypeSymbol? t) => SymbolEqualityComparer.Default.Equals(t, _class);
+
+    private static string Literal(string s) => SymbolDisplay.FormatLiteral(s, quote: true);
+
+    private string NewVar(string prefix) => $"__{prefix}{++_counter}";
+}

@@ -1,0 +1,40 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace E3Sharp.Generators.Tracing;
+
+/// <summary>
+/// Emits tracing twins: for every partial class deriving from TorchSharp's <c>torch.nn.Module</c> (and every
+/// <c>[E3Sharp.Jit.Traceable] static partial</c> helper class), a copy of <c>forward</c> and of the same-class helpers
+/// it calls in which tensors are <c>E3Sharp.Jit.Tracing.TraceTensor</c>s that record what runs. Twins register
+/// themselves with <c>TraceRegistry</c>; they are implementation-only output (IDEs neither show nor compute them).
+/// Errors (E3S050-E3S059) are reported for classes marked <c>[CompileMode(JitMode.Trace)]</c> and for
+/// <c>[Traceable]</c> classes; for other modules the reason is recorded and reported if they are ever traced.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class TwinGenerator : IIncrementalGenerator
+{
+    /// <inheritdoc />
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var models = context.SyntaxProvider
+            .CreateSyntaxProvider(
+                static (node, _) => node is ClassDeclarationSyntax c && (c.BaseList is not null || c.AttributeLists.Count > 0 || c.Modifiers.Count > 0),
+                static (ctx, ct) => TwinAnalyzer.Analyze(ctx, ct))
+            .Where(static m => m is not null)
+            .WithTrackingName("E3SharpTwins");
+
+        context.RegisterImplementationSourceOutput(models, static (spc, model) =>
+        {
+            foreach (var d in model!.Diagnostics)
+            {
+                spc.ReportDiagnostic(d.ToDiagnostic());
+            }
+
+            if (model.Source is not null)
+            {
+                spc.AddSource(model.HintName, model.Source);
+            }
+        });
+    }
+}

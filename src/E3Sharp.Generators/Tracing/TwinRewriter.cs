@@ -1,0 +1,581 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace E3Sharp.Generators.Tracing;
+
+/// <summary>
+/// Rewrites one method of a module (or [Traceable]) class into its tracing twin: tensor types become TraceTensor,
+/// torch functions go to TraceTorch, submodule calls to TraceRuntime.CallModule, same-class helpers to their twins,
+/// tensor fields and properties are lifted into the trace. Decisions use the semantic model of the original tree;
+/// line structure is preserved so #line directives map the twin to the user's lines.
+/// </summary>
+internal sealed class TwinRewriter : CSharpSyntaxRewriter
+{
+    private static readonly HashSet<string> RandomFunctions = new(StringComparer.Ordinal)
+    {
+        "rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "poisson", "rand_like",
+        "randn_like", "randint_like",
+    };
+
+    private readonly SemanticModel _model;
+    private readonly TwinSymbols _syms;
+    private readonly INamedTypeSymbol _class;
+    private readonly List<DiagInfo> _diagnostics;
+    private readonly Action<IMethodSymbol> _needTwin;
+    private readonly string _where;
+
+    public TwinRewriter(SemanticModel model, TwinSymbols syms, INamedTypeSymbol cls, List<DiagInfo> diagnostics,
+        Action<IMethodSymbol> needTwin)
+        : base(visitIntoStructuredTrivia: false)
+    {
+        _model = model;
+        _syms = syms;
+        _class = cls;
+        _diagnostics = diagnostics;
+        _needTwin = needTwin;
+        _where = cls.Name;
+    }
+
+    private void Report(string id, SyntaxNode node, params string[] args) =>
+        _diagnostics.Add(DiagInfo.Create(id, node, args));
+
+    private static string Short(SyntaxNode node)
+    {
+        var s = node.ToString().Replace("\r", " ").Replace("\n", " ");
+        while (s.Contains("  "))
+        {
+            s = s.Replace("  ", " ");
+        }
+
+        return s.Length > 80 ? s.Substring(0, 77) + "..." : s;
+    }
+
+    private static ExpressionSyntax Parse(string text, SyntaxNode original)
+    {
+        // Keep the line structure: lost newlines (e.g. in a fluent chain) are appended so later lines stay in place.
+        var originalLines = CountNewLines(original.ToString());
+        var newLines = CountNewLines(text);
+        var expr = SyntaxFactory.ParseExpression(text).WithTriviaFrom(original);
+        if (newLines < originalLines)
+        {
+            expr = expr.WithTrailingTrivia(expr.GetTrailingTrivia().AddRange(
+                Enumerable.Range(0, originalLines - newLines).Select(_ => SyntaxFactory.EndOfLine("\n"))));
+        }
+
+        return expr;
+    }
+
+    private static int CountNewLines(string s) => s.Count(c => c == '\n');
+
+    private bool IsSelfOrBase(INamedTypeSymbol? type)
+    {
+        for (var t = _class; t is not null; t = t.BaseType)
+        {
+            if (TwinSymbols.Same(t.OriginalDefinition, type?.OriginalDefinition))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsInNameof(SyntaxNode node) =>
+        node.Ancestors().OfType<InvocationExpressionSyntax>().Any(i =>
+            i.Expression is IdentifierNameSyntax { Identifier.Text: "nameof" });
+
+    private static bool IsWriteTarget(ExpressionSyntax node)
+    {
+        SyntaxNode n = node;
+        while (n.Parent is ParenthesizedExpressionSyntax)
+        {
+            n = n.Parent;
+        }
+
+        return n.Parent switch
+        {
+            AssignmentExpressionSyntax a => a.Left == n,
+            PrefixUnaryExpressionSyntax p => p.IsKind(SyntaxKind.PreIncrementExpression) || p.IsKind(SyntaxKind.PreDecrementExpression),
+            PostfixUnaryExpressionSyntax => true,
+            ArgumentSyntax arg => !arg.RefKindKeyword.IsKind(SyntaxKind.None),
+            _ => false,
+        };
+    }
+
+    private bool InsideModuleTypeArguments(SyntaxNode node)
+    {
+        foreach (var list in node.Ancestors().OfType<TypeArgumentListSyntax>())
+        {
+            if (list.Parent is GenericNameSyntax g && _model.GetSymbolInfo(g).Symbol is ITypeSymbol t && _syms.IsModule(t))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private SyntaxNode TensorType(SyntaxNode original) =>
+        SyntaxFactory.ParseTypeName(TwinSymbols.TraceTensorName).WithTriviaFrom(original);
+
+    // ----------------------------------------------------------------------------------------------------------------
+    // Types
+
+    public override SyntaxNode? VisitIdentifierName(IdentifierNameSyntax node)
+    {
+        if (node.IsVar || IsInNameof(node))
+        {
+            return node;
+        }
+
+        var symbol = _model.GetSymbolInfo(node).Symbol;
+        if (symbol is ITypeSymbol type)
+        {
+            return _syms.IsTensor(type) && !InsideModuleTypeArguments(node) ? TensorType(node) : node;
+        }
+
+        if (node.Parent is MemberAccessExpressionSyntax ma && ma.Name == node)
+        {
+            return node;
+        }
+
+        if (node.Parent is InvocationExpressionSyntax inv && inv.Expression == node)
+        {
+            return node;
+        }
+
+        return LiftMember(node, symbol, node);
+    }
+
+    public override SyntaxNode? VisitQualifiedName(QualifiedNameSyntax node)
+    {
+        if (_model.GetSymbolInfo(node).Symbol is ITypeSymbol type && _syms.IsTensor(type) && !InsideModuleTypeArguments(node))
+        {
+            return TensorType(node);
+        }
+
+        return base.VisitQualifiedName(node);
+    }
+
+    public override SyntaxNode? VisitAliasQualifiedName(AliasQualifiedNameSyntax node)
+    {
+        if (_model.GetSymbolInfo(node).Symbol is ITypeSymbol type && _syms.IsTensor(type) && !InsideModuleTypeArguments(node))
+        {
+            return TensorType(node);
+        }
+
+        return base.VisitAliasQualifiedName(node);
+    }
+
+    // ----------------------------------------------------------------------------------------------------------------
+    // Fields and properties holding tensors: lifted into the trace
+
+    private SyntaxNode LiftMember(ExpressionSyntax original, ISymbol? symbol, SyntaxNode rewritten)
+    {
+        ITypeSymbol? type = symbol switch
+        {
+            IFieldSymbol f => f.Type,
+            IPropertySymbol p => p.Type,
+            _ => null,
+        };
+        if (type is null || !_syms.ContainsTensor(type) || IsInNameof(original))
+        {
+            return rewritten;
+        }
+
+        if (_syms.IsTensor(symbol!.ContainingType))
+        {
+            return rewritten; // a member of the tensor itself (x.T, x.grad): TraceTensor's own member
+        }
+
+        if (IsWriteTarget(original))
+        {
+            Report("E3S054", original, Short(original.Parent ?? original), symbol.Name, _where);
+            return rewritten;
+        }
+
+        string? helper = type switch
+        {
+            _ when _syms.IsTensor(type) => "Lift",
+            IArrayTypeSymbol { Rank: 1 } a when _syms.IsTensor(a.ElementType) => "LiftArray",
+            INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } n
+                when _syms.IsTensor(n.TypeArguments[0]) && IsListLike(n) => "LiftList",
+            _ => null,
+        };
+        if (helper is null)
+        {
+            Report("E3S059", original, Short(original), $"the member '{symbol.Name}' of type {type.ToDisplayString()} holds tensors in a form the tracer cannot lift (use a Tensor, Tensor[] or List<Tensor>)", _where);
+            return rewritten;
+        }
+
+        var text = $"{TwinSymbols.RuntimeName}.{helper}({((ExpressionSyntax)rewritten).WithoutTrivia().ToFullString()})";
+        if (helper == "Lift" && type.NullableAnnotation != NullableAnnotation.Annotated)
+        {
+            text += "!";
+        }
+
+        return Parse(text, original);
+    }
+
+    private static bool IsListLike(INamedTypeSymbol n)
+    {
+        var name = n.ConstructedFrom.ToDisplayString();
+        return name is "System.Collections.Generic.List<T>" or "System.Collections.Generic.IList<T>"
+            or "System.Collections.Generic.IReadOnlyList<T>" or "System.Collections.Generic.IEnumerable<T>"
+            or "System.Collections.Generic.ICollection<T>" or "System.Collections.Generic.IReadOnlyCollection<T>";
+    }
+
+    public override SyntaxNode? VisitMemberAccessExpression(MemberAccessExpressionSyntax node)
+    {
+        var symbol = _model.GetSymbolInfo(node).Symbol;
+        if (symbol is ITypeSymbol type && _syms.IsTensor(type) && !InsideModuleTypeArguments(node))
+        {
+            return TensorType(node);
+        }
+
+        var rewritten = base.VisitMemberAccessExpression(node)!;
+        if (node.Parent is InvocationExpressionSyntax inv && inv.Expression == node)
+        {
+            return rewritten;
+        }
+
+        if (symbol is IFieldSymbol or IPropertySymbol && _syms.IsTensor(symbol.ContainingType) && !symbol.IsStatic &&
+            !_syms.TraceTensorMembers.Contains(symbol.Name))
+        {
+            Report("E3S050", node, Short(node), symbol.Name, _where);
+            return rewritten;
+        }
+
+        return LiftMember(node, symbol, rewritten);
+    }
+
+    public override SyntaxNode? VisitAssignmentExpression(AssignmentExpressionSyntax node) => base.VisitAssignmentExpression(node);
+
+    // ----------------------------------------------------------------------------------------------------------------
+    // Calls
+
+    public override SyntaxNode? VisitInvocationExpression(InvocationExpressionSyntax node)
+    {
+        if (node.Expression is IdentifierNameSyntax { Identifier.Text: "nameof" })
+        {
+            return node;
+        }
+
+        var method = _model.GetSymbolInfo(node).Symbol as IMethodSymbol;
+        if (method is null)
+        {
+            return base.VisitInvocationExpression(node);
+        }
+
+        var containing = method.ContainingType;
+        var memberAccess = node.Expression as MemberAccessExpressionSyntax;
+        var receiver = memberAccess?.Expression;
+        var implicitThis = receiver is null || receiver is ThisExpressionSyntax;
+        var isBase = receiver is BaseExpressionSyntax;
+
+        if (method.MethodKind is MethodKind.LocalFunction or MethodKind.DelegateInvoke or MethodKind.AnonymousFunction)
+        {
+            return base.VisitInvocationExpression(node);
+        }
+
+        // torch.X(...), torch.nn.functional.X(...), also through 'using static'
+        if (method.IsStatic && _syms.TorchPath(containing) is { } path)
+        {
+            return TorchCall(node, method, path);
+        }
+
+        // methods of the tensor itself (and TorchSharp's extension methods on tensors)
+        var reduced = method.ReducedFrom;
+        if ((!method.IsStatic && _syms.IsTensor(containing)) ||
+            (reduced is not null && _syms.IsTensor(method.ReceiverType) && containing.ContainingNamespace?.ToDisplayString().StartsWith("TorchSharp", StringComparison.Ordinal) == true))
+        {
+            if (!_syms.TraceTensorMembers.Contains(method.Name))
+            {
+                Report("E3S050", node, Short(node), method.Name, _where);
+            }
+
+            return base.VisitInvocationExpression(node);
+        }
+
+        var tensorSig = _syms.HasTensorSignature(method);
+
+        // same class (or base class) methods
+        if ((implicitThis || isBase) && IsSelfOrBase(containing))
+        {
+            var isTorchSharp = containing.ContainingNamespace?.ToDisplayString().StartsWith("TorchSharp", StringComparison.Ordinal) == true;
+            if (isTorchSharp)
+            {
+                return TorchSharpMethod(node, method);
+            }
+
+            if (!tensorSig)
+            {
+                return base.VisitInvocationExpression(node);
+            }
+
+            if (!isBase && TwinSymbols.Same(containing.OriginalDefinition, _class.OriginalDefinition))
+            {
+                _needTwin(method.OriginalDefinition);
+                return RenameCallee((InvocationExpressionSyntax)base.VisitInvocationExpression(node)!);
+            }
+
+            if (method.IsStatic)
+            {
+                Report("E3S053", node, Short(node), _where);
+                return base.VisitInvocationExpression(node);
+            }
+
+            return RuntimeCall(node, method, $"CallBase<{TwinReturn(method)}>", $"this, typeof({containing.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)}), \"{method.Name}\"");
+        }
+
+        // submodules: child.forward(...), child.call(...), child.Helper(...)
+        if (!method.IsStatic && _syms.IsModule(containing) && receiver is not null)
+        {
+            if (tensorSig || method.Name is "forward" or "call")
+            {
+                var name = method.Name == "call" ? "forward" : method.Name;
+                var recv = ((ExpressionSyntax)Visit(receiver)!).WithoutTrivia().ToFullString();
+                return RuntimeCall(node, method, $"CallModule<{TwinReturn(method)}>", $"{recv}, \"{name}\"");
+            }
+
+            return base.VisitInvocationExpression(node);
+        }
+
+        if (!tensorSig)
+        {
+            return base.VisitInvocationExpression(node);
+        }
+
+        // [Traceable] helper classes (static methods, also called as extension methods)
+        if (method.IsStatic || reduced is not null)
+        {
+            var definition = reduced ?? method;
+            if (_syms.IsTraceable(definition.ContainingType))
+            {
+                return TraceableCall(node, method, definition);
+            }
+        }
+
+        // generic BCL code (collections, LINQ) over tensors
+        var ns = containing.ContainingNamespace?.ToDisplayString() ?? "";
+        if (ns == "System" || ns.StartsWith("System.", StringComparison.Ordinal))
+        {
+            return base.VisitInvocationExpression(node);
+        }
+
+        // TorchSharp's own helpers (module methods on another object, ...)
+        if (ns.StartsWith("TorchSharp", StringComparison.Ordinal))
+        {
+            return TorchSharpMethod(node, method);
+        }
+
+        // an external check (void or string result): runs on the real tensors, cannot change the trace
+        if ((method.ReturnsVoid || method.ReturnType.SpecialType == SpecialType.System_String) &&
+            method.Parameters.All(p => !_syms.ContainsTensor(p.Type) || (_syms.IsTensor(p.Type) && p.RefKind == RefKind.None)))
+        {
+            return UnwrapTensorArguments(node, method);
+        }
+
+        Report("E3S053", node, Short(node), _where);
+        return base.VisitInvocationExpression(node);
+    }
+
+    private SyntaxNode TorchCall(InvocationExpressionSyntax node, IMethodSymbol method, List<string> path)
+    {
+        var display = (path.Count == 0 ? "" : string.Join(".", path) + ".") + method.Name;
+        if (RandomFunctions.Contains(method.Name))
+        {
+            Report("E3S052", node, Short(node), _where);
+            return base.VisitInvocationExpression(node)!;
+        }
+
+        var mirror = _syms.TraceTorchMirror(path);
+        if (mirror is not null && mirror.GetMembers(method.Name).Any())
+        {
+            var rewritten = (InvocationExpressionSyntax)base.VisitInvocationExpression(node)!;
+            var typeArgs = node.Expression switch
+            {
+                MemberAccessExpressionSyntax { Name: GenericNameSyntax g } => g.TypeArgumentList.ToString(),
+                GenericNameSyntax g => g.TypeArgumentList.ToString(),
+                _ => "",
+            };
+            var target = TwinSymbols.TraceTorchName + (path.Count == 0 ? "" : "." + string.Join(".", path)) + "." + method.Name + typeArgs;
+            var callee = SyntaxFactory.ParseExpression(target).WithTriviaFrom(rewritten.Expression);
+            return rewritten.WithExpression(callee);
+        }
+
+        if (_syms.HasTensorSignature(method) && method.Parameters.Any(p => _syms.ContainsTensor(p.Type)))
+        {
+            Report("E3S051", node, Short(node), display, _where);
+            return base.VisitInvocationExpression(node)!;
+        }
+
+        // A factory without tensor arguments (torch.tensor(...), torch.eye(n)): its result is a constant.
+        var visited = base.VisitInvocationExpression(node)!;
+        if (_syms.ContainsTensor(method.ReturnType))
+        {
+            return LiftResult(node, method.ReturnType, visited);
+        }
+
+        return visited;
+    }
+
+    private SyntaxNode TorchSharpMethod(InvocationExpressionSyntax node, IMethodSymbol method)
+    {
+        var visited = base.VisitInvocationExpression(node)!;
+        if (method.Parameters.Any(p => _syms.ContainsTensor(p.Type)))
+        {
+            Report("E3S053", node, Short(node), _where);
+            return visited;
+        }
+
+        return _syms.ContainsTensor(method.ReturnType) ? LiftResult(node, method.ReturnType, visited) : visited;
+    }
+
+    private SyntaxNode LiftResult(ExpressionSyntax original, ITypeSymbol type, SyntaxNode rewritten)
+    {
+        string? helper = type switch
+        {
+            _ when _syms.IsTensor(type) => "Lift",
+            IArrayTypeSymbol { Rank: 1 } a when _syms.IsTensor(a.ElementType) => "LiftArray",
+            INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } n when _syms.IsTensor(n.TypeArguments[0]) && IsListLike(n) => "LiftList",
+            _ => null,
+        };
+        if (helper is null)
+        {
+            Report("E3S059", original, Short(original), $"its result of type {type.ToDisplayString()} holds tensors in a form the tracer cannot lift", _where);
+            return rewritten;
+        }
+
+        var text = $"{TwinSymbols.RuntimeName}.{helper}({((ExpressionSyntax)rewritten).WithoutTrivia().ToFullString()})";
+        if (helper == "Lift" && type.NullableAnnotation != NullableAnnotation.Annotated)
+        {
+            text += "!";
+        }
+
+        return Parse(text, original);
+    }
+
+    private static SyntaxNode RenameCallee(InvocationExpressionSyntax rewritten)
+    {
+        SimpleNameSyntax Rename(SimpleNameSyntax n) => n.WithIdentifier(
+            SyntaxFactory.Identifier("__trace_" + n.Identifier.ValueText).WithTriviaFrom(n.Identifier));
+        return rewritten.Expression switch
+        {
+            SimpleNameSyntax s => rewritten.WithExpression(Rename(s)),
+            MemberAccessExpressionSyntax m => rewritten.WithExpression(m.WithName(Rename(m.Name))),
+            _ => rewritten,
+        };
+    }
+
+    private string TwinReturn(IMethodSymbol method) =>
+        method.ReturnsVoid ? "object?" : _syms.TwinTypeName(method.ReturnType);
+
+    /// <summary>The arguments in parameter order (defaults filled in), rewritten.</summary>
+    private List<string>? OrderedArguments(InvocationExpressionSyntax node, IMethodSymbol method)
+    {
+        if (_model.GetOperation(node) is not IInvocationOperation op)
+        {
+            return null;
+        }
+
+        var result = new List<string>();
+        foreach (var arg in op.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0))
+        {
+            if (arg.ArgumentKind == ArgumentKind.ParamArray)
+            {
+                return null;
+            }
+
+            if (arg.ArgumentKind == ArgumentKind.DefaultValue)
+            {
+                var p = arg.Parameter!;
+                var literal = p.HasExplicitDefaultValue && p.ExplicitDefaultValue is not null
+                    ? SymbolDisplay.FormatPrimitive(p.ExplicitDefaultValue, true, false)
+                    : null;
+                result.Add(literal is null
+                    ? $"default({_syms.TwinTypeName(p.Type)})"
+                    : p.Type.TypeKind == TypeKind.Enum
+                        ? $"({p.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)}){literal}"
+                        : literal);
+                continue;
+            }
+
+            if (arg.Syntax is ArgumentSyntax a)
+            {
+                result.Add(((ExpressionSyntax)Visit(a.Expression)!).ToString());
+            }
+            else
+            {
+                return null;
+            }
+        }
+
+        return result;
+    }
+
+    private SyntaxNode RuntimeCall(InvocationExpressionSyntax node, IMethodSymbol method, string helper, string prefix)
+    {
+        var args = OrderedArguments(node, method);
+        if (args is null)
+        {
+            Report("E3S059", node, Short(node), "this call's arguments cannot be passed through the tracer (params arrays are not supported)", _where);
+            return base.VisitInvocationExpression(node)!;
+        }
+
+        var text = $"{TwinSymbols.RuntimeName}.{helper}({prefix}{string.Concat(args.Select(a => ", " + a))})";
+        return Parse(text, node);
+    }
+
+    private SyntaxNode TraceableCall(InvocationExpressionSyntax node, IMethodSymbol method, IMethodSymbol definition)
+    {
+        var type = definition.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+        var rewritten = (InvocationExpressionSyntax)base.VisitInvocationExpression(node)!;
+        var typeArgs = node.Expression switch
+        {
+            MemberAccessExpressionSyntax { Name: GenericNameSyntax g } => g.TypeArgumentList.ToString(),
+            GenericNameSyntax g => g.TypeArgumentList.ToString(),
+            _ => "",
+        };
+        var callee = $"{type}.__trace_{definition.Name}{typeArgs}";
+        if (method.ReducedFrom is not null && rewritten.Expression is MemberAccessExpressionSyntax ma)
+        {
+            var recv = ma.Expression.WithoutTrivia().ToFullString();
+            var inner = rewritten.ArgumentList.ToFullString().Trim();
+            var rest = inner.Substring(1).TrimStart();
+            var text = callee + "(" + recv + (rest.StartsWith(")", StringComparison.Ordinal) ? "" : ", ") + rest;
+            return Parse(text, node);
+        }
+
+        return rewritten.WithExpression(SyntaxFactory.ParseExpression(callee).WithTriviaFrom(rewritten.Expression));
+    }
+
+    private SyntaxNode UnwrapTensorArguments(InvocationExpressionSyntax node, IMethodSymbol method)
+    {
+        var rewritten = (InvocationExpressionSyntax)base.VisitInvocationExpression(node)!;
+        if (_model.GetOperation(node) is not IInvocationOperation op)
+        {
+            return rewritten;
+        }
+
+        var args = rewritten.ArgumentList.Arguments;
+        var originals = node.ArgumentList.Arguments;
+        for (var i = 0; i < originals.Count; i++)
+        {
+            var argOp = op.Arguments.FirstOrDefault(a => a.Syntax == originals[i]);
+            if (argOp?.Parameter is { } p && _syms.IsTensor(p.Type))
+            {
+                var e = args[i].Expression;
+                args = args.Replace(args[i], args[i].WithExpression(
+                    Parse($"{TwinSymbols.RuntimeName}.Eager({e.WithoutTrivia().ToFullString()})", originals[i].Expression)));
+            }
+        }
+
+        return rewritten.WithArgumentList(rewritten.ArgumentList.WithArguments(args));
+    }
+}

@@ -1,0 +1,20 @@
+using E3Sharp.Jit.Ir;
+using TorchSharp;
+
+namespace E3Sharp.Jit;
+
+public static partial class TorchScript
+{
+    /// <summary>The tracing and scripting front ends, as Compile calls them.</summary>
+    internal static class FrontEnds
+    {
+        /// <summary>Scripts one module (its compiled children are in the context).</summary>
+        public static ModuleInstance Script(torch.nn.Module module, CompileContext context) =>
+            Scripting.Scripter.Script(module, context);
+
+        /// <summary>Traces one module on the first of <paramref name="inputs"/> (its compiled children are in the context).</summary>
+        public static ModuleInstance Trace(
+            torch.nn.Module module, IReadOnlyList<torch.Tensor[]> inputs, CompileContext context, bool fixedLastDimension) =>
+            Tracing.Tracer.Trace(module, inputs[0], context, fixedLastDimension);
+    }
+}

@@ -1,0 +1,300 @@
+using System.Runtime.CompilerServices;
+using E3Sharp.Jit.Ir;
+using TorchSharp;
+
+namespace E3Sharp.Jit.Tracing;
+
+/// <summary>
+/// Turns what a module's forward really runs on example inputs into TorchScript IR. The module's tracing twin
+/// (generated from its C# source) runs with recording tensors: structure loops unroll, tensors that do not depend
+/// on the inputs become constants, registered parameters and buffers become attributes of the traced class
+/// (parameters stay trainable), compiled children are called as <c>self.child.forward(...)</c>.
+/// </summary>
+public static class Tracer
+{
+    /// <summary>
+    /// Traces <paramref name="module"/>'s forward on <paramref name="exampleInputs"/>.
+    /// </summary>
+    /// <param name="module">The module (a partial class with a generated tracing twin, or a supported TorchSharp
+    /// built-in module).</param>
+    /// <param name="exampleInputs">The forward's tensor arguments, in order. Free (batch) dimensions should be larger
+    /// than 1: a dimension of size 1 in an example input is taken for a broadcast dimension.</param>
+    /// <param name="context">The compilation: compiled children are looked up here; warnings go here.</param>
+    /// <param name="fixedLastDimension">Whether the last dimension of each input is an architecture constant: the
+    /// traced forward then starts with a check per input that raises a clear error for another last dimension. All
+    /// other dimensions (all of them when false) are free: sizes read from them stay symbolic.</param>
+    /// <returns>The IR of the traced module: a class named by <see cref="CompileContext.NewClassName"/> with a
+    /// <c>forward</c> whose parameters are the tensor inputs.</returns>
+    /// <exception cref="TracingException">The module cannot be traced (the message names the module, the operation and
+    /// the source line).</exception>
+    public static ModuleInstance Trace(torch.nn.Module module, IReadOnlyList<torch.Tensor> exampleInputs, CompileContext context,
+        bool fixedLastDimension)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(exampleInputs);
+        ArgumentNullException.ThrowIfNull(context);
+        var type = module.GetType();
+        for (var i = 0; i < exampleInputs.Count; i++)
+        {
+            if (exampleInputs[i] is null)
+            {
+                throw new ArgumentException($"Tracing {type.Name}: example input {i} is null.", nameof(exampleInputs));
+            }
+        }
+
+        var twin = TraceRegistry.Find(type, "forward", exampleInputs.Count);
+        var builtin = twin is null && BuiltinTrace.IsSupported(type);
+        if (twin is null && !builtin)
+        {
+            throw new TracingException(NotTraceableMessage(type, exampleInputs.Count));
+        }
+
+        var names = twin is null
+            ? ["input"]
+            : UniqueNames(twin.ParameterNames);
+        if (builtin && exampleInputs.Count != 1)
+        {
+            throw new TracingException($"Tracing {type.Name}: a built-in module takes one input, got {exampleInputs.Count}.");
+        }
+
+        var instance = new ModuleInstance(context.NewClassName(type)) { Training = module.training };
+        var guards = new List<Stmt>();
+        var parameters = new List<Param>();
+        object? result;
+        using (var scope = torch.NewDisposeScope())
+        using (torch.no_grad())
+        using (var session = new TraceSession(module, context, instance, shadow: true))
+        {
+            var inputs = new object?[exampleInputs.Count];
+            for (var i = 0; i < exampleInputs.Count; i++)
+            {
+                var x = exampleInputs[i];
+                var free = new bool[x.ndim];
+                for (var d = 0; d < free.Length; d++)
+                {
+                    free[d] = !(fixedLastDimension && d == free.Length - 1);
+                }
+
+                inputs[i] = TraceTensor.Input(x, Enlarge(x, free), names[i], free);
+                parameters.Add(new Param(names[i], TsType.Tensor));
+                if (fixedLastDimension && x.ndim > 0)
+                {
+                    var last = x.shape[^1];
+                    guards.Add(new IfStmt(
+                        new BinaryExpr(BinaryOp.Ne, new MethodCallExpr(new VarExpr(names[i]), "size", [new IntLiteral(-1)], []), new IntLiteral(last)),
+                        [new RaiseStmt($"{type.Name}: the last dimension of argument '{names[i]}' must be {last} (the size it was traced with), " +
+                                       "but the given tensor's last dimension differs")],
+                        []));
+                }
+            }
+
+            result = twin is not null
+                ? twin.Invoker(module, inputs)
+                : BuiltinTrace.TryCall(session, module, inputs, out var r) ? r : null;
+            var (returnExpr, returnType) = ReturnValue(result, type);
+            session.DeclareAllState();
+            var body = new List<Stmt>(guards);
+            body.AddRange(session.Body);
+            body.Add(new ReturnStmt(returnExpr));
+            instance.AddMethod(new MethodDef("forward", parameters, returnType, body));
+        }
+
+        return instance;
+    }
+
+    /// <summary>
+    /// The trace check: runs the compiled module and the eager module on each input tuple and throws when an output
+    /// differs by more than the dtype's tolerance (float32: 1e-5 + 1e-4·max|y|; float64: 1e-10 + 1e-8·max|y|; exact
+    /// for other dtypes), naming the module, the input tuple, the output and the largest difference. A failure means
+    /// the trace does not generalise (for example data-dependent control flow, reported as a warning while tracing).
+    /// </summary>
+    /// <param name="module">The eager module.</param>
+    /// <param name="compiled">The loaded traced module.</param>
+    /// <param name="inputs">The check inputs (each tuple holds the forward's tensor arguments).</param>
+    /// <param name="context">The compilation whose warnings are quoted in the message (optional).</param>
+    /// <exception cref="TracingException">An output differs.</exception>
+    public static void Check(torch.nn.Module module, torch.jit.ScriptModule compiled, IEnumerable<IReadOnlyList<torch.Tensor>> inputs,
+        CompileContext? context = null)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(compiled);
+        ArgumentNullException.ThrowIfNull(inputs);
+        var k = 0;
+        foreach (var args in inputs)
+        {
+            using var scope = torch.NewDisposeScope();
+            using var noGrad = torch.no_grad();
+            var eager = Outputs(InvokeForward(module, args));
+            var traced = Outputs(compiled.forward(args.Cast<object>().ToArray()));
+            if (eager.Length != traced.Length)
+            {
+                throw new TracingException(
+                    $"Trace check failed for module {module.GetType().Name} on check input {k}: the eager module returns " +
+                    $"{eager.Length} tensor(s), the traced one {traced.Length}.");
+            }
+
+            for (var j = 0; j < eager.Length; j++)
+            {
+                var (e, t) = (eager[j], traced[j]);
+                if (!e.shape.SequenceEqual(t.shape) || e.dtype != t.dtype)
+                {
+                    throw new TracingException(
+                        $"Trace check failed for module {module.GetType().Name} on check input {k}: output {j} has shape " +
+                        $"[{string.Join(", ", t.shape)}] ({t.dtype}) but the eager module gives [{string.Join(", ", e.shape)}] ({e.dtype})." +
+                        WarningsSuffix(context));
+                }
+
+                if (e.numel() == 0)
+                {
+                    continue;
+                }
+
+                var ed = e.to(torch.ScalarType.Float64);
+                var diff = (ed - t.to(torch.ScalarType.Float64)).abs().max().item<double>();
+                var scale = ed.abs().max().item<double>();
+                var tol = e.dtype switch
+                {
+                    torch.ScalarType.Float64 => 1e-10 + 1e-8 * scale,
+                    torch.ScalarType.Float32 or torch.ScalarType.Float16 or torch.ScalarType.BFloat16 => 1e-5 + 1e-4 * scale,
+                    _ => 0.0,
+                };
+                if (!(diff <= tol))
+                {
+                    throw new TracingException(
+                        $"Trace check failed for module {module.GetType().Name} on check input {k}: output {j} differs from the " +
+                        $"eager module by up to {diff:G6} (tolerance {tol:G3}); the traced code does not reproduce the module " +
+                        "for these inputs." + WarningsSuffix(context));
+                }
+            }
+
+            k++;
+        }
+    }
+
+    private static string WarningsSuffix(CompileContext? context) =>
+        context is { Warnings.Count: > 0 } ? " Tracer warnings: " + string.Join(" | ", context.Warnings) : "";
+
+    private static torch.Tensor[] Outputs(object? o) => o switch
+    {
+        torch.Tensor t => [t],
+        IEnumerable<torch.Tensor> e => e.ToArray(),
+        ITuple tuple => Enumerable.Range(0, tuple.Length).SelectMany(i => Outputs(tuple[i])).ToArray(),
+        object[] a => a.SelectMany(Outputs).ToArray(),
+        _ => throw new TracingException($"Trace check: a module returned {(o is null ? "null" : "a " + o.GetType().Name)}; tensors expected."),
+    };
+
+    private static object? InvokeForward(torch.nn.Module module, IReadOnlyList<torch.Tensor> args)
+    {
+        var method = module.GetType().GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
+            .Where(m => m.Name == "forward" && m.GetParameters().Length == args.Count)
+            .FirstOrDefault(m => m.GetParameters().All(p => p.ParameterType.IsAssignableFrom(typeof(torch.Tensor))))
+            ?? throw new TracingException($"Trace check: {module.GetType().Name} has no forward taking {args.Count} tensor(s).");
+        try
+        {
+            return method.Invoke(module, args.Cast<object>().ToArray());
+        }
+        catch (System.Reflection.TargetInvocationException e) when (e.InnerException is not null)
+        {
+            throw new TracingException($"Trace check: the eager {module.GetType().Name} failed: {e.InnerException.Message}", e.InnerException);
+        }
+    }
+
+    /// <summary>Whether modules of <paramref name="moduleType"/> can be traced: the class has a generated tracing twin
+    /// of its forward (it is partial and its forward uses only traceable operations), or it is a supported TorchSharp
+    /// built-in module.</summary>
+    /// <param name="moduleType">The module type.</param>
+    public static bool CanTrace(Type moduleType)
+    {
+        ArgumentNullException.ThrowIfNull(moduleType);
+        return TraceRegistry.HasForward(moduleType) || BuiltinTrace.IsSupported(moduleType);
+    }
+
+    /// <summary>Why <paramref name="moduleType"/> cannot be traced with <paramref name="inputCount"/> inputs.</summary>
+    private static string NotTraceableMessage(Type moduleType, int inputCount)
+    {
+        if (TraceRegistry.WhyUntraceable(moduleType) is { } reason)
+        {
+            return $"Cannot trace module type {moduleType.FullName}: its tracing twin could not be generated ({reason}).";
+        }
+
+        var arities = TraceRegistry.ForwardArities(moduleType);
+        if (arities.Count > 0)
+        {
+            return $"Cannot trace module type {moduleType.FullName} with {inputCount} input(s): its traced forward takes " +
+                   $"{string.Join(" or ", arities)} tensor argument(s).";
+        }
+
+        return $"Cannot trace module type {moduleType.FullName}: it has no tracing twin (declare the class 'partial', and " +
+               "every class containing it, so the E3Sharp source generator twins its forward) and it is not a supported " +
+               $"TorchSharp built-in module ({BuiltinTrace.SupportedNames}).";
+    }
+
+    private static string[] UniqueNames(IReadOnlyList<string> names)
+    {
+        var result = new string[names.Count];
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < names.Count; i++)
+        {
+            var n = Names.ToLocalName(names[i]);
+            if (n.StartsWith("_t", StringComparison.Ordinal) || !used.Add(n))
+            {
+                n = $"arg{i}_{n.TrimStart('_')}";
+                used.Add(n);
+            }
+
+            result[i] = n;
+        }
+
+        return result;
+    }
+
+    /// <summary>The shadow input: every free dimension enlarged by one (a copy of the first slice, zeros when empty).
+    /// Dimensions of size 1 stay (they are usually broadcast dimensions).</summary>
+    private static torch.Tensor Enlarge(torch.Tensor x, bool[] free)
+    {
+        var s = x;
+        for (var d = 0; d < free.Length; d++)
+        {
+            if (!free[d] || s.shape[d] == 1)
+            {
+                continue;
+            }
+
+            var extra = s.shape[d] == 0
+                ? torch.zeros(s.shape.Select((n, k) => k == d ? 1L : n).ToArray(), s.dtype, s.device)
+                : s.narrow(d, 0, 1);
+            s = torch.cat([s, extra], d);
+        }
+
+        return ReferenceEquals(s, x) ? x.alias() : s;
+    }
+
+    private static (Expr Expr, TsType Type) ReturnValue(object? result, Type moduleType)
+    {
+        switch (result)
+        {
+            case TraceTensor t:
+                return (t.GetExpr(), TsType.Tensor);
+            case IEnumerable<TraceTensor> list:
+            {
+                var items = list.ToArray();
+                return (new ListExpr(items.Select(t => t.GetExpr()).ToArray(), TsType.Tensor), TsType.List(TsType.Tensor));
+            }
+
+            case ITuple tuple when Enumerable.Range(0, tuple.Length).All(i => tuple[i] is TraceTensor):
+            {
+                var items = Enumerable.Range(0, tuple.Length).Select(i => (TraceTensor)tuple[i]!).ToArray();
+                return (new TupleExpr(items.Select(t => t.GetExpr()).ToArray()),
+                    TsType.Tuple(items.Select(_ => TsType.Tensor).ToArray()));
+            }
+
+            case IrTupleResult tr:
+                return (new TupleExpr(tr.Items.Select(t => t.GetExpr()).ToArray()),
+                    TsType.Tuple(tr.Items.Select(_ => TsType.Tensor).ToArray()));
+            default:
+                throw new TracingException(
+                    $"Tracing {moduleType.Name}: forward returned {(result is null ? "null" : "a " + result.GetType().Name)}; a traced " +
+                    "forward must return a tensor, an array/list of tensors or a tuple of tensors.");
+        }
+    }
+}

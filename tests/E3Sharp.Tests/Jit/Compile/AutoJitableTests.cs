@@ -1,0 +1,157 @@
+using E3Sharp.Jit;
+using E3Sharp.Nn;
+using E3Sharp.O3;
+using E3Sharp.O3.Modules;
+using E3Sharp.Testing;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace E3Sharp.Tests.Jit.Compile;
+
+/// <summary>
+/// Every E3Sharp module compiles by its mode (AssertAutoJitable: eager outputs, save/load, strict shapes) and the
+/// compiled module is still equivariant; AssertAutoJitable's own failures say what went wrong.
+/// </summary>
+public class AutoJitableTests
+{
+    public static TheoryData<string> ModuleNames() =>
+    [
+        "FullyConnectedTensorProduct", "ElementwiseTensorProduct", "FullTensorProduct", "TensorSquare", "Norm", "Linear",
+        "SphericalHarmonics", "Activation", "Gate", "Extract", "ExtractIr",
+    ];
+
+    private static nn.Module MakeModule(string name) => name switch
+    {
+        "FullyConnectedTensorProduct" => new FullyConnectedTensorProduct("2x0e + 1x1o + 1x2e", "1x0e + 1x1o", "2x0e + 2x1o + 1x1e"),
+        "ElementwiseTensorProduct" => new ElementwiseTensorProduct("2x0e + 1x1o", "1x0o + 1x1e + 1x1o"),
+        "FullTensorProduct" => new FullTensorProduct("1x0e + 1x1o", "1x1o + 1x2e"),
+        "TensorSquare" => new TensorSquare("1x0e + 1x1o"),
+        "Norm" => new Norm("2x0e + 1x1o + 1x2e"),
+        "Linear" => new E3Sharp.O3.Modules.Linear("2x0e + 1x1o", "3x0e + 2x1o", biases: true),
+        "SphericalHarmonics" => new SphericalHarmonics(new[] { 0, 1, 2, 3 }, normalize: true),
+        "Activation" => new Activation("2x0e + 1x0o + 1x1o", [nn.SiLU(), nn.Tanh(), null]),
+        "Gate" => new Gate("2x0e + 1x0o", [nn.SiLU(), nn.Tanh()], "2x0e", [nn.Sigmoid()], "1x1o + 1x2e"),
+        "Extract" => new Extract("1x0e + 1x1o + 2x0e", ["1x0e + 2x0e", "1x1o"], [[0, 2], [1]]),
+        "ExtractIr" => new ExtractIr("1x0e + 1x1o + 2x0e", new Irrep(0, 1)),
+        _ => throw new ArgumentException(name),
+    };
+
+    [Theory]
+    [MemberData(nameof(ModuleNames))]
+    public void EveryModuleIsAutoJitableAndStaysEquivariantWhenCompiled(string name)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(0);
+        var module = MakeModule(name);
+        var irreps = (IIrrepsModule)module;
+        var compiled = Assertions.AssertAutoJitable(module);
+        Assert.Equal(TorchScript.GetCompileMode(module) == JitMode.Script ? "scripted" : "traced",
+            TorchScript.Describe(compiled).Split('\n')[0].Split(": ")[^1]);
+        Assertions.AssertEquivariant(
+            args => Interop.Flatten(compiled.forward(args.Cast<object>().ToArray())),
+            irreps.IrrepsIn.Cast<Irreps?>().ToArray(), irreps.IrrepsOuts.Cast<Irreps?>().ToArray(),
+            name: "compiled " + name);
+    }
+
+    [Fact]
+    public void AModuleWithoutModeIsRefusedUnlessTraceGaveItOne()
+    {
+        using var scope = NewDisposeScope();
+        var mod = new TracedAround(new Irreps("2x0e + 1x1o"));
+        var e = Assert.Throws<ArgumentException>(() => Assertions.AssertAutoJitable(mod));
+        Assert.StartsWith("AssertAutoJitable is only for modules with a compile mode, and TracedAround has none.", e.Message);
+        TorchScript.Trace(mod, new Irreps("2x0e + 1x1o").Randn(3, -1));
+        Assertions.AssertAutoJitable(mod);   // the mode and the example inputs Trace left behind (as in e3nn)
+    }
+
+    [Fact]
+    public void StrictShapesNeedsAFixedLastDimension()
+    {
+        using var scope = NewDisposeScope();
+        var e = Assert.Throws<ArgumentException>(() => Assertions.AssertAutoJitable(new VariableLastDimension()));
+        Assert.StartsWith("strictShapes: VariableLastDimension declares ITracingInputs.FixedLastDimension = false", e.Message);
+        Assertions.AssertAutoJitable(new VariableLastDimension(), strictShapes: false);
+    }
+
+    [Fact]
+    public void AScriptedModuleThatAcceptsAnyLastDimensionFailsStrictShapes()
+    {
+        using var scope = NewDisposeScope();
+        var e = Assert.Throws<AutoJitableException>(() => Assertions.AssertAutoJitable(new ShapeBlind()));
+        Assert.StartsWith("ShapeBlind: the compiled module accepted argument 0 with its last dimension changed from 4 to", e.Message);
+        Assertions.AssertAutoJitable(new ShapeBlind(), strictShapes: false);
+    }
+
+    [Fact]
+    public void ACompileFailureIsReportedWithTheModuleName()
+    {
+        using var scope = NewDisposeScope();
+        var e = Assert.Throws<AutoJitableException>(() => Assertions.AssertAutoJitable(new BatchSizeBranch()));
+        Assert.StartsWith("BatchSizeBranch does not compile to TorchScript: Trace check failed for BatchSizeBranch", e.Message);
+    }
+
+    [Fact]
+    public void TracerWarningsFailUnlessAllowed()
+    {
+        using var scope = NewDisposeScope();
+        var e = Assert.Throws<AutoJitableException>(() => Assertions.AssertAutoJitable(new ValueBranch()));
+        Assert.StartsWith("Compiling ValueBranch reported", e.Message);
+        Assertions.AssertAutoJitable(new ValueBranch(), errorOnWarnings: false);
+    }
+}
+
+/// <summary>Traced; the last dimension of its inputs varies (like e3nn's TracingModule).</summary>
+[CompileMode(JitMode.Trace)]
+public partial class VariableLastDimension : nn.Module<Tensor, Tensor>, ITracingInputs
+{
+    public VariableLastDimension() : base(nameof(VariableLastDimension))
+    {
+    }
+
+    public override Tensor forward(Tensor x) => x.sum(-1);
+
+    public IReadOnlyList<Tensor[]> MakeTracingInputs(int n) =>
+        Enumerable.Range(0, n).Select(i => new[] { randn(3, 2 + i) }).ToArray();
+
+    public bool FixedLastDimension => false;
+}
+
+/// <summary>Scripted elementwise op: nothing in it checks the last dimension.</summary>
+[CompileMode(JitMode.Script)]
+public partial class ShapeBlind : nn.Module<Tensor, Tensor>, ITracingInputs
+{
+    public ShapeBlind() : base(nameof(ShapeBlind))
+    {
+    }
+
+    public override Tensor forward(Tensor x) => x * 2.0;
+
+    public IReadOnlyList<Tensor[]> MakeTracingInputs(int n) =>
+        Enumerable.Range(0, n).Select(_ => new[] { randn(3, 4) }).ToArray();
+
+    public bool FixedLastDimension => true;
+}
+
+/// <summary>Traced; branches on a tensor value (always true here, so the trace checks pass, but the tracer warns).</summary>
+[CompileMode(JitMode.Trace)]
+public partial class ValueBranch : nn.Module<Tensor, Tensor>, ITracingInputs
+{
+    public ValueBranch() : base(nameof(ValueBranch))
+    {
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        if (x.abs().sum().item<float>() >= 0)
+        {
+            return x * 2.0;
+        }
+
+        return x;
+    }
+
+    public IReadOnlyList<Tensor[]> MakeTracingInputs(int n) =>
+        Enumerable.Range(0, n).Select(i => new[] { randn(2 + i, 3) }).ToArray();
+
+    public bool FixedLastDimension => true;
+}

@@ -1,0 +1,220 @@
+using E3Sharp.Jit;
+using E3Sharp.Jit.Ir;
+using E3Sharp.Jit.Serialization;
+using E3Sharp.Jit.Tracing;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace E3Sharp.Tests.Jit.Tracing;
+
+public class TracerBehaviourTests
+{
+    [Fact]
+    public void SeedTracingModuleTracesWithItsOwnInputsAndFreeLastDimension()
+    {
+        using var scope = NewDisposeScope();
+        var m = new TracingModule();
+        var inputs = ((ITracingInputs)m).MakeTracingInputs(4);
+        Assert.False(((ITracingInputs)m).FixedLastDimension);
+        var (ir, loaded, archive) = TracerEndToEndTests.TraceAndLoad(m, inputs[0], ((ITracingInputs)m).FixedLastDimension);
+        foreach (var args in inputs.Skip(1).Append([randn(7, 5)]).Append([randn(4, 1)]))
+        {
+            TracerEndToEndTests.AssertClose(m.forward(args[0]), (Tensor)loaded.forward(args[0]), 1e-5);
+        }
+
+        var code = string.Concat(TorchScriptArchive.PrintCode(ir).Values);
+        Assert.Contains("x[self.indexes]", code);
+        Assert.DoesNotContain("RaiseException", code);
+        Assert.Equal(new[] { "indexes" }, loaded.named_buffers().Select(b => b.name));
+        Interop.Record("tracing_tracing_module", archive, "forward", [inputs[1][0]], [(Tensor)loaded.forward(inputs[1][0])]);
+    }
+
+    [Fact]
+    public void SizesReadFromTheBatchDimensionStaySymbolic()
+    {
+        using var scope = NewDisposeScope();
+        var m = new ShapeModule();
+        var context = new CompileContext();
+        var (ir, loaded, archive) = TracerEndToEndTests.TraceAndLoad(m, [randn(3, 6)], true, context);
+        foreach (var batch in new[] { 1, 2, 1000 })
+        {
+            var x = randn(batch, 6);
+            TracerEndToEndTests.AssertClose(m.forward(x), (Tensor)loaded.forward(x), 1e-5);
+        }
+
+        var code = string.Concat(TorchScriptArchive.PrintCode(ir).Values);
+        Assert.Contains("x.size(0)", code);
+        Assert.Empty(context.Warnings);
+        var recordInput = randn(5, 6);
+        Interop.Record("tracing_shape_module", archive, "forward", [recordInput], [(Tensor)loaded.forward(recordInput)]);
+    }
+
+    [Fact]
+    public void WrongLastDimensionIsRejectedAtRunTimeWithAClearMessage()
+    {
+        using var scope = NewDisposeScope();
+        var (_, loaded, _) = TracerEndToEndTests.TraceAndLoad(new ShapeModule(), [randn(3, 6)], fixedLastDimension: true);
+        var e = Assert.ThrowsAny<Exception>(() => loaded.forward(randn(3, 7)));
+        Assert.Contains("ShapeModule: the last dimension of argument 'x' must be 6 (the size it was traced with)", e.Message);
+    }
+
+    [Fact]
+    public void CompiledChildIsCalledAsSubmoduleAndOtherwiseInlined()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(7);
+        var parent = new Parent();
+        var x = randn(3, 4, dtype: ScalarType.Float64);
+
+        // not compiled: inlined, its parameter scoped under its name
+        var (inlinedIr, inlined, _) = TracerEndToEndTests.TraceAndLoad(parent, [x], true);
+        var inlinedCode = string.Concat(TorchScriptArchive.PrintCode(inlinedIr).Values);
+        Assert.DoesNotContain("self.child.forward", inlinedCode);
+        Assert.Contains("self.child.scale", inlinedCode);
+        Assert.Equal(new[] { "child.scale" }, inlined.named_parameters().Select(p => p.name));
+
+        // compiled first: a submodule call
+        var context = new CompileContext();
+        var childIr = Tracer.Trace(GetChild(parent), [x], context, true);
+        context.SetCompiled(GetChild(parent), childIr, CompiledHow.Traced);
+        var parentIr = Tracer.Trace(parent, [x], context, true);
+        var code = string.Concat(TorchScriptArchive.PrintCode(parentIr).Values);
+        Assert.Contains("self.child.forward(x)", code);
+        var archive = TorchScriptArchive.Write(parentIr);
+        using var loaded = TorchScriptArchive.Load(archive);
+        foreach (var batch in new[] { 1, 9 })
+        {
+            var xi = randn(batch, 4, dtype: ScalarType.Float64);
+            TracerEndToEndTests.AssertClose(parent.forward(xi), (Tensor)loaded.forward(xi), 1e-10);
+            TracerEndToEndTests.AssertClose(parent.forward(xi), (Tensor)inlined.forward(xi), 1e-10);
+        }
+
+        Assert.Equal(new[] { "child.scale" }, loaded.named_parameters().Select(p => p.name));
+        Interop.Record("tracing_compiled_child", archive, "forward", [x], [(Tensor)loaded.forward(x)]);
+    }
+
+    private static Child GetChild(Parent p) => (Child)p.named_children().Single().module;
+
+    [Fact]
+    public void UnsupportedBuiltinModuleIsAnErrorNamingTheType()
+    {
+        using var scope = NewDisposeScope();
+        var e = Assert.Throws<TracingException>(() => Tracer.Trace(new HasConv(), [randn(3, 2, 5)], new CompileContext(), false));
+        Assert.Contains("cannot trace through module type TorchSharp.Modules.Conv1d (submodule 'conv')", e.Message);
+        Assert.Contains("module HasConv", e.Message);
+        Assert.Contains("TracingTestModules.cs:line", e.Message);
+    }
+
+    [Fact]
+    public void ModuleWithoutTwinIsAnErrorNamingTheType()
+    {
+        using var scope = NewDisposeScope();
+        var e = Assert.Throws<TracingException>(() => Tracer.Trace(nn.Conv1d(2, 2, 1), [randn(3, 2, 5)], new CompileContext(), false));
+        Assert.Contains("Cannot trace module type TorchSharp.Modules.Conv1d: it has no tracing twin", e.Message);
+        Assert.False(Tracer.CanTrace(typeof(TorchSharp.Modules.Conv1d)));
+        Assert.True(Tracer.CanTrace(typeof(BlockMix)));
+        Assert.True(Tracer.CanTrace(typeof(TorchSharp.Modules.Linear)));
+    }
+
+    [Fact]
+    public void OperationTorchScriptCannotExpressIsAnErrorNamingOpModuleAndLine()
+    {
+        using var scope = NewDisposeScope();
+        // softplus with an integer tensor input has no aten overload taking a bool dtype... use a recorded op
+        // whose arguments do not match any TorchScript overload: narrow on an int64 input works, but
+        // clamp_min with a bool scalar has no overload.
+        var e = Assert.Throws<TracingException>(() => Tracer.Trace(new BadOp(), [randn(3, 4)], new CompileContext(), true));
+        Assert.Contains("module BadOp at TracingTestModules.cs:line", e.Message);
+        Assert.Contains("the operation 'clamp_min' cannot be recorded", e.Message);
+    }
+
+    [Fact]
+    public void DataDependentControlFlowIsWarned()
+    {
+        using var scope = NewDisposeScope();
+        var context = new CompileContext();
+        Tracer.Trace(new Branchy(), [ones(3, 4, dtype: ScalarType.Float64)], context, true);
+        var warning = Assert.Single(context.Warnings);
+        Assert.Contains("Tracer warning in module Branchy at TracingTestModules.cs:line", warning);
+        Assert.Contains("converted to a C# value (item<Double>())", warning);
+    }
+
+    [Fact]
+    public void BakedBatchSizeIsAnErrorNotAWrongTrace()
+    {
+        using var scope = NewDisposeScope();
+        var context = new CompileContext();
+        var e = Assert.Throws<TracingException>(() => Tracer.Trace(new BakesBatch(), [randn(3, 4)], context, true));
+        Assert.Contains("'reshape' works on the example inputs but fails when their free (batch) dimensions change", e.Message);
+        Assert.Contains("module BakesBatch at TracingTestModules.cs:line", e.Message);
+        Assert.Contains(context.Warnings, w => w.Contains("x.size(0) (traced value 3)"));
+    }
+
+    [Fact]
+    public void BuiltinModulesTraceToAtenOps()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(8);
+        var m = new BuiltinStack();
+        m.eval();
+        var x = randn(3, 4);
+        var tokens = tensor(new long[,] { { 1, 2 }, { 3, 4 }, { 9, 0 } });
+        var (ir, loaded, archive) = TracerEndToEndTests.TraceAndLoad(m, [x, tokens], fixedLastDimension: true);
+        foreach (var batch in new[] { 1, 6 })
+        {
+            var xi = randn(batch, 4);
+            var ti = randint(0, 10, new long[] { batch, 2 });
+            TracerEndToEndTests.AssertClose(m.forward(xi, ti), (Tensor)loaded.forward(xi, ti), 1e-5);
+        }
+
+        var code = string.Concat(TorchScriptArchive.PrintCode(ir).Values);
+        Assert.Contains("torch.dropout(", code);
+        Assert.Contains("self.drop.training", code);
+        Assert.Contains("torch.layer_norm(", code);
+        Assert.Contains("torch.embedding(self.emb.weight", code);
+        Assert.Equal(m.named_parameters().Select(p => p.name.Replace(".0.", ".m_0.").Replace(".2.", ".m_2.").Replace(".4.", ".m_4.")).Order(),
+            loaded.named_parameters().Select(p => p.name).Order());
+        Interop.Record("tracing_builtins", archive, "forward", [x, tokens], [(Tensor)loaded.forward(x, tokens)]);
+    }
+}
+
+public class TraceCheckTests
+{
+    [Fact]
+    public void FailedTraceCheckNamesModuleAndLargestDifference()
+    {
+        using var scope = NewDisposeScope();
+        var m = new Branchy();
+        var context = new CompileContext();
+        var ir = Tracer.Trace(m, [ones(3, 4, dtype: ScalarType.Float64)], context, true);
+        using var loaded = TorchScriptArchive.Load(TorchScriptArchive.Write(ir));
+        Tracer.Check(m, loaded, [[full(2, 4, 3.0, dtype: ScalarType.Float64)]], context);
+        var e = Assert.Throws<TracingException>(() =>
+            Tracer.Check(m, loaded, [[full(2, 4, 3.0, dtype: ScalarType.Float64)], [full(5, 4, -1.0, dtype: ScalarType.Float64)]], context));
+        Assert.StartsWith("Trace check failed for module Branchy on check input 1: output 0 differs from the eager module by up to 1 ", e.Message);
+        Assert.Contains("Tracer warnings: Tracer warning in module Branchy", e.Message);
+    }
+}
+
+public class OpCoverageTests
+{
+    [Fact]
+    public void ManyRecordedOperationsMatchEager()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(12);
+        var m = new OpCoverage();
+        var context = new CompileContext();
+        Tensor[] Make(long b) => [randn(b, 6, dtype: ScalarType.Float64), randn(b, 3, dtype: ScalarType.Float64)];
+        var (ir, loaded, archive) = TracerEndToEndTests.TraceAndLoad(m, Make(4), true, context);
+        foreach (var batch in new[] { 1, 3, 40 })
+        {
+            var args = Make(batch);
+            TracerEndToEndTests.AssertClose(m.forward(args[0], args[1]), (Tensor)loaded.forward(args[0], args[1]), 1e-10);
+        }
+
+        Assert.Empty(context.Warnings);
+        var rec = Make(2);
+        Interop.Record("tracing_op_coverage", archive, "forward", rec, [(Tensor)loaded.forward(rec[0], rec[1])]);
+    }
+}
