@@ -16,9 +16,14 @@ namespace E3Sharp.O3.Modules;
 /// each the row-major flattening of its <see cref="Instruction.PathShape"/> — e3nn's layout, so e3nn weights load
 /// unchanged (state-dict keys <c>weight</c> and <c>output_mask</c>). With <c>sharedWeights: false</c> the weights have
 /// leading batch dimensions and are passed to <c>forward</c>.</para>
-/// <para>Evaluation: the Clebsch–Gordan blocks (with the path weights folded in) are buffers built once. Each path first
-/// contracts its CG block with the second input (small), then the first input; all <c>"uvw"</c> paths that feed one
-/// output irrep are mixed with their weights in one matrix product.</para>
+/// <para>Evaluation: the Clebsch–Gordan blocks (with the path weights folded in) and index tables are buffers built
+/// once. The <c>"uvw"</c> paths (fully connected products) are evaluated in fused groups: one gather stacks the group's
+/// first-input irreps as <c>[..., Ī, u]</c>; one product of the second input with a constant holding every path's CG
+/// gives, per output irrep, a <c>[..., K·V, Ī]</c> operator; their batched product is <c>[..., K, V·u]</c>, laid out
+/// so that a single matrix product with the output irrep's stacked weights <c>[V·u, w]</c> (one gather of the weight
+/// vector) mixes all its paths without copying the operand. Other modes contract each path's CG block with the second
+/// input first, then the first input. The forward uses plain tensor operations only, so the traced (compiled) module
+/// runs exactly this sequence.</para>
 /// </remarks>
 [CompileMode(JitMode.Trace)]
 public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsModule
