@@ -126,6 +126,21 @@ public static class DiagnosticCases
 """, "// recursive", "E3S024",
             "'Halve' is called recursively (through 'Halve'); TorchScript methods cannot recurse. Rewrite the recursion as a while loop.",
             Members: "    private Tensor Halve(Tensor t, int n) => n == 0 ? t : Halve(t * 0.5, n - 1); // recursive\n"),
+        new("export_named_forward", """
+        return x;
+""", "// exported", "E3S036",
+            "[Export] names 'Twice' 'forward', which cannot be a TorchScript method name; give an ASCII Python identifier other than 'forward' and Python keywords, not starting with '__' ([Export(Name = \"pair_forward\")]).",
+            Members: "    [E3Sharp.Jit.Scripting.Export(Name = \"forward\")] public Tensor Twice(Tensor t) => t * 2.0; // exported\n"),
+        new("export_static", """
+        return x;
+""", "// exported", "E3S036",
+            "'Twice' is marked [Export] but is not an instance method declared in 'M'; exported TorchScript methods are instance methods of the scripted class.",
+            Members: "    [E3Sharp.Jit.Scripting.Export] public static Tensor Twice(Tensor t) => t * 2.0; // exported\n"),
+        new("export_duplicate_name", """
+        return x;
+""", "// second", "E3S036",
+            "[Export] on 'Thrice' names the TorchScript method 'scale', which another exported method already uses; give each exported method its own name.",
+            Members: "    [E3Sharp.Jit.Scripting.Export(Name = \"scale\")] public Tensor Twice(Tensor t) => t * 2.0;\n    [E3Sharp.Jit.Scripting.Export(Name = \"scale\")] public Tensor Thrice(Tensor t) => t * 3.0; // second\n"),
         new("submodule_in_array", """
         return layers[0].call(x); // here
 """, "layers[0]", "E3S026",
@@ -173,6 +188,6 @@ public static class DiagnosticCases
         var r = new Random(1).Next(); // here
         return x * r;
 """, "new Random", "E3S025",
-            "Creating a System.Random is not supported in scripted code; only 'new List<Tensor>()' and array initializers ('new[] { a, b }') are. Create objects in the constructor and keep them in fields."),
+            "Creating a System.Random is not supported in scripted code; only 'new List<Tensor>()', 'new Dictionary<string, Tensor> { [\"key\"] = x }' and array initializers ('new[] { a, b }') are. Create objects in the constructor and keep them in fields."),
     ];
 }

@@ -45,6 +45,7 @@ internal static class ScriptDiagnostics
     public const string UnsupportedExpression = "E3S033";
     public const string UsingStatement = "E3S034";
     public const string UnsupportedHelper = "E3S035";
+    public const string BadExport = "E3S036";
 
     private static readonly Dictionary<string, DiagnosticDescriptor> Descriptors = new[]
     {
@@ -80,6 +81,7 @@ internal static class ScriptDiagnostics
         D(UnsupportedExpression, "Expression not supported in scripted code"),
         D(UsingStatement, "using is not supported in scripted code"),
         D(UnsupportedHelper, "Helper method cannot be scripted"),
+        D(BadExport, "Exported method cannot be compiled as a TorchScript method"),
     }.ToDictionary(d => d.Id);
 
     public static IEnumerable<DiagnosticDescriptor> All => Descriptors.Values;

@@ -56,6 +56,12 @@ internal sealed partial class ScriptTranslator
             return TensorMethod(inv, site);
         }
 
+        if (m.IsStatic && m.Name == "grad" && m.ContainingType is { Name: "autograd" } ag &&
+            SymbolEqualityComparer.Default.Equals(ag.ContainingType, _torch))
+        {
+            return AutogradGrad(inv, site);
+        }
+
         if (m.IsStatic && IsTorchFunctionContainer(m.ContainingType))
         {
             return TorchFunction(inv, site);
@@ -107,6 +113,85 @@ internal sealed partial class ScriptTranslator
         Report(ScriptDiagnostics.ExternalMethod, site,
             $"'{m.ContainingType?.Name}.{m.Name}' cannot be called in scripted code: only TorchSharp tensor methods and torch functions from the op table, submodule calls and methods of this class are translated. Move the computation into a private method of the class, or compute it only from module fields (it is then evaluated when the module is scripted).");
         return null;
+    }
+
+    // torch.autograd.grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused): TorchScript's
+    // autograd.grad, whose result is a List[Optional[Tensor]] (items used as Tensor are unchecked casts).
+    private Ex? AutogradGrad(IInvocationOperation inv, Location site)
+    {
+        var positional = new List<string>();
+        var keywords = new List<string>();
+        foreach (var a in inv.Arguments)
+        {
+            var name = a.Parameter?.Name ?? "";
+            if (name is "outputs" or "inputs")
+            {
+                var v = E(a.Value);
+                if (v is null)
+                {
+                    return null;
+                }
+
+                if (v.Type.Kind != TsKind.List || v.Type.Element.Kind != TsKind.Tensor)
+                {
+                    Report(ScriptDiagnostics.UnsupportedType, a, $"torch.autograd.grad's '{name}' must be a Tensor[] or List<Tensor> in scripted code (this one is {v.Type.Name}).");
+                    return null;
+                }
+
+                positional.Add(v.Code);
+                continue;
+            }
+
+            if (name == "grad_outputs")
+            {
+                if (a.ArgumentKind == ArgumentKind.DefaultValue || IsNullLiteral(a.Value))
+                {
+                    continue;
+                }
+
+                var v = E(a.Value);
+                if (v is null)
+                {
+                    return null;
+                }
+
+                keywords.Add($"__ir.Kw(\"grad_outputs\", {v.Code})");
+                continue;
+            }
+
+            if (name is "retain_graph" or "create_graph" or "allow_unused")
+            {
+                Ex? v = a.ArgumentKind == ArgumentKind.DefaultValue
+                    ? new Ex($"__ir.Bool({(Equals(a.Parameter!.ExplicitDefaultValue, true) ? "true" : "false")})", TsT.Bool)
+                    : E(a.Value);
+                if (v is null)
+                {
+                    return null;
+                }
+
+                if (v.Type.Kind != TsKind.Bool)
+                {
+                    Report(ScriptDiagnostics.UnsupportedType, a, $"torch.autograd.grad's '{name}' must be a bool (this one is {v.Type.Name}).");
+                    return null;
+                }
+
+                keywords.Add($"__ir.Kw({Literal(name)}, {v.Code})");
+                continue;
+            }
+
+            Report(ScriptDiagnostics.NoOverload, site,
+                $"torch.autograd.grad's parameter '{name}' has no TorchScript counterpart; pass outputs, inputs, grad_outputs, retain_graph, create_graph and allow_unused only.");
+            return null;
+        }
+
+        if (positional.Count != 2)
+        {
+            Report(ScriptDiagnostics.NoOverload, site, "torch.autograd.grad needs its outputs and inputs in scripted code.");
+            return null;
+        }
+
+        return new Ex($"__ir.Torch(\"autograd.grad\", new __Ir.Expr[] {{ {string.Join(", ", positional)} }}{string.Concat(keywords.Select(k => ", " + k))})",
+            TsT.List(TsT.Optional(TsT.Tensor)));
     }
 
     private static Location InvocationLocation(IInvocationOperation inv) => inv.Syntax is InvocationExpressionSyntax ie

@@ -14,20 +14,9 @@ internal sealed partial class ScriptTranslator
     private const string SupportedTypes =
         "Tensor, int/long, double/float, bool, string, Tensor[] or List<Tensor>, long[], or a tuple of these";
 
-    private static readonly HashSet<string> ReservedNames = new(StringComparer.Ordinal)
-    {
-        // Python/TorchScript keywords
-        "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del",
-        "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda",
-        "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield", "print", "exec",
-        // names of the archive's code environment and TorchScript builtins
-        "self", "torch", "ops", "CONSTANTS", "annotate", "unchecked_cast", "uninitialized", "fork", "inf", "nan",
-        "__torch__", "range", "len", "int", "float", "bool", "str", "list", "tuple", "dict", "min", "max", "abs",
-        "isinstance", "Tensor", "List", "Dict", "Optional", "Tuple", "Final", "Module", "NoneType", "Any",
-        "math", "enumerate", "zip", "getattr", "hasattr", "super", "sorted", "sum", "round", "divmod", "chr", "ord",
-        "hash", "id", "all", "any", "Exception", "RuntimeError", "AssertionError", "ValueError", "Future", "Union",
-        "complex", "number", "Device", "device", "Stream",
-    };
+    // The IR's reserved names (keywords, names of the archive's code environment), from the file the IR compiles.
+    private static readonly HashSet<string> ReservedNames = new(
+        E3Sharp.Jit.Ir.ReservedNameLists.PythonKeywords.Concat(E3Sharp.Jit.Ir.ReservedNameLists.EnvironmentNames), StringComparer.Ordinal);
 
     /// <summary>The names the generator never uses for locals (tests compare them with the IR's rules).</summary>
     internal static IReadOnlyCollection<string> Reserved => ReservedNames;
@@ -458,10 +447,29 @@ internal sealed partial class ScriptTranslator
     private Ex? ListIndex(IOperation instance, IOperation index, IOperation site)
     {
         var list = E(instance);
-        var i = IndexValue(index);
+        var i = list?.Type.Kind == TsKind.Dict ? E(index) : IndexValue(index);
         if (list is null || i is null)
         {
             return null;
+        }
+
+        if (list.Type.Kind == TsKind.Dict)
+        {
+            if (i.Type.Kind != TsKind.Str && !(i.Type.Kind == TsKind.Optional && i.Type.Element.Kind == TsKind.Str))
+            {
+                Report(ScriptDiagnostics.UnsupportedExpression, index, $"A dict key must be a string (this one is {i.Type.Name}).");
+                return null;
+            }
+
+            return new Ex($"__ir.Index({list.Code}, {i.Code})", list.Type.Items[1]);
+        }
+
+        if (list.Type.Kind == TsKind.List && list.Type.Element.Kind == TsKind.Optional && site.Type is { } itemType &&
+            MapType(itemType, false) is { } plain && plain.Equals(list.Type.Element.Element) &&
+            site.SemanticModel?.GetTypeInfo(site.Syntax, _ct).Nullability.FlowState != NullableFlowState.MaybeNull)
+        {
+            // An item of a List[Optional[T]] (torch.autograd.grad's result) used where C# sees a non-null T.
+            return new Ex($"__ir.Cast({plain.Code}, __ir.Index({list.Code}, {i.Code}))", plain);
         }
 
         if (list.Type.Kind != TsKind.List)
@@ -991,9 +999,60 @@ internal sealed partial class ScriptTranslator
             return ListOf(items, oc.Type, oc);
         }
 
+        if (type is { Kind: TsKind.Dict } && oc.Type is INamedTypeSymbol { Name: "Dictionary" })
+        {
+            return DictOf(oc, type);
+        }
+
         Report(ScriptDiagnostics.ObjectCreation, oc,
-            $"Creating a {oc.Type?.ToDisplayString()} is not supported in scripted code; only 'new List<Tensor>()' and array initializers ('new[] {{ a, b }}') are. Create objects in the constructor and keep them in fields.");
+            $"Creating a {oc.Type?.ToDisplayString()} is not supported in scripted code; only 'new List<Tensor>()', 'new Dictionary<string, Tensor> {{ [\"key\"] = x }}' and array initializers ('new[] {{ a, b }}') are. Create objects in the constructor and keep them in fields.");
         return null;
+    }
+
+    // new Dictionary<string, T> { ["k"] = v, ... } or { { "k", v }, ... }: a dict literal.
+    private Ex? DictOf(IObjectCreationOperation oc, TsT type)
+    {
+        if (oc.Arguments.Any(a => a.ArgumentKind != ArgumentKind.DefaultValue))
+        {
+            Report(ScriptDiagnostics.ObjectCreation, oc, "'new Dictionary<string, T>(...)' with constructor arguments is not supported in scripted code; write 'new Dictionary<string, T> { [\"key\"] = value }'.");
+            return null;
+        }
+
+        var keys = new List<string>();
+        var values = new List<string>();
+        foreach (var i in oc.Initializer?.Initializers ?? Enumerable.Empty<IOperation>())
+        {
+            IOperation? key = null, value = null;
+            switch (i)
+            {
+                case ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Arguments.Length: 1 } p } a:
+                    key = p.Arguments[0].Value;
+                    value = a.Value;
+                    break;
+                case IInvocationOperation { TargetMethod.Name: "Add", Arguments.Length: 2 } add:
+                    key = add.Arguments[0].Value;
+                    value = add.Arguments[1].Value;
+                    break;
+            }
+
+            if (key is null || value is null)
+            {
+                Report(ScriptDiagnostics.ObjectCreation, i, "Only 'new Dictionary<string, T> { [\"key\"] = value }' (or '{ { \"key\", value } }') initializers are supported in scripted code.");
+                return null;
+            }
+
+            var k = E(key);
+            var v = E(value);
+            if (k is null || v is null)
+            {
+                return null;
+            }
+
+            keys.Add(k.Code);
+            values.Add(v.Code);
+        }
+
+        return new Ex($"new __Ir.DictExpr(new __Ir.Expr[] {{ {string.Join(", ", keys)} }}, new __Ir.Expr[] {{ {string.Join(", ", values)} }}, {type.Items[0].Code}, {type.Items[1].Code})", type);
     }
 
     private Ex? IsPattern(IIsPatternOperation ip)
@@ -1094,6 +1153,15 @@ internal sealed partial class ScriptTranslator
         {
             var items = tuple.TupleElements.Select(el => MapType(el.Type, el.NullableAnnotation == NullableAnnotation.Annotated)).ToList();
             return items.Any(i => i is null) ? null : TsT.Tuple(items!);
+        }
+
+        if (t is INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 2 } d &&
+            d.ContainingNamespace?.ToDisplayString() == "System.Collections.Generic" &&
+            d.Name is "Dictionary" or "IDictionary" or "IReadOnlyDictionary" &&
+            d.TypeArguments[0].SpecialType == SpecialType.System_String)
+        {
+            var v = MapType(d.TypeArguments[1], false);
+            return v is null ? null : TsT.Dict(v);
         }
 
         if (t is INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } g &&

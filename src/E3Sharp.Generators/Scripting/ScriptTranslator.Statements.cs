@@ -325,6 +325,15 @@ internal sealed partial class ScriptTranslator
             return;
         }
 
+        if (type.Kind == TsKind.List && ex.Type.Kind == TsKind.List && ex.Type.Element.Kind == TsKind.Optional &&
+            ex.Type.Element.Element.Equals(type.Element))
+        {
+            // torch.autograd.grad's List[Optional[Tensor]] held in an IList<Tensor>: keep the TorchScript type, its
+            // items are cast where C# uses them as tensors.
+            type = ex.Type;
+            _m.Types[local] = type;
+        }
+
         _m.Assigned.Add(local);
         EmitAssign(b, name, type, ex, declare: true);
     }

@@ -138,6 +138,11 @@ internal sealed partial class ScriptTranslator
         var methodsCode = new List<string>();
         _helperNames[forwards[0]] = "forward";
         _pending.Enqueue(forwards[0]);
+        if (!AddExports())
+        {
+            return null;
+        }
+
         _w.Indent = 0;
         var body = new CodeWriter();
         while (_pending.Count > 0)
@@ -159,6 +164,56 @@ internal sealed partial class ScriptTranslator
         }
 
         return Emit(decl, methodsCode);
+    }
+
+    // Methods marked [Export]: extra TorchScript methods (like @torch.jit.export), named by the attribute or the C# name.
+    private bool AddExports()
+    {
+        var ok = true;
+        var exportAttribute = _compilation.GetTypeByMetadataName("E3Sharp.Jit.Scripting.ExportAttribute");
+        if (exportAttribute is null)
+        {
+            return true;
+        }
+
+        foreach (var m in _class.GetMembers().OfType<IMethodSymbol>())
+        {
+            var attr = m.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, exportAttribute));
+            if (attr is null)
+            {
+                continue;
+            }
+
+            var at = m.Locations.FirstOrDefault() ?? Location.None;
+            var named = attr.NamedArguments.FirstOrDefault(a => a.Key == "Name").Value.Value as string;
+            var name = named ?? m.Name;
+            string? problem = null;
+            if (m.IsStatic || m.MethodKind != MethodKind.Ordinary || m.DeclaringSyntaxReferences.Length == 0)
+            {
+                problem = $"'{m.Name}' is marked [Export] but is not an instance method declared in '{_class.Name}'; exported TorchScript methods are instance methods of the scripted class.";
+            }
+            else if (name.Length == 0 || !(char.IsLetter(name[0]) || name[0] == '_') || name.Any(c => c >= 128 || !(char.IsLetterOrDigit(c) || c == '_')) ||
+                     ReservedNames.Contains(name) || name == "forward" || name.StartsWith("__", StringComparison.Ordinal))
+            {
+                problem = $"[Export] names '{m.Name}' '{name}', which cannot be a TorchScript method name; give an ASCII Python identifier other than 'forward' and Python keywords, not starting with '__' ([Export(Name = \"pair_forward\")]).";
+            }
+            else if (_helperNames.ContainsValue(name))
+            {
+                problem = $"[Export] on '{m.Name}' names the TorchScript method '{name}', which another exported method already uses; give each exported method its own name.";
+            }
+
+            if (problem is not null)
+            {
+                Report(ScriptDiagnostics.BadExport, at, problem);
+                ok = false;
+                continue;
+            }
+
+            _helperNames[m] = name;
+            _pending.Enqueue(m);
+        }
+
+        return ok;
     }
 
     private bool CheckClass(Location at, string name)

@@ -16,6 +16,7 @@ internal enum TsKind
     List,
     Optional,
     Tuple,
+    Dict,
 }
 
 /// <summary>
@@ -56,6 +57,9 @@ internal sealed class TsT : IEquatable<TsT>
 
     public static TsT Tuple(IEnumerable<TsT> items) => new(TsKind.Tuple, items.ToArray());
 
+    /// <summary><c>Dict[str, value]</c> (Items: key, value).</summary>
+    public static TsT Dict(TsT value) => new(TsKind.Dict, Str, value);
+
     /// <summary>The TorchScript spelling (<c>List[Tensor]</c>).</summary>
     public string Name => Kind switch
     {
@@ -67,6 +71,7 @@ internal sealed class TsT : IEquatable<TsT>
         TsKind.None => "NoneType",
         TsKind.List => $"List[{Element.Name}]",
         TsKind.Optional => $"Optional[{Element.Name}]",
+        TsKind.Dict => $"Dict[{Items[0].Name}, {Items[1].Name}]",
         _ => $"Tuple[{string.Join(", ", Items.Select(i => i.Name))}]",
     };
 
@@ -81,6 +86,7 @@ internal sealed class TsT : IEquatable<TsT>
         TsKind.None => "__Ir.TsType.None",
         TsKind.List => $"__Ir.TsType.List({Element.Code})",
         TsKind.Optional => $"__Ir.TsType.Optional({Element.Code})",
+        TsKind.Dict => $"__Ir.TsType.Dict({Items[0].Code}, {Items[1].Code})",
         _ => $"__Ir.TsType.Tuple({string.Join(", ", Items.Select(i => i.Code))})",
     };
 

@@ -199,27 +199,8 @@ internal sealed class TwinRewriter : CSharpSyntaxRewriter
             return rewritten;
         }
 
-        string? helper = type switch
-        {
-            _ when _syms.IsTensor(type) => "Lift",
-            IArrayTypeSymbol { Rank: 1 } a when _syms.IsTensor(a.ElementType) => "LiftArray",
-            INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } n
-                when _syms.IsTensor(n.TypeArguments[0]) && IsListLike(n) => "LiftList",
-            _ => null,
-        };
-        if (helper is null)
-        {
-            Report("E3S059", original, Short(original), $"the member '{symbol.Name}' of type {type.ToDisplayString()} holds tensors in a form the tracer cannot lift (use a Tensor, Tensor[] or List<Tensor>)", _where);
-            return rewritten;
-        }
-
-        var text = $"{TwinSymbols.RuntimeName}.{helper}({((ExpressionSyntax)rewritten).WithoutTrivia().ToFullString()})";
-        if (helper == "Lift" && type.NullableAnnotation != NullableAnnotation.Annotated)
-        {
-            text += "!";
-        }
-
-        return Parse(text, original);
+        return Lift(original, type, rewritten,
+            $"the member '{symbol.Name}' of type {type.ToDisplayString()} holds tensors in a form the tracer cannot lift (use a Tensor, Tensor[] or List<Tensor>)");
     }
 
     private static bool IsListLike(INamedTypeSymbol n)
@@ -437,7 +418,12 @@ internal sealed class TwinRewriter : CSharpSyntaxRewriter
         return _syms.ContainsTensor(method.ReturnType) ? LiftResult(node, method.ReturnType, visited) : visited;
     }
 
-    private SyntaxNode LiftResult(ExpressionSyntax original, ITypeSymbol type, SyntaxNode rewritten)
+    private SyntaxNode LiftResult(ExpressionSyntax original, ITypeSymbol type, SyntaxNode rewritten) =>
+        Lift(original, type, rewritten, $"its result of type {type.ToDisplayString()} holds tensors in a form the tracer cannot lift");
+
+    // Wraps a tensor, Tensor[] or List<Tensor> value read from outside the trace in TraceRuntime.Lift/LiftArray/
+    // LiftList; reports E3S059 with `problem` for any other type holding tensors.
+    private SyntaxNode Lift(ExpressionSyntax original, ITypeSymbol type, SyntaxNode rewritten, string problem)
     {
         string? helper = type switch
         {
@@ -448,7 +434,7 @@ internal sealed class TwinRewriter : CSharpSyntaxRewriter
         };
         if (helper is null)
         {
-            Report("E3S059", original, Short(original), $"its result of type {type.ToDisplayString()} holds tensors in a form the tracer cannot lift", _where);
+            Report("E3S059", original, Short(original), problem, _where);
             return rewritten;
         }
 

@@ -8,12 +8,14 @@ public static partial class TorchScript
 {
     /// <summary>
     /// The trace check (e3nn passes its tracing inputs to <c>torch.jit.trace_module</c> as <c>check_inputs</c>):
-    /// the freshly traced module is written and loaded on its own and run on every tracing input, and each output is
-    /// compared with the eager module's.
+    /// the traced module is run on every tracing input and each output is compared with the eager module's
+    /// (<see cref="ModuleInvoker.Compare"/>). The one implementation behind <see cref="Compile"/>'s check and
+    /// <see cref="Tracing.Tracer.Check"/>.
     /// </summary>
     internal static class TraceCheck
     {
-        /// <summary>Runs the check; throws <see cref="InvalidOperationException"/> naming the module on a mismatch.</summary>
+        /// <summary>Writes and loads the freshly traced module on its own and checks it; throws
+        /// <see cref="InvalidOperationException"/> naming the module on a mismatch.</summary>
         /// <param name="module">The eager module.</param>
         /// <param name="traced">Its traced IR.</param>
         /// <param name="inputs">Its tracing inputs (the first one was traced).</param>
@@ -27,12 +29,29 @@ public static partial class TorchScript
             Run(module, loaded, inputs, warnings);
         }
 
-        /// <summary>Runs the check on an already loaded compiled module.</summary>
+        /// <summary>Checks an already loaded compiled module; throws <see cref="InvalidOperationException"/> on a
+        /// mismatch.</summary>
         /// <param name="module">The eager module.</param>
         /// <param name="loaded">Its compiled form.</param>
         /// <param name="inputs">Its tracing inputs.</param>
         /// <param name="warnings">Warnings the tracer reported for this module.</param>
         public static void Run(
+            torch.nn.Module module, torch.jit.ScriptModule loaded, IReadOnlyList<torch.Tensor[]> inputs, IReadOnlyList<string> warnings)
+        {
+            if (Find(module, loaded, inputs, warnings) is { } failure)
+            {
+                throw new InvalidOperationException(failure.Message, failure.Cause);
+            }
+        }
+
+        /// <summary>Runs the check; returns null when every output agrees, else the failure's message (naming the
+        /// module, the input and its shapes, the difference, a script-mode hint and the tracer's warnings) and the
+        /// exception that caused it, if any.</summary>
+        /// <param name="module">The eager module.</param>
+        /// <param name="loaded">Its compiled form.</param>
+        /// <param name="inputs">The tracing inputs (each holds the forward's tensor arguments).</param>
+        /// <param name="warnings">Warnings the tracer reported for this module.</param>
+        public static (string Message, Exception? Cause)? Find(
             torch.nn.Module module, torch.jit.ScriptModule loaded, IReadOnlyList<torch.Tensor[]> inputs, IReadOnlyList<string> warnings)
         {
             var typeName = TypeName(module);
@@ -41,7 +60,17 @@ public static partial class TorchScript
             {
                 using var scope = torch.NewDisposeScope();
                 var input = inputs[i];
-                var expected = ModuleInvoker.Invoke(module, input);
+                object? expected;
+                try
+                {
+                    expected = ModuleInvoker.Invoke(module, input);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    return ($"Trace check failed for {typeName}: the eager module failed on tracing input {i} " +
+                            $"(shapes {ModuleInvoker.Shapes(input)}): {FirstLine(e.Message)}", e);
+                }
+
                 object? actual;
                 try
                 {
@@ -49,22 +78,22 @@ public static partial class TorchScript
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
-                    throw new InvalidOperationException(
-                        $"Trace check failed for {typeName}: the traced module rejected tracing input {i} " +
-                        $"(shapes {ModuleInvoker.Shapes(input)}) that the eager module accepts: {FirstLine(e.Message)}" +
-                        Hint(warnings), e);
+                    return ($"Trace check failed for {typeName}: the traced module rejected tracing input {i} " +
+                            $"(shapes {ModuleInvoker.Shapes(input)}) that the eager module accepts: {FirstLine(e.Message)}" +
+                            Hint(warnings), e);
                 }
 
                 if (ModuleInvoker.Compare(expected, actual) is { } difference)
                 {
-                    throw new InvalidOperationException(
-                        $"Trace check failed for {typeName}: on tracing input {i} of {inputs.Count} " +
-                        $"(shapes {ModuleInvoker.Shapes(input)}) {difference} between the traced and the eager " +
-                        "module. The trace recorded something that depends on the input as fixed (a branch, loop or " +
-                        "size decided by input values or shapes); mark the module [CompileMode(JitMode.Script)] to keep " +
-                        "that control flow, or make its forward independent of it." + Hint(warnings));
+                    return ($"Trace check failed for {typeName}: on tracing input {i} of {inputs.Count} " +
+                            $"(shapes {ModuleInvoker.Shapes(input)}) {difference} between the traced and the eager " +
+                            "module. The trace recorded something that depends on the input as fixed (a branch, loop or " +
+                            "size decided by input values or shapes); mark the module [CompileMode(JitMode.Script)] to keep " +
+                            "that control flow, or make its forward independent of it." + Hint(warnings), null);
                 }
             }
+
+            return null;
         }
 
         private static string Hint(IReadOnlyList<string> warnings) =>

@@ -163,6 +163,23 @@ public static partial class Helpers
         Assert.Contains("'M' is compiled by tracing ([CompileMode(JitMode.Trace)]) but 'M' is not declared 'partial'", d.GetMessage());
     }
 
+    [Theory]
+    [InlineData("        var k = 1;\n        return x * weight[k];")]
+    [InlineData("        long k = 2;\n        return x * weight[k];")]
+    [InlineData("        var m = x.reshape(-1, 3);\n        int i = 0, j = 1;\n        return m[i, j] + m[0, 2L];")]
+    [InlineData("        var c = x.reshape(-1, 1, 3);\n        int i = 0;\n        return c[i, 0, 2] + c[0L, i, 1L];")]
+    [InlineData("        int k = 2;\n        return x[TensorIndex.Ellipsis, k] + x[.., k] + x[k, ..];")]
+    [InlineData("        var n = x.shape[0];\n        int k = 0;\n        return x[n - 1] + x[k] + x[n - 1, k] + x[n - 1, 2L] + x[n - 1, ..];")]
+    public void IntegerIndexingCompilesInTheTwinAsOnTensor(string body)
+    {
+        // Where Tensor's indexer takes the ints (this[long, ...]), TraceTensor's must too: its SymInt and
+        // params TensorIndex[] overloads alone made x[k] with an int k ambiguous, so the twin did not compile.
+        var result = TwinHarness.Run(TwinHarness.Module(body));
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.OutputErrors);
+        Assert.DoesNotContain("RegisterUntraceable", Assert.Single(result.Generated).Source);
+    }
+
     [Fact]
     public void ModuleWithoutCompileModeRecordsTheReasonInsteadOfFailingTheBuild()
     {

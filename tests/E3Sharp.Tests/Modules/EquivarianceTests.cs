@@ -48,7 +48,10 @@ public class EquivarianceTests
             foreach (var normalize in new[] { true, false })
             {
                 var sh = SphericalHarmonics.ForLmax(5, normalize, normalization);
-                var errors = Assertions.AssertEquivariant(sh, inputs: () => new[] { randn(new long[] { 3, 3 }, dtype) });
+                // Unnormalized harmonics grow like |x|^5, and the float64 Wigner D matrices (matrix_exp) are accurate
+                // to about 1e-11, so an unlucky large random point could exceed the 1e-9 tolerance: seeded points.
+                var generator = new Generator(17, device: CPU);
+                var errors = Assertions.AssertEquivariant(sh, inputs: () => new[] { randn(new long[] { 3, 3 }, dtype, generator: generator) });
                 Assert.Equal(2, errors.Count);
             }
         }

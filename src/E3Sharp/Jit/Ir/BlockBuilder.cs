@@ -119,6 +119,12 @@ public class BlockBuilder
     /// <returns>This builder.</returns>
     public BlockBuilder Raise(string message) => Add(new RaiseStmt(message));
 
+    /// <summary>Raises a RuntimeError with a message computed when raising (a <c>str</c> expression such as
+    /// <c>Str("got ") + Builtin("str", n)</c>).</summary>
+    /// <param name="message">The message expression.</param>
+    /// <returns>This builder.</returns>
+    public BlockBuilder Raise(Expr message) => Add(new RaiseStmt(message));
+
     /// <summary>Runs <paramref name="build"/> on a fresh builder and returns its statements.</summary>
     /// <param name="build">The callback.</param>
     public static IReadOnlyList<Stmt> Build(Action<BlockBuilder> build)

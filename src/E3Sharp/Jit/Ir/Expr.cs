@@ -181,6 +181,17 @@ public sealed record TupleExpr(IReadOnlyList<Expr> Items) : Expr;
 public sealed record ListExpr(IReadOnlyList<Expr> Items, TsType? ElementType = null) : Expr;
 
 /// <summary>
+/// A dict literal <c>{k1: v1, k2: v2}</c>, printed <c>annotate(Dict[K, V], {...})</c> so that its type is explicit
+/// (also when it is empty). Every key must be a <paramref name="KeyType"/> and every value a
+/// <paramref name="ValueType"/>.
+/// </summary>
+/// <param name="Keys">The keys, in insertion order.</param>
+/// <param name="Values">The values (as many as keys).</param>
+/// <param name="KeyType">The key type (str, int, float, bool or Tensor).</param>
+/// <param name="ValueType">The value type.</param>
+public sealed record DictExpr(IReadOnlyList<Expr> Keys, IReadOnlyList<Expr> Values, TsType KeyType, TsType ValueType) : Expr;
+
+/// <summary>
 /// <c>target[i]</c> / <c>target[i, j:k, ...]</c>: tuple item (the index must be an int literal), list item, dict
 /// value, or tensor indexing (ints, slices, <c>...</c>, None, index tensors).
 /// </summary>

@@ -90,6 +90,12 @@ public static class IrBuilder
     /// <param name="items">The items.</param>
     public static ListExpr ListOf(TsType elementType, params Expr[] items) => new(items, elementType);
 
+    /// <summary>A <c>Dict[str, V]</c> literal (may be empty): <c>annotate(Dict[str, V], {"k": v, ...})</c>.</summary>
+    /// <param name="valueType">The value type.</param>
+    /// <param name="items">The entries, in insertion order.</param>
+    public static DictExpr DictOf(TsType valueType, params (string Key, Expr Value)[] items) =>
+        new(items.Select(i => (Expr)Str(i.Key)).ToArray(), items.Select(i => i.Value).ToArray(), TsType.Str, valueType);
+
     /// <summary><c>left op right</c>.</summary>
     /// <param name="op">The operator.</param>
     /// <param name="left">Left operand.</param>

@@ -588,8 +588,16 @@ public static class IrValidator
                     return new Flow(true, true);
                 }
 
-                case RaiseStmt:
+                case RaiseStmt r:
+                {
+                    var t = Infer(r.Message, scope);
+                    if (t.Kind != TsTypeKind.Str)
+                    {
+                        Fail($"the raised message has type {t.Name}; it must be a str (build it with + and str(...))");
+                    }
+
                     return new Flow(true, true);
+                }
                 default:
                     Fail($"unknown statement type {s.GetType().Name}");
                     return default;
@@ -804,6 +812,42 @@ public static class IrValidator
                     }
 
                     return TsType.List(items[0]);
+                }
+
+                case DictExpr d:
+                {
+                    if (d.Keys.Count != d.Values.Count)
+                    {
+                        Fail($"a dict literal has {d.Keys.Count} keys but {d.Values.Count} values");
+                    }
+
+                    if (d.ValueType is ModuleType)
+                    {
+                        Fail("dicts of modules are not supported");
+                    }
+
+                    if (d.KeyType.Kind is not (TsTypeKind.Str or TsTypeKind.Int or TsTypeKind.Float or TsTypeKind.Bool or TsTypeKind.Tensor))
+                    {
+                        Fail($"dict keys must be str, int, float, bool or Tensor, not {d.KeyType.Name}");
+                    }
+
+                    var type = TsType.Dict(d.KeyType, d.ValueType);
+                    for (var i = 0; i < d.Keys.Count; i++)
+                    {
+                        var k = Infer(d.Keys[i], scope);
+                        if (!k.IsSubtypeOf(d.KeyType))
+                        {
+                            Fail($"dict key {i} is a {k.Name}, not a {d.KeyType.Name}");
+                        }
+
+                        var v = Infer(d.Values[i], scope);
+                        if (!v.IsSubtypeOf(d.ValueType))
+                        {
+                            Fail($"the dict value for key {i} is a {v.Name}, not a {d.ValueType.Name}");
+                        }
+                    }
+
+                    return type;
                 }
 
                 case SubscriptExpr s:
@@ -1067,10 +1111,12 @@ public static class IrValidator
                     return args[0].Kind == TsTypeKind.Int && args[1].Kind == TsTypeKind.Int ? TsType.Int : TsType.Float;
                 case "min" or "max" when args.Count == 1 && args[0] is ListType { Element.IsNumber: true } l:
                     return l.Element;
-                case "int" or "float" or "bool" or "len" or "abs" or "min" or "max":
+                case "str" when args.Count == 1 && args[0].Kind is TsTypeKind.Int or TsTypeKind.Float or TsTypeKind.Bool or TsTypeKind.Str:
+                    return TsType.Str;
+                case "int" or "float" or "bool" or "len" or "abs" or "min" or "max" or "str":
                     return Fail<TsType>($"builtin {Sig()} is not supported for these argument types");
                 default:
-                    return Fail<TsType>($"unknown builtin '{b.Function}' (supported: int, float, bool, len, abs, min, max)");
+                    return Fail<TsType>($"unknown builtin '{b.Function}' (supported: int, float, bool, str, len, abs, min, max)");
             }
         }
 

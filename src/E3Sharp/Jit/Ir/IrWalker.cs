@@ -40,6 +40,7 @@ public static class IrWalker
                 ForInStmt f => [f.Iterable],
                 WhileStmt w => [w.Condition],
                 ReturnStmt r => [r.Value],
+                RaiseStmt r => [r.Message],
                 _ => [],
             };
             foreach (var r in roots)
@@ -72,6 +73,7 @@ public static class IrWalker
             TernaryExpr t => [t.Condition, t.IfTrue, t.IfFalse],
             TupleExpr t => t.Items,
             ListExpr l => l.Items,
+            DictExpr d => d.Keys.Concat(d.Values),
             SubscriptExpr s => new[] { s.Target }.Concat(s.Indices),
             SliceExpr s => new Expr?[] { s.Start, s.Stop, s.Step },
             IsNoneExpr n => [n.Operand],

@@ -3,24 +3,11 @@ namespace E3Sharp.Jit.Ir;
 /// <summary>Rules for names in the IR (identifiers that TorchScript and the archive environment accept).</summary>
 public static class Names
 {
-    private static readonly HashSet<string> PythonKeywords = new(StringComparer.Ordinal)
-    {
-        "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del",
-        "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda",
-        "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield", "print", "exec",
-    };
+    private static readonly HashSet<string> PythonKeywords = new(ReservedNameLists.PythonKeywords, StringComparer.Ordinal);
 
     // Names the archive's code environment (or TorchScript's builtins) gives a meaning; a local with such a name
     // would shadow it in printed code.
-    private static readonly HashSet<string> ReservedLocals = new(StringComparer.Ordinal)
-    {
-        "self", "torch", "ops", "CONSTANTS", "annotate", "unchecked_cast", "uninitialized", "fork", "inf", "nan",
-        "__torch__", "range", "len", "int", "float", "bool", "str", "list", "tuple", "dict", "min", "max", "abs",
-        "isinstance", "Tensor", "List", "Dict", "Optional", "Tuple", "Final", "Module", "NoneType", "Any",
-        "math", "enumerate", "zip", "getattr", "hasattr", "super", "sorted", "sum", "round", "divmod", "chr", "ord",
-        "hash", "id", "all", "any", "Exception", "RuntimeError", "AssertionError", "ValueError", "Future", "Union",
-        "complex", "number", "Device", "device", "Stream",
-    };
+    private static readonly HashSet<string> ReservedLocals = new(ReservedNameLists.EnvironmentNames, StringComparer.Ordinal);
 
     /// <summary>Whether <paramref name="name"/> is an ASCII identifier (<c>[A-Za-z_][A-Za-z0-9_]*</c>).</summary>
     /// <param name="name">The name.</param>

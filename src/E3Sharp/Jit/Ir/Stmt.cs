@@ -66,5 +66,14 @@ public sealed record ContinueStmt : Stmt;
 public sealed record ReturnStmt(Expr? Value) : Stmt;
 
 /// <summary><c>raise</c> an exception with a message (a RuntimeError when run; printed as <c>ops.prim.RaiseException</c>).</summary>
-/// <param name="Message">The message.</param>
-public sealed record RaiseStmt(string Message) : Stmt;
+/// <param name="Message">The message: a <c>str</c> expression, a constant (<see cref="StrLiteral"/>) or one computed when
+/// raising (<c>"got " + str(x.size(-1))</c>).</param>
+public sealed record RaiseStmt(Expr Message) : Stmt
+{
+    /// <summary>Raises with a constant message.</summary>
+    /// <param name="message">The message.</param>
+    public RaiseStmt(string message)
+        : this(new StrLiteral(message))
+    {
+    }
+}

@@ -127,9 +127,7 @@ public sealed class ScriptBinder
 
         if (name is null)
         {
-            throw new ScriptingException(
-                $"Cannot script {ModuleName}: its member '{member}' holds a {child.GetType().Name} that is not a " +
-                "registered submodule; call RegisterComponents() in the constructor (or register_module).");
+            return ContainerItemCall(child, member, method, args);
         }
 
         if (!Instance.HasValue(name))
@@ -138,6 +136,60 @@ public sealed class ScriptBinder
         }
 
         return new ModuleCallExpr([name], method, args);
+    }
+
+    // self.<list>.<item>.<method>(args) for an item of a registered ModuleList / ModuleDict (e.g. a foreach over a
+    // ModuleList unrolled when the module is scripted). The container becomes a method-less holder module and its
+    // items are named as tracing names them (TorchSharp's "0" becomes "m_0").
+    private Expr ContainerItemCall(torch.nn.Module child, string member, string method, Expr[] args)
+    {
+        foreach (var (containerName, container) in _children)
+        {
+            if (!IsContainer(container))
+            {
+                continue;
+            }
+
+            foreach (var (itemName, item) in container.named_children())
+            {
+                if (!ReferenceEquals(item, child))
+                {
+                    continue;
+                }
+
+                ModuleInstance holder;
+                if (Instance.HasValue(containerName))
+                {
+                    holder = Instance.GetValue(containerName) as ModuleInstance ?? throw new ScriptingException(
+                        $"Cannot script {ModuleName}: its member '{containerName}' is not a submodule holder.");
+                }
+                else
+                {
+                    holder = new ModuleInstance(Context.NewClassName(container.GetType())) { Training = container.training };
+                    Instance.AddSubmodule(containerName, holder);
+                }
+
+                var attr = Tracing.TraceSession.AttrName(itemName);
+                if (!holder.HasValue(attr))
+                {
+                    holder.AddSubmodule(attr, CompiledChild(child, $"{member} ({containerName}[{itemName}])"));
+                }
+
+                return new ModuleCallExpr([containerName, attr], method, args);
+            }
+        }
+
+        throw new ScriptingException(
+            $"Cannot script {ModuleName}: its member '{member}' holds a {child.GetType().Name} that is not a " +
+            "registered submodule (nor an item of a registered ModuleList or ModuleDict); call RegisterComponents() " +
+            "in the constructor (or register_module).");
+    }
+
+    private static bool IsContainer(torch.nn.Module module)
+    {
+        var type = module.GetType();
+        return type.Namespace == "TorchSharp.Modules" &&
+               (type.Name.StartsWith("ModuleList", StringComparison.Ordinal) || type.Name.StartsWith("ModuleDict", StringComparison.Ordinal));
     }
 
     /// <summary><c>self.&lt;name&gt;</c>: a typed int attribute holding a member's current value.</summary>

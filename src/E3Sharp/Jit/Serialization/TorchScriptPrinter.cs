@@ -184,7 +184,7 @@ public sealed class TorchScriptPrinter
                 Pad(sb, level).Append(r.Value is null ? "return" : "return " + Expression(r.Value)).Append('\n');
                 break;
             case RaiseStmt r:
-                Pad(sb, level).Append("ops.prim.RaiseException(").Append(Quote(r.Message)).Append(")\n");
+                Pad(sb, level).Append("ops.prim.RaiseException(").Append(Expression(r.Message)).Append(")\n");
                 break;
             default:
                 throw new ArgumentException($"Unknown statement type {stmt.GetType().Name}.", nameof(stmt));
@@ -277,6 +277,9 @@ public sealed class TorchScriptPrinter
                 var items = "[" + string.Join(", ", l.Items.Select(Expression)) + "]";
                 return l.ElementType is null ? items : $"annotate(List[{l.ElementType.Name}], {items})";
             }
+            case DictExpr d:
+                return $"annotate(Dict[{d.KeyType.Name}, {d.ValueType.Name}], {{" +
+                       string.Join(", ", d.Keys.Zip(d.Values, (k, v) => Expression(k) + ": " + Expression(v))) + "})";
             case SubscriptExpr s:
                 return Operand(s.Target, PPrimary) + "[" + string.Join(", ", s.Indices.Select(Expression)) + "]";
             case SliceExpr s:

@@ -47,31 +47,8 @@ internal readonly record struct Kw(string Name, object? Value);
 /// </summary>
 internal static class Recorder
 {
-    /// <summary>Extra aten schemas the tracer records that the built-in table does not list (present, with these
-    /// positional arguments, in PyTorch 1.13 and LibTorch 2.x).</summary>
-    private static readonly string[] ExtraSchemas =
-    [
-        "unflatten.int(Tensor(a) self, int dim, SymInt[] sizes) -> Tensor(a)",
-        "movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)",
-    ];
-
-    private static int s_registered;
-
-    public static OpTable Ops
-    {
-        get
-        {
-            if (Interlocked.Exchange(ref s_registered, 1) == 0)
-            {
-                foreach (var s in ExtraSchemas)
-                {
-                    OpTable.Default.Register(s, OpVariants.Method);
-                }
-            }
-
-            return OpTable.Default;
-        }
-    }
+    /// <summary>The op table recorded calls are checked against (the IR's built-in table).</summary>
+    public static OpTable Ops => OpTable.Default;
 
     /// <summary>Whether an operation reads random numbers (never folded into a constant).</summary>
     private static bool IsRandom(string op) => op is "dropout" or "rand_like" or "randn_like";

@@ -47,6 +47,14 @@ public readonly struct SymInt : IEquatable<SymInt>, IFormattable
     /// <param name="value">The size.</param>
     public static implicit operator long(SymInt value) => value.Concrete("converted to a C# number");
 
+    /// <summary>The traced value as a TorchSharp index (a symbolic size is fixed to its traced value, with a warning),
+    /// for <c>x[n, ..]</c>-style indexing. Being convertible to <c>TensorIndex</c> also makes <c>SymInt</c> the better
+    /// target for an <c>int</c> or <c>long</c> index, so <c>x[k]</c> picks <c>TraceTensor</c>'s <c>SymInt</c>
+    /// indexer over its <c>params TensorIndex[]</c> one, as <c>x[k]</c> picks <c>this[long]</c> on a tensor.</summary>
+    /// <param name="value">The size.</param>
+    public static implicit operator TorchSharp.torch.TensorIndex(SymInt value) =>
+        TorchSharp.torch.TensorIndex.Single(value.Concrete("used as a TensorIndex"));
+
     /// <summary>The traced value as an <c>int</c> (a symbolic size is fixed to its traced value, with a warning).</summary>
     /// <param name="value">The size.</param>
     public static explicit operator int(SymInt value) => checked((int)value.Concrete("converted to a C# int"));

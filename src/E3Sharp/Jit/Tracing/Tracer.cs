@@ -80,10 +80,13 @@ public static class Tracer
                 if (fixedLastDimension && x.ndim > 0)
                 {
                     var last = x.shape[^1];
+                    var actual = new MethodCallExpr(new VarExpr(names[i]), "size", [new IntLiteral(-1)], []);
+                    var message = new StrLiteral(
+                        $"{type.Name}: the last dimension of argument '{names[i]}' must be {last} (the size it was traced with), " +
+                        "but the given tensor's last dimension is ");
                     guards.Add(new IfStmt(
-                        new BinaryExpr(BinaryOp.Ne, new MethodCallExpr(new VarExpr(names[i]), "size", [new IntLiteral(-1)], []), new IntLiteral(last)),
-                        [new RaiseStmt($"{type.Name}: the last dimension of argument '{names[i]}' must be {last} (the size it was traced with), " +
-                                       "but the given tensor's last dimension differs")],
+                        new BinaryExpr(BinaryOp.Ne, actual, new IntLiteral(last)),
+                        [new RaiseStmt(new BinaryExpr(BinaryOp.Add, message, new BuiltinCallExpr("str", [actual])))],
                         []));
                 }
             }
@@ -103,99 +106,28 @@ public static class Tracer
     }
 
     /// <summary>
-    /// The trace check: runs the compiled module and the eager module on each input tuple and throws when an output
-    /// differs by more than the dtype's tolerance (float32: 1e-5 + 1e-4·max|y|; float64: 1e-10 + 1e-8·max|y|; exact
-    /// for other dtypes), naming the module, the input tuple, the output and the largest difference. A failure means
+    /// The trace check (the same one <see cref="TorchScript.Compile"/> runs): runs the compiled module and the eager
+    /// module on each input tuple and throws when they disagree: an output differs in structure, shape, dtype or by
+    /// more than the dtype's tolerance (float32: 1e-5 + 1e-5·max|y|; float64: 1e-10 + 1e-10·max|y|; exact for other
+    /// dtypes), the compiled module rejects an input the eager one accepts, or the eager module fails. The message
+    /// names the module, the input tuple and its shapes, the difference, and suggests script mode. A failure means
     /// the trace does not generalise (for example data-dependent control flow, reported as a warning while tracing).
     /// </summary>
     /// <param name="module">The eager module.</param>
     /// <param name="compiled">The loaded traced module.</param>
     /// <param name="inputs">The check inputs (each tuple holds the forward's tensor arguments).</param>
     /// <param name="context">The compilation whose warnings are quoted in the message (optional).</param>
-    /// <exception cref="TracingException">An output differs.</exception>
+    /// <exception cref="TracingException">The check failed.</exception>
     public static void Check(torch.nn.Module module, torch.jit.ScriptModule compiled, IEnumerable<IReadOnlyList<torch.Tensor>> inputs,
         CompileContext? context = null)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(compiled);
         ArgumentNullException.ThrowIfNull(inputs);
-        var k = 0;
-        foreach (var args in inputs)
+        var tuples = inputs.Select(args => args.ToArray()).ToList();
+        if (TorchScript.TraceCheck.Find(module, compiled, tuples, context?.Warnings ?? []) is { } failure)
         {
-            using var scope = torch.NewDisposeScope();
-            using var noGrad = torch.no_grad();
-            var eager = Outputs(InvokeForward(module, args));
-            var traced = Outputs(compiled.forward(args.Cast<object>().ToArray()));
-            if (eager.Length != traced.Length)
-            {
-                throw new TracingException(
-                    $"Trace check failed for module {module.GetType().Name} on check input {k}: the eager module returns " +
-                    $"{eager.Length} tensor(s), the traced one {traced.Length}.");
-            }
-
-            for (var j = 0; j < eager.Length; j++)
-            {
-                var (e, t) = (eager[j], traced[j]);
-                if (!e.shape.SequenceEqual(t.shape) || e.dtype != t.dtype)
-                {
-                    throw new TracingException(
-                        $"Trace check failed for module {module.GetType().Name} on check input {k}: output {j} has shape " +
-                        $"[{string.Join(", ", t.shape)}] ({t.dtype}) but the eager module gives [{string.Join(", ", e.shape)}] ({e.dtype})." +
-                        WarningsSuffix(context));
-                }
-
-                if (e.numel() == 0)
-                {
-                    continue;
-                }
-
-                var ed = e.to(torch.ScalarType.Float64);
-                var diff = (ed - t.to(torch.ScalarType.Float64)).abs().max().item<double>();
-                var scale = ed.abs().max().item<double>();
-                var tol = e.dtype switch
-                {
-                    torch.ScalarType.Float64 => 1e-10 + 1e-8 * scale,
-                    torch.ScalarType.Float32 or torch.ScalarType.Float16 or torch.ScalarType.BFloat16 => 1e-5 + 1e-4 * scale,
-                    _ => 0.0,
-                };
-                if (!(diff <= tol))
-                {
-                    throw new TracingException(
-                        $"Trace check failed for module {module.GetType().Name} on check input {k}: output {j} differs from the " +
-                        $"eager module by up to {diff:G6} (tolerance {tol:G3}); the traced code does not reproduce the module " +
-                        "for these inputs." + WarningsSuffix(context));
-                }
-            }
-
-            k++;
-        }
-    }
-
-    private static string WarningsSuffix(CompileContext? context) =>
-        context is { Warnings.Count: > 0 } ? " Tracer warnings: " + string.Join(" | ", context.Warnings) : "";
-
-    private static torch.Tensor[] Outputs(object? o) => o switch
-    {
-        torch.Tensor t => [t],
-        IEnumerable<torch.Tensor> e => e.ToArray(),
-        ITuple tuple => Enumerable.Range(0, tuple.Length).SelectMany(i => Outputs(tuple[i])).ToArray(),
-        object[] a => a.SelectMany(Outputs).ToArray(),
-        _ => throw new TracingException($"Trace check: a module returned {(o is null ? "null" : "a " + o.GetType().Name)}; tensors expected."),
-    };
-
-    private static object? InvokeForward(torch.nn.Module module, IReadOnlyList<torch.Tensor> args)
-    {
-        var method = module.GetType().GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
-            .Where(m => m.Name == "forward" && m.GetParameters().Length == args.Count)
-            .FirstOrDefault(m => m.GetParameters().All(p => p.ParameterType.IsAssignableFrom(typeof(torch.Tensor))))
-            ?? throw new TracingException($"Trace check: {module.GetType().Name} has no forward taking {args.Count} tensor(s).");
-        try
-        {
-            return method.Invoke(module, args.Cast<object>().ToArray());
-        }
-        catch (System.Reflection.TargetInvocationException e) when (e.InnerException is not null)
-        {
-            throw new TracingException($"Trace check: the eager {module.GetType().Name} failed: {e.InnerException.Message}", e.InnerException);
+            throw failure.Cause is null ? new TracingException(failure.Message) : new TracingException(failure.Message, failure.Cause);
         }
     }
 

@@ -1,6 +1,7 @@
 using E3Sharp.Jit.Ir;
 using E3Sharp.Jit.Serialization;
 using static E3Sharp.Jit.Ir.IrBuilder;
+using static TorchSharp.torch;
 
 namespace E3Sharp.Tests.Jit;
 
@@ -49,6 +50,29 @@ public class PrinterTests
         Assert.Equal("self.a.b.forward(x)", Forward("a.b", Var("x")).ToString());
         Assert.Equal("x is not None", Var("x").IsNotNone().ToString());
         Assert.Equal("unchecked_cast(Tensor, g[0])", Cast(TsType.Tensor, Index(Var("g"), 0)).ToString());
+    }
+
+    [Fact]
+    public void RaiseWithAComputedMessageNamesTheActualValue()
+    {
+        using var scope = NewDisposeScope();
+        var m = new ModuleInstance("__torch__.test.Guarded");
+        var f = new MethodBuilder("forward", TsType.Tensor).Param("x", TsType.Tensor);
+        var last = Method(Var("x"), "size", -1);
+        f.If(Ne(last, 3), t => t.Raise(Str("expected 3 columns, got ") + Builtin("str", last) + Str(" (x ") + Builtin("str", 1.5) + Str(")")));
+        f.Return(Var("x") * 2.0);
+        m.AddMethod(f.Build());
+        var text = new TorchScriptPrinter().PrintMethod(m.Class.Methods[0]);
+        Assert.Contains("ops.prim.RaiseException(\"expected 3 columns, got \" + str(x.size(-1)) + \" (x \" + str(1.5) + \")\")\n", text);
+        var bytes = TorchScriptArchive.Write(m);
+        using var loaded = TorchScriptArchive.Load(bytes);
+        var e = Assert.ThrowsAny<Exception>(() => loaded.forward(ones(2, 5)));
+        Assert.Contains("expected 3 columns, got 5 (x 1.5)", e.Message);
+        var x = ones(2, 3);
+        var y = (Tensor)loaded.forward(x);
+        Assert.Equal(2.0f, y[0, 0].item<float>());
+        // PyTorch 1.13 compiles the same code when it loads the archive.
+        Interop.Record("backend_raise_message", bytes, "forward", [x], [y]);
     }
 
     [Fact]

@@ -42,6 +42,23 @@ public class ValidationTests
     }
 
     [Fact]
+    public void RaiseWithANonStrMessageIsRejected()
+    {
+        var msg = Reject(WithForward(f => f.Raise(Method(Var("x"), "size", -1))));
+        Assert.Equal(
+            "Class __torch__.bad.Net, method forward, statement `ops.prim.RaiseException(x.size(-1))`: the raised message has type int; it must be a str " +
+            "(build it with + and str(...)).",
+            msg);
+    }
+
+    [Fact]
+    public void StrOfATensorIsRejected()
+    {
+        var msg = Reject(WithForward(f => f.Raise(Str("got ") + Builtin("str", Var("x")))));
+        Assert.Contains("builtin str(Tensor) is not supported for these argument types", msg);
+    }
+
+    [Fact]
     public void UnknownOpIsRejected()
     {
         var msg = Reject(WithForward(f => f.Return(Torch("frobnicate", Var("x")))));

@@ -55,7 +55,7 @@ public class TracerBehaviourTests
         using var scope = NewDisposeScope();
         var (_, loaded, _) = TracerEndToEndTests.TraceAndLoad(new ShapeModule(), [randn(3, 6)], fixedLastDimension: true);
         var e = Assert.ThrowsAny<Exception>(() => loaded.forward(randn(3, 7)));
-        Assert.Contains("ShapeModule: the last dimension of argument 'x' must be 6 (the size it was traced with)", e.Message);
+        Assert.Contains("ShapeModule: the last dimension of argument 'x' must be 6 (the size it was traced with), but the given tensor's last dimension is 7", e.Message);
     }
 
     [Fact]
@@ -191,8 +191,35 @@ public class TraceCheckTests
         Tracer.Check(m, loaded, [[full(2, 4, 3.0, dtype: ScalarType.Float64)]], context);
         var e = Assert.Throws<TracingException>(() =>
             Tracer.Check(m, loaded, [[full(2, 4, 3.0, dtype: ScalarType.Float64)], [full(5, 4, -1.0, dtype: ScalarType.Float64)]], context));
-        Assert.StartsWith("Trace check failed for module Branchy on check input 1: output 0 differs from the eager module by up to 1 ", e.Message);
+        Assert.StartsWith("Trace check failed for Branchy: on tracing input 1 of 2 (shapes [5, 4]) the output differs by up to 1 " +
+                          "(tolerance ", e.Message);
+        Assert.Contains("mark the module [CompileMode(JitMode.Script)]", e.Message);
         Assert.Contains("Tracer warnings: Tracer warning in module Branchy", e.Message);
+    }
+
+    [Fact]
+    public void TraceCheckNamesAnInputTheTracedModuleRejects()
+    {
+        using var scope = NewDisposeScope();
+        var m = new Branchy();
+        var ir = Tracer.Trace(m, [ones(3, 4, dtype: ScalarType.Float64)], new CompileContext(), true);
+        using var loaded = TorchScriptArchive.Load(TorchScriptArchive.Write(ir));
+        var e = Assert.Throws<TracingException>(() => Tracer.Check(m, loaded, [[ones(3, 4, dtype: ScalarType.Float64)], [ones(2, 5, dtype: ScalarType.Float64)]]));
+        Assert.StartsWith("Trace check failed for Branchy: the traced module rejected tracing input 1 (shapes [2, 5]) that the eager " +
+                          "module accepts: ", e.Message);
+        Assert.Contains("the last dimension of argument 'x' must be 4", e.Message);
+    }
+
+    [Fact]
+    public void TraceCheckNamesAnInputTheEagerModuleRejects()
+    {
+        using var scope = NewDisposeScope();
+        var m = new IntIndexing();
+        var ir = Tracer.Trace(m, [randn(4, 3, dtype: ScalarType.Float64)], new CompileContext(), true);
+        using var loaded = TorchScriptArchive.Load(TorchScriptArchive.Write(ir));
+        var e = Assert.Throws<TracingException>(() => Tracer.Check(m, loaded, [[randn(2, 2, dtype: ScalarType.Float64)]]));
+        Assert.StartsWith("Trace check failed for IntIndexing: the eager module failed on tracing input 0 (shapes [2, 2]): ", e.Message);
+        Assert.NotNull(e.InnerException);
     }
 }
 

@@ -63,3 +63,26 @@ public class TracerEndToEndTests
         Interop.Record("tracing_blockmix", archive, "forward", [recordInput], Interop.Flatten(loaded.forward(recordInput)));
     }
 }
+
+public class TracedIndexingTests
+{
+    [Fact]
+    public void IntIndicesWorkAsOnTensorsAndTheLastRowFollowsTheBatch()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(3);
+        var m = new IntIndexing();
+        var (ir, loaded, _) = TracerEndToEndTests.TraceAndLoad(m, [randn(4, 3, dtype: ScalarType.Float64)], fixedLastDimension: true);
+        foreach (var batch in new[] { 1, 2, 9 })
+        {
+            var x = randn(batch, 3, dtype: ScalarType.Float64);
+            var expected = x.narrow(1, 0, 3) * tensor(new[] { 0.5, -2.0, 3.0 }) * 3.0 + x.narrow(1, 2, 1) + x[batch - 1];
+            TracerEndToEndTests.AssertClose(expected, m.forward(x), 1e-12);
+            TracerEndToEndTests.AssertClose(expected, (Tensor)loaded.forward(x), 1e-12);
+        }
+
+        var code = string.Concat(TorchScriptArchive.PrintCode(ir).Values);
+        Assert.Contains("self.weight[0]", code);
+        Assert.Contains("self.mix[1, 0]", code);
+    }
+}

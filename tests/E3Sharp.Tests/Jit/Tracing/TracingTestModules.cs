@@ -228,3 +228,34 @@ public partial class OpCoverage : nn.Module<Tensor, Tensor, Tensor>
         return cat(new[] { h, g, y.amax(new long[] { -1 }, keepdim: true), y.norm(-1, keepdim: true), y[TensorIndex.Ellipsis, TensorIndex.Slice(1, 3)] }, -1);
     }
 }
+
+/// <summary>Indexes with plain C# ints as on a tensor: a parameter by the loop variable (<c>weight[k]</c>), a matrix
+/// element (<c>mix[i, j]</c>), a last-dimension column (<c>x[TensorIndex.Ellipsis, k]</c>, <c>x[.., k]</c>) and a row
+/// by a size read from the input (<c>x[n - 1]</c>, symbolic).</summary>
+[CompileMode(JitMode.Trace)]
+public partial class IntIndexing : nn.Module<Tensor, Tensor>
+{
+    private readonly Parameter weight;
+    private readonly Parameter mix;
+
+    public IntIndexing() : base(nameof(IntIndexing))
+    {
+        weight = new Parameter(tensor(new[] { 0.5, -2.0, 3.0 }));
+        mix = new Parameter(tensor(new[,] { { 1.0, 2.0 }, { 3.0, 4.0 } }));
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        var parts = new List<Tensor>();
+        for (var k = 0; k < 3; k++)
+        {
+            parts.Add(x[TensorIndex.Ellipsis, k] * weight[k]);
+        }
+
+        int i = 1, j = 0;
+        var n = x.shape[0];
+        var y = stack(parts, -1) * mix[i, j] + x[.., 2].unsqueeze(-1);
+        return y + x[n - 1];
+    }
+}

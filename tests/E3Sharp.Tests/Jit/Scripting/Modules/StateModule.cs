@@ -34,7 +34,7 @@ public partial class StateModule : nn.Module<Tensor, Tensor>
         var parts = new List<Tensor>();
         for (var k = 0; k < starts.Length; k++)
         {
-            parts.Add(x.narrow(-1, starts[k], lengths[k]) * weight[TensorIndex.Single(k)]);
+            parts.Add(x.narrow(-1, starts[k], lengths[k]) * weight[k]);
         }
 
         var y = torch.cat(parts, -1);

@@ -1,0 +1,211 @@
+using System.Diagnostics;
+using E3Sharp.Samples.Potential.Model;
+using E3Sharp.Samples.Potential.Reference;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace E3Sharp.Samples.Potential.Training;
+
+/// <summary>Settings of <see cref="Trainer"/>.</summary>
+public sealed record TrainOptions
+{
+    /// <summary>Passes over the training set.</summary>
+    public int Epochs { get; init; } = 60;
+
+    /// <summary>Configurations per optimisation step.</summary>
+    public int BatchSize { get; init; } = 8;
+
+    /// <summary>Initial Adam learning rate.</summary>
+    public double LearningRate { get; init; } = 1e-2;
+
+    /// <summary>Learning rate at the end (decayed exponentially from <see cref="LearningRate"/>).</summary>
+    public double FinalLearningRate { get; init; } = 5e-4;
+
+    /// <summary>Weight of the per-atom energy term of the loss (the force term has weight 1).</summary>
+    public double EnergyWeight { get; init; } = 1.0;
+
+    /// <summary>Seed for the shuffling.</summary>
+    public int Seed { get; init; } = 7;
+
+    /// <summary>Stops early when this much wall time has passed (null: no limit).</summary>
+    public TimeSpan? TimeLimit { get; init; }
+}
+
+/// <summary>Errors of a model on a set of configurations.</summary>
+/// <param name="ForceMae">Mean absolute error of the force components (eV/Å).</param>
+/// <param name="ForceRmse">Root mean square error of the force components (eV/Å).</param>
+/// <param name="EnergyMaePerAtom">Mean absolute error of the energy per atom (eV/atom).</param>
+public sealed record Metrics(double ForceMae, double ForceRmse, double EnergyMaePerAtom);
+
+/// <summary>One line of the learning curve.</summary>
+/// <param name="Epoch">Epoch (1-based).</param>
+/// <param name="Seconds">Wall time since training started.</param>
+/// <param name="LearningRate">Learning rate used in the epoch.</param>
+/// <param name="TrainLoss">Mean training loss of the epoch.</param>
+/// <param name="TrainForceRmse">Force RMSE over the epoch's training batches (eV/Å, model in training mode).</param>
+/// <param name="Validation">Errors on the validation set after the epoch.</param>
+public sealed record EpochRecord(int Epoch, double Seconds, double LearningRate, double TrainLoss,
+    double TrainForceRmse, Metrics Validation);
+
+/// <summary>
+/// Trains an <see cref="EnergyForces"/> potential with TorchSharp's Adam on energies and forces:
+/// <c>loss = mean |F − F_ref|² + w · mean ((E − E_ref) / N)²</c>, after setting the model's energy scale to the
+/// force RMS and its per-species shifts to a least-squares fit of the training energies (as NequIP does).
+/// </summary>
+public sealed class Trainer
+{
+    private readonly EnergyForces _potential;
+    private readonly TrainOptions _options;
+    private bool _statisticsSet;
+
+    /// <summary>Creates the trainer.</summary>
+    /// <param name="potential">The potential to train (its parameters are updated in place).</param>
+    /// <param name="options">Settings.</param>
+    public Trainer(EnergyForces potential, TrainOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(potential);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Epochs < 1 || options.BatchSize < 1 || !(options.LearningRate > 0) ||
+            !(options.FinalLearningRate > 0))
+        {
+            throw new ArgumentException(
+                $"Trainer: epochs, batch size and learning rates must be positive, got {options}.", nameof(options));
+        }
+
+        _potential = potential;
+        _options = options;
+    }
+
+    /// <summary>The learning curve so far.</summary>
+    public List<EpochRecord> History { get; } = new();
+
+    /// <summary>Called after each epoch (for a progress display).</summary>
+    public Action<EpochRecord>? OnEpoch { get; set; }
+
+    /// <summary>Called after each step with (step within the epoch, steps per epoch, batch loss).</summary>
+    public Action<int, int, double>? OnStep { get; set; }
+
+    /// <summary>
+    /// Sets the model's energy scale to the force RMS of the training data and its per-species shifts to the
+    /// least-squares fit of the training energies (done by <see cref="Fit"/> when not done before).
+    /// </summary>
+    /// <param name="train">Training configurations.</param>
+    public void SetStatistics(IReadOnlyList<Configuration> train)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        var model = _potential.Model;
+        model.SetScaleShift(Dataset.ForceRms(train), Dataset.FitShifts(train, model.Config.NumSpecies));
+        _statisticsSet = true;
+    }
+
+    /// <summary>Sets the energy scale and shifts from the training data (unless already set), then trains.</summary>
+    /// <param name="train">Training configurations.</param>
+    /// <param name="validation">Validation configurations.</param>
+    public void Fit(IReadOnlyList<Configuration> train, IReadOnlyList<Configuration> validation)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(validation);
+        var model = _potential.Model;
+        var config = model.Config;
+        if (!_statisticsSet)
+        {
+            SetStatistics(train);
+        }
+
+        var parameters = _potential.parameters().ToList();
+        var optimizer = optim.Adam(parameters, lr: _options.LearningRate);
+        var random = new Random(_options.Seed);
+        var order = Enumerable.Range(0, train.Count).ToArray();
+        var steps = (train.Count + _options.BatchSize - 1) / _options.BatchSize;
+        var clock = Stopwatch.StartNew();
+        var decay = Math.Pow(_options.FinalLearningRate / _options.LearningRate, 1.0 / Math.Max(1, _options.Epochs - 1));
+        var lr = _options.LearningRate;
+        for (var epoch = 1; epoch <= _options.Epochs; epoch++)
+        {
+            foreach (var group in optimizer.ParamGroups)
+            {
+                group.LearningRate = lr;
+            }
+
+            random.Shuffle(order);
+            _potential.train();
+            double lossSum = 0, sqSum = 0;
+            long components = 0;
+            for (var s = 0; s < steps; s++)
+            {
+                using var scope = NewDisposeScope();
+                var batch = order.Skip(s * _options.BatchSize).Take(_options.BatchSize).Select(i => train[i]).ToList();
+                var graph = Graph.Batch(batch, config.RMax, model.Dtype);
+                optimizer.zero_grad();
+                var (loss, forceSq) = Loss(graph);
+                loss.backward();
+                optimizer.step();
+                var l = loss.to(ScalarType.Float64).item<double>();
+                lossSum += l;
+                sqSum += forceSq.to(ScalarType.Float64).item<double>();
+                components += graph.Forces!.numel();
+                OnStep?.Invoke(s + 1, steps, l);
+            }
+
+            var record = new EpochRecord(epoch, clock.Elapsed.TotalSeconds, lr, lossSum / steps,
+                Math.Sqrt(sqSum / components), Evaluate(_potential, validation));
+            History.Add(record);
+            OnEpoch?.Invoke(record);
+            lr *= decay;
+            if (_options.TimeLimit is { } limit && clock.Elapsed > limit)
+            {
+                break;
+            }
+        }
+
+        _potential.eval();
+    }
+
+    /// <summary>Errors of <paramref name="potential"/> on <paramref name="configurations"/> (evaluated in eval mode).</summary>
+    /// <param name="potential">The potential.</param>
+    /// <param name="configurations">Labelled configurations.</param>
+    /// <param name="batchSize">Configurations per evaluation batch.</param>
+    public static Metrics Evaluate(EnergyForces potential, IReadOnlyList<Configuration> configurations, int batchSize = 32)
+    {
+        ArgumentNullException.ThrowIfNull(potential);
+        ArgumentNullException.ThrowIfNull(configurations);
+        var wasTraining = potential.training;
+        potential.eval();
+        double absSum = 0, sqSum = 0, energyAbs = 0;
+        long components = 0;
+        foreach (var chunk in configurations.Chunk(batchSize))
+        {
+            using var scope = NewDisposeScope();
+            var graph = Graph.Batch(chunk, potential.Model.Config.RMax, potential.Model.Dtype);
+            var (_, forces, atomic) = potential.EnergyForcesAtomic(graph.Positions, graph.EdgeIndex, graph.AtomTypes);
+            var diff = (forces.detach() - graph.Forces!).to(ScalarType.Float64);
+            absSum += diff.abs().sum().item<double>();
+            sqSum += diff.square().sum().item<double>();
+            components += diff.numel();
+            var energies = PerGraph(atomic.detach(), graph);
+            energyAbs += ((energies - graph.Energies!) / graph.AtomCounts).to(ScalarType.Float64).abs().sum()
+                .item<double>();
+        }
+
+        if (wasTraining)
+        {
+            potential.train();
+        }
+
+        return new Metrics(absSum / components, Math.Sqrt(sqSum / components), energyAbs / configurations.Count);
+    }
+
+    private (Tensor Loss, Tensor ForceSquaredError) Loss(Graph graph)
+    {
+        var (_, forces, atomic) = _potential.EnergyForcesAtomic(graph.Positions, graph.EdgeIndex, graph.AtomTypes);
+        var forceSq = (forces - graph.Forces!).square();
+        var energies = PerGraph(atomic, graph);
+        var energyTerm = ((energies - graph.Energies!) / graph.AtomCounts).square().mean();
+        var loss = forceSq.mean() + _options.EnergyWeight * energyTerm;
+        return (loss, forceSq.detach().sum());
+    }
+
+    /// <summary>Sums per-atom energies <c>[N, 1]</c> into per-configuration energies <c>[G]</c>.</summary>
+    private static Tensor PerGraph(Tensor atomic, Graph graph) =>
+        zeros(graph.GraphCount, dtype: atomic.dtype).index_add(0, graph.GraphIndex, atomic.squeeze(-1), 1);
+}
