@@ -1,37 +1,57 @@
-using System.Diagnostics;
+using System.Globalization;
 using BenchmarkDotNet.Running;
 using E3Sharp.Bench;
 using TorchSharp;
 using static TorchSharp.torch;
 
+// Usage (from the repository root):
+//   dotnet run -c Release --project bench/E3Sharp.Bench                      side-by-side table (f32 and f64; batch 1, 64, 4096)
+//   dotnet run -c Release --project bench/E3Sharp.Bench -- --quick           batch 4096, float32, fewer rounds
+//   ... -- --anchor PATH --batches 1,64,4096 --dtypes f32,f64 --rounds 25 --memory-calls 10000
+//   dotnet run -c Release --project bench/E3Sharp.Bench -- --bdn [BenchmarkDotNet arguments, e.g. --filter '*']
 torch.set_num_threads(1);
-if (args.Contains("--quick"))
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+
+if (args.Length > 0 && args[0] == "--bdn")
 {
-    // Stopwatch timing (fast sanity run): median of interleaved rounds.
-    using var w = new TensorProductWorkload();
-    for (var i = 0; i < 10; i++) { w.Forward(); w.ForwardBackward(); }
-    var fwd = new List<double>();
-    var fb = new List<double>();
-    for (var i = 0; i < 40; i++)
-    {
-        var sw = Stopwatch.StartNew();
-        w.Forward();
-        fwd.Add(sw.Elapsed.TotalMilliseconds);
-        sw.Restart();
-        w.ForwardBackward();
-        fb.Add(sw.Elapsed.TotalMilliseconds);
-    }
-    fwd.Sort();
-    fb.Sort();
+    TensorProductBenchmarks.AnchorPath = AnchorLocator.Find(null);
+    BenchmarkSwitcher.FromAssembly(typeof(TensorProductBenchmarks).Assembly).Run(args.Skip(1).ToArray());
+    return 0;
+}
+
+string? Value(string name)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
+
+var quick = args.Contains("--quick");
+var anchorArg = Value("--anchor");
+var anchor = AnchorLocator.Find(anchorArg);
+if (anchorArg is not null && anchor is null)
+{
+    Console.Error.WriteLine($"--anchor: file not found: {anchorArg}");
+    return 1;
+}
+var batches = (Value("--batches") ?? (quick ? "4096" : "1,64,4096")).Split(',').Select(int.Parse).ToArray();
+var dtypes = (Value("--dtypes") ?? (quick ? "f32" : "f32,f64")).Split(',').Select(d => d.Trim().ToLowerInvariant() switch
+{
+    "f32" or "float32" => ScalarType.Float32,
+    "f64" or "float64" => ScalarType.Float64,
+    _ => throw new ArgumentException($"--dtypes: unknown dtype '{d}' (f32 or f64)"),
+}).ToArray();
+var rounds = int.Parse(Value("--rounds") ?? (quick ? "12" : "25"));
+var memoryCalls = int.Parse(Value("--memory-calls") ?? (quick ? "0" : "10000"));
+var memoryBatch = int.Parse(Value("--memory-batch") ?? "64");
+CompareRunner.Run(new E3Sharp.Bench.CompareOptions(anchor, batches, dtypes, rounds, memoryCalls, memoryBatch));
+if (quick)
+{
+    using var w = new TensorProductWorkload(4096);
     var flops = w.ForwardFlops();
-    Console.WriteLine($"threads={torch.get_num_threads()} forward median {fwd[fwd.Count / 2]:F2} ms (min {fwd[0]:F2}); " +
-                      $"forward+backward median {fb[fb.Count / 2]:F2} ms (min {fb[0]:F2})");
-    Console.WriteLine($"forward {flops / 1e6:F1} MFLOP -> {flops / (fwd[fwd.Count / 2] * 1e-3) / 1e9:F2} GFLOP/s; " +
-                      $"forward+backward {3 * flops / 1e6:F1} MFLOP -> {3 * flops / (fb[fb.Count / 2] * 1e-3) / 1e9:F2} GFLOP/s");
     var bandwidth = MemoryBandwidth.MeasureGBps();
     var bytes = w.ForwardBytes();
-    Console.WriteLine($"memory bandwidth (copy of 256 MiB): {bandwidth:F2} GB/s; forward moves at least {bytes / 1e6:F1} MB " +
-                      $"(arithmetic intensity {flops / bytes:F1} FLOP/byte; bandwidth-bound time {bytes / (bandwidth * 1e9) * 1e3:F2} ms)");
-    return;
+    Console.WriteLine($"Useful work per forward (batch 4096): {flops / 1e6:F1} MFLOP; memory bandwidth (copy of 256 MiB) " +
+                      $"{bandwidth:F2} GB/s; a forward moves at least {bytes / 1e6:F1} MB (bandwidth-bound time " +
+                      $"{bytes / (bandwidth * 1e9) * 1e3:F2} ms)");
 }
-BenchmarkSwitcher.FromAssembly(typeof(TensorProductBenchmarks).Assembly).Run(args);
+return 0;

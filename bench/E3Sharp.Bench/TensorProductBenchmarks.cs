@@ -10,29 +10,65 @@ using TorchSharp;
 namespace E3Sharp.Bench;
 
 /// <summary>
-/// FullyConnectedTensorProduct("32x0e+32x1o+32x2e", "0e+1o+2e", "32x0e+32x1o+32x2e"), batch 4096, float32, one thread:
-/// forward and forward+backward, with a GFLOP/s column (see <see cref="TensorProductWorkload.ForwardFlops"/>).
+/// BenchmarkDotNet view of the same workload (run with <c>--bdn</c>): forward and forward+backward of E3Sharp eager,
+/// E3Sharp compiled, e3nn's compiled anchor (when found) and the GEMM floor, float32, one thread, per batch size; the
+/// anchor is the baseline, so the Ratio column is ours / e3nn. Each benchmark case runs alone (not interleaved), so
+/// on a shared machine the interleaved table of the default mode gives the steadier ratios.
 /// </summary>
 [Config(typeof(BenchConfig))]
 public class TensorProductBenchmarks
 {
+    /// <summary>The anchor file (set by Program before BenchmarkDotNet runs; in-process toolchain).</summary>
+    public static string? AnchorPath { get; set; }
+
     private TensorProductWorkload? _workload;
+
+    [Params(1, 64, 4096)]
+    public int Batch { get; set; }
 
     [GlobalSetup]
     public void Setup()
     {
         torch.set_num_threads(1);
-        _workload = new TensorProductWorkload();
+        _workload = new TensorProductWorkload(Batch, torch.ScalarType.Float32, AnchorPath);
     }
 
     [GlobalCleanup]
     public void Cleanup() => _workload?.Dispose();
 
     [Benchmark(Baseline = true)]
-    public void Forward() => _workload!.Forward();
+    [BenchmarkCategory("Forward")]
+    public void E3nnForward()
+    {
+        if (_workload!.Has(Contender.E3nnCompiled)) _workload.Forward(Contender.E3nnCompiled);
+    }
 
     [Benchmark]
-    public void ForwardBackward() => _workload!.ForwardBackward();
+    [BenchmarkCategory("Forward")]
+    public void EagerForward() => _workload!.Forward(Contender.E3SharpEager);
+
+    [Benchmark]
+    [BenchmarkCategory("Forward")]
+    public void CompiledForward() => _workload!.Forward(Contender.E3SharpCompiled);
+
+    [Benchmark]
+    [BenchmarkCategory("Forward")]
+    public void GemmFloorForward() => _workload!.Forward(Contender.GemmFloor);
+
+    [Benchmark(Baseline = true)]
+    [BenchmarkCategory("ForwardBackward")]
+    public void E3nnForwardBackward()
+    {
+        if (_workload!.Has(Contender.E3nnCompiled)) _workload.ForwardBackward(Contender.E3nnCompiled);
+    }
+
+    [Benchmark]
+    [BenchmarkCategory("ForwardBackward")]
+    public void EagerForwardBackward() => _workload!.ForwardBackward(Contender.E3SharpEager);
+
+    [Benchmark]
+    [BenchmarkCategory("ForwardBackward")]
+    public void CompiledForwardBackward() => _workload!.ForwardBackward(Contender.E3SharpCompiled);
 
     private sealed class BenchConfig : ManualConfig
     {
@@ -41,18 +77,26 @@ public class TensorProductBenchmarks
             // In-process: a separately built benchmark project would not get the patched libLibTorchSharp.so
             // (Directory.Build.targets), and one thread is set with torch.set_num_threads in the setup.
             AddJob(Job.Default.WithWarmupCount(5).WithIterationCount(20).WithToolchain(InProcessEmitToolchain.Instance));
+            AddLogicalGroupRules(BenchmarkLogicalGroupRule.ByCategory, BenchmarkLogicalGroupRule.ByParams);
             AddColumn(new FlopsColumn());
         }
     }
 
     private sealed class FlopsColumn : IColumn
     {
-        private static readonly double ForwardFlops = ComputeFlops();
+        private static readonly Dictionary<int, double> Flops = new();
 
-        private static double ComputeFlops()
+        private static double ForwardFlops(int batch)
         {
-            using var w = new TensorProductWorkload();
-            return w.ForwardFlops();
+            lock (Flops)
+            {
+                if (!Flops.TryGetValue(batch, out var f))
+                {
+                    using var w = new TensorProductWorkload(batch, compile: false);
+                    Flops[batch] = f = w.ForwardFlops();
+                }
+                return f;
+            }
         }
 
         public string Id => nameof(FlopsColumn);
@@ -62,7 +106,7 @@ public class TensorProductBenchmarks
         public int PriorityInCategory => 0;
         public bool IsNumeric => true;
         public UnitType UnitType => UnitType.Dimensionless;
-        public string Legend => "Useful GFLOP/s (sparse CG contraction + weight mixing; backward counted as 2x forward)";
+        public string Legend => "Useful GFLOP/s of the tensor product (sparse CG contraction + weight mixing; backward counted as 2x forward)";
         public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
         public bool IsAvailable(Summary summary) => true;
 
@@ -70,8 +114,10 @@ public class TensorProductBenchmarks
         {
             var report = summary[benchmarkCase];
             var mean = report?.ResultStatistics?.Mean;
-            if (mean is null) return "-";
-            var flops = benchmarkCase.Descriptor.WorkloadMethod.Name == nameof(Forward) ? ForwardFlops : 3 * ForwardFlops;
+            var name = benchmarkCase.Descriptor.WorkloadMethod.Name;
+            if (mean is null || name.StartsWith("GemmFloor", StringComparison.Ordinal)) return "-";
+            var batch = (int)benchmarkCase.Parameters["Batch"];
+            var flops = name.EndsWith("ForwardBackward", StringComparison.Ordinal) ? 3 * ForwardFlops(batch) : ForwardFlops(batch);
             return (flops / (mean.Value * 1e-9) / 1e9).ToString("F2");
         }
 

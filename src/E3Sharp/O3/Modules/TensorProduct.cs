@@ -16,14 +16,23 @@ namespace E3Sharp.O3.Modules;
 /// each the row-major flattening of its <see cref="Instruction.PathShape"/> — e3nn's layout, so e3nn weights load
 /// unchanged (state-dict keys <c>weight</c> and <c>output_mask</c>). With <c>sharedWeights: false</c> the weights have
 /// leading batch dimensions and are passed to <c>forward</c>.</para>
-/// <para>Evaluation: the Clebsch–Gordan blocks (with the path weights folded in) are buffers built once. Each path first
-/// contracts its CG block with the second input (small), then the first input; all <c>"uvw"</c> paths that feed one
-/// output irrep are mixed with their weights in one matrix product.</para>
+/// <para>Evaluation: the Clebsch–Gordan blocks (with the path weights folded in) and index tables are buffers built
+/// once. The <c>"uvw"</c> paths (fully connected products) are evaluated in fused groups: one gather stacks the group's
+/// first-input irreps as <c>[..., Ī, u]</c>; one product of the second input with a constant holding every path's CG
+/// gives, per output irrep, a <c>[..., K·V, Ī]</c> operator; their batched product is <c>[..., K, V·u]</c>, laid out
+/// so that a single matrix product with the output irrep's stacked weights <c>[V·u, w]</c> (one gather of the weight
+/// vector) mixes all its paths without copying the operand. Other modes contract each path's CG block with the second
+/// input first, then the first input. The forward uses plain tensor operations only, so the traced (compiled) module
+/// runs exactly this sequence.</para>
 /// </remarks>
 [CompileMode(JitMode.Trace)]
 public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsModule
 {
     private static readonly string[] Modes = { "uvw", "uvu", "uvv", "uuw", "uuu", "uvuv", "uvu<v", "u<vw" };
+
+    // Largest total dimension Ī of the first-input irreps stacked in one fused group (the products with x1 are dense
+    // over them: a path only uses its own irrep's I of the Ī columns).
+    private const int MaxFusedDim = 16;
 
     [ComponentName(Name = "weight")]
     private Tensor _weight;
@@ -34,7 +43,8 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     private readonly ConstantSet _constants = new();
     private readonly OutputPlan[] _plan;
     private readonly FusedGroup[] _fused;
-    private readonly FusedBlock[] _blocks;
+    private readonly long[] _in1Sizes;
+    private readonly long[] _in2Sizes;
     private string _description;
 
     /// <summary>Creates a tensor product.</summary>
@@ -190,7 +200,9 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
             ? new Parameter(randn(new long[] { WeightNumel }, dt, dev))
             : empty(new long[] { 0 }, dt, dev);
         _outputMask = BuildOutputMask(dt, dev);
-        (_plan, _fused, _blocks) = BuildPlan();
+        _in1Sizes = irrepsIn1.Select(m => (long)m.Dim).ToArray();
+        _in2Sizes = irrepsIn2.Select(m => (long)m.Dim).ToArray();
+        (_plan, _fused) = BuildPlan();
         _description = Describe(name);
 
         RegisterComponents();
@@ -381,28 +393,29 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
 
     private Tensor Compute(Tensor x, Tensor y, Tensor w)
     {
-        // x1 · (CG · x2) for every block of fused "uvw" paths (one first-input irrep each), shared by all outputs.
-        var fusedB = new Tensor[_blocks.Length];
+        // The paths outside fused groups take their inputs from one split per input (its backward is one
+        // concatenation, where narrowing per path would add up zero-padded copies of the whole input).
+        var unfused = _plan.Any(op => op.Uvw.Length > 0 || op.Others.Length > 0);
+        var xs = !unfused ? Array.Empty<Tensor>() : _in1Sizes.Length == 1 ? new[] { x } : x.split(_in1Sizes, -1);
+        var ys = !unfused ? Array.Empty<Tensor>() : _in2Sizes.Length == 1 ? new[] { y } : y.split(_in2Sizes, -1);
+        var fusedOut = new Tensor?[IrrepsOut.Length];
         foreach (var g in _fused)
         {
-            var a = y.matmul(get_buffer(g.Cg)!);                                   // [..., Σ_b I_b*N_b]
-            for (var b = g.FirstBlock; b < g.FirstBlock + g.BlockCount; b++)
-            {
-                fusedB[b] = BlockProducts(_blocks[b], g.Mul1, x, a);
-            }
+            FusedProducts(g, x, y, w, fusedOut);
         }
         var parts = new List<Tensor>();
         Tensor? zero = null;
         foreach (var op in _plan)
         {
-            Tensor? acc = null;
-            if (op.Uvw.Length > 0 || op.Fused.Length > 0)
+            var acc = fusedOut[op.IOut];
+            if (op.Uvw.Length > 0)
             {
-                acc = UvwBlock(op, fusedB, x, y, w);
+                var r = UvwBlock(op, xs, ys, w);
+                acc = acc is null ? r : acc.add(r);
             }
             foreach (var p in op.Others)
             {
-                var r = OtherPath(p, op, x, y, w);
+                var r = OtherPath(p, op, xs, ys, w);
                 acc = acc is null ? r : acc.add(r);
             }
             if (acc is null)
@@ -425,6 +438,32 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         return parts.Count == 1 ? parts[0] : cat(parts, -1);
     }
 
+    // A fused group: M = x2 · CG split per output o into [..., K·V, Ī]; Xc = the group's x1 blocks transposed and
+    // stacked, [..., Ī, u] (one index_select along the last dimension: a gather, much faster than concatenating
+    // transposed views); M_o · Xc = [..., K·V, u] viewed as [..., K, V·u] (contiguous), times o's stacked weights
+    // [V·u, w] = [..., K, w], returned transposed and flattened as [..., w·K] (e3nn's layout) into outputs[o] (added
+    // to what is there).
+    private void FusedProducts(FusedGroup g, Tensor x, Tensor y, Tensor w, Tensor?[] outputs)
+    {
+        var xi = x.index_select(-1, get_buffer(g.In1Index)!);                              // [..., Ī·u]
+        var xc = xi.unflatten(xi.dim() - 1, g.IBar, g.U);                                  // [..., Ī, u]
+        var m = y.matmul(get_buffer(g.Cg)!);                                               // [..., Σ K·V·Ī]
+        var ms = g.Outputs.Length == 1 ? new[] { m } : m.split(g.CgSizes, -1);
+        var wg = w.index_select(-1, get_buffer(g.WeightIndex)!);                           // [..., Σ V·u·w]
+        var ws = g.Outputs.Length == 1 ? new[] { wg } : wg.split(g.WeightSizes, -1);
+        for (var s = 0; s < g.Outputs.Length; s++)
+        {
+            var slot = g.Outputs[s];
+            var mo = ms[s].unflatten(ms[s].dim() - 1, slot.K * slot.V, g.IBar);            // [..., K·V, Ī]
+            var yo = mo.matmul(xc);                                                        // [..., K·V, u]
+            yo = yo.unflatten(yo.dim() - 2, slot.K, slot.V).flatten(-2);                   // [..., K, V·u]
+            var wo = ws[s].unflatten(ws[s].dim() - 1, slot.V * g.U, slot.W);               // [..., V·u, w]
+            var r = yo.matmul(wo).transpose(-1, -2).flatten(-2);                          // [..., w·K]
+            var current = outputs[slot.IOut];
+            outputs[slot.IOut] = current is null ? r : current.add(r);
+        }
+    }
+
     // Zeros of shape [...broadcast batch..., 1], built from the inputs' shapes only through tensor operations.
     private Tensor ZeroBase(Tensor x, Tensor y, Tensor w)
     {
@@ -441,51 +480,19 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         return shape;
     }
 
-    // One block (one first-input irrep, multiplicity u, dimension I): x1 [..., u, I] times its slice of x2 · CG viewed as
-    // [..., I, N]; the N columns are ordered by output irrep, then path, then v, then k.
-    private static Tensor BlockProducts(FusedBlock block, long mul1, Tensor x, Tensor a)
-    {
-        var x1 = x.narrow(-1, block.In1Start, mul1 * block.I);
-        x1 = x1.unflatten(x1.dim() - 1, mul1, block.I);                           // [..., u, i]
-        var ab = a.narrow(-1, block.AOffset, block.I * block.N);
-        ab = ab.unflatten(ab.dim() - 1, block.I, block.N);                        // [..., i, N]
-        return x1.matmul(ab);                                                     // [..., u, N]
-    }
-
-    // All "uvw" paths into one output irrep: (x1 · CG · x2) blocks side by side, then one matrix product with the
-    // concatenated weights of all paths.
-    private Tensor UvwBlock(OutputPlan op, Tensor[] fusedB, Tensor x, Tensor y, Tensor w)
+    // The non-fused "uvw" paths into one output irrep: (x1 · CG · x2) blocks side by side, then one matrix product
+    // with the concatenated weights of all paths.
+    private Tensor UvwBlock(OutputPlan op, Tensor[] xs, Tensor[] ys, Tensor w)
     {
         var bParts = new List<Tensor>();
         var wParts = new List<Tensor>();
-        foreach (var part in op.Fused)
-        {
-            var u = _fused[part.Group].Mul1;
-            var pieces = new List<Tensor>();
-            foreach (var piece in part.Pieces)
-            {
-                var b = fusedB[piece.Block].narrow(-1, piece.ColumnStart, piece.V * op.Dim);  // [..., u, V*k]
-                b = b.unflatten(b.dim() - 1, piece.V, op.Dim);                      // [..., u, V, k]
-                pieces.Add(b.movedim(new long[] { -1 }, new long[] { -3 }));         // [..., k, u, V]
-            }
-            var bp = pieces.Count == 1 ? pieces[0] : cat(pieces, -1);             // [..., k, u, ΣV]
-            bParts.Add(bp.flatten(-2));                                            // [..., k, u*ΣV]
-            var wGroup = new List<Tensor>();
-            foreach (var p in part.Paths)
-            {
-                var wp = w.narrow(-1, p.WeightOffset, p.WeightNumel);
-                wGroup.Add(wp.unflatten(wp.dim() - 1, u, p.Mul2, op.Mul));         // [..., u, v, w]
-            }
-            var wg = wGroup.Count == 1 ? wGroup[0] : cat(wGroup, -2);              // [..., u, V, w]
-            wParts.Add(wg.flatten(-3, -2));                                        // [..., u*V, w]
-        }
         foreach (var g in op.Uvw)
         {
             var aParts = new List<Tensor>();
             var wGroup = new List<Tensor>();
             foreach (var p in g.Paths)
             {
-                var x2 = y.narrow(-1, p.In2Start, p.Mul2 * p.Dim2);
+                var x2 = ys[p.IIn2];
                 x2 = x2.unflatten(x2.dim() - 1, p.Mul2, p.Dim2);                    // [..., v, j]
                 var a = x2.matmul(get_buffer(p.Cg)!);                              // [..., v, i*k]
                 a = a.unflatten(a.dim() - 1, g.Dim1, op.Dim);                      // [..., v, i, k]
@@ -495,7 +502,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
             }
             var aAll = aParts.Count == 1 ? aParts[0] : cat(aParts, -2);            // [..., i, V, k]
             aAll = aAll.flatten(-2);                                               // [..., i, V*k]
-            var x1 = x.narrow(-1, g.In1Start, g.Mul1 * g.Dim1);
+            var x1 = xs[g.IIn1];
             x1 = x1.unflatten(x1.dim() - 1, g.Mul1, g.Dim1);                        // [..., u, i]
             var b = x1.matmul(aAll);                                               // [..., u, V*k]
             b = b.unflatten(b.dim() - 1, g.V, op.Dim);                              // [..., u, V, k]
@@ -510,13 +517,13 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         return o.transpose(-1, -2).flatten(-2);                                    // [..., w*k]
     }
 
-    private Tensor OtherPath(PathPlan p, OutputPlan op, Tensor x, Tensor y, Tensor w)
+    private Tensor OtherPath(PathPlan p, OutputPlan op, Tensor[] xs, Tensor[] ys, Tensor w)
     {
-        var x2 = y.narrow(-1, p.In2Start, p.Mul2 * p.Dim2);
+        var x2 = ys[p.IIn2];
         x2 = x2.unflatten(x2.dim() - 1, p.Mul2, p.Dim2);                            // [..., v, j]
         var a = x2.matmul(get_buffer(p.Cg)!);                                      // [..., v, i*k]
         a = a.unflatten(a.dim() - 1, p.Dim1, op.Dim);                              // [..., v, i, k]
-        var x1 = x.narrow(-1, p.In1Start, p.Mul1 * p.Dim1);
+        var x1 = xs[p.IIn1];
         x1 = x1.unflatten(x1.dim() - 1, p.Mul1, p.Dim1);                            // [..., u, i]
         Tensor? wp = null;
         if (p.HasWeight)
@@ -679,10 +686,8 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         return tensor(mask.ToArray(), new long[] { mask.Count }, dtype, device);
     }
 
-    private (OutputPlan[] Plan, FusedGroup[] Fused, FusedBlock[] Blocks) BuildPlan()
+    private (OutputPlan[] Plan, FusedGroup[] Fused) BuildPlan()
     {
-        var slices1 = IrrepsIn1.Slices();
-        var slices2 = IrrepsIn2.Slices();
         var weightOffsets = new int[Instructions.Count];
         var offset = 0;
         for (var n = 0; n < Instructions.Count; n++)
@@ -718,7 +723,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
             return new PathPlan(
                 ins.ConnectionMode, ins.HasWeight, weightOffsets[n], ins.PathNumel,
                 ins.PathShape.Select(s => (long)s).ToArray(),
-                slices1[ins.IIn1].Start, m1, ir1.Dim, slices2[ins.IIn2].Start, m2, ir2.Dim,
+                ins.IIn1, m1, ir1.Dim, ins.IIn2, m2, ir2.Dim,
                 cgName ?? "", triu, equation);
         }
 
@@ -726,89 +731,42 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
             ins.IOut < IrrepsOut.Length && IrrepsOut[ins.IOut].Mul > 0 && !ins.PathShape.Contains(0)
             && IrrepsIn1[ins.IIn1].Mul > 0 && IrrepsIn2[ins.IIn2].Mul > 0;
 
-        // Fused groups: the "uvw" paths whose first-input multiplicity is u. One matrix product of x2 with a constant
-        // holding every path's path-weighted CG gives, per first-input irrep (block), an [I, N] operator; x1 times it
-        // gives all paths of the block at once; each output then mixes its columns with the weights in one product.
-        // Used when that constant stays small (x2 not much larger than u).
+        // Fused groups: "uvw" paths with first-input multiplicity u over a few first-input irreps ("blocks") whose
+        // dimensions add up to at most MaxFusedDim. The blocks of x1, transposed and stacked, form Xc [..., Ī, u]. One
+        // product of x2 with a constant holding every path's path-weighted CG gives, per output irrep o, an operator
+        // M_o [..., K·V, Ī] (rows: output component k, then the second-input multiplicities v of o's paths), so
+        // M_o · Xc is [..., K, V·u] — contiguous, the operand of one product with o's stacked weights [V·u, w].
         var fused = new List<FusedGroup>();
-        var blocks = new List<FusedBlock>();
-        var fusedParts = new Dictionary<int, List<FusedPart>>();
         var fusedInstructions = new HashSet<int>();
         var uvw = Enumerable.Range(0, Instructions.Count)
             .Where(n => Instructions[n].ConnectionMode == "uvw" && Active(Instructions[n])).ToList();
         foreach (var byMul in uvw.GroupBy(n => IrrepsIn1[Instructions[n].IIn1].Mul))
         {
             var u = byMul.Key;
-            long d2 = IrrepsIn2.Dim;
-            var byIn1 = byMul.GroupBy(n => Instructions[n].IIn1).OrderBy(g => g.Key).ToList();
-            long aCols = 0;
-            foreach (var g in byIn1)
+            var chunks = new List<List<int>>();
+            long chunkDim = 0;
+            foreach (var b in byMul.Select(n => Instructions[n].IIn1).Distinct().OrderBy(b => b))
             {
-                long n2 = g.Sum(n => IrrepsIn2[Instructions[n].IIn2].Mul * IrrepsOut[Instructions[n].IOut].Ir.Dim);
-                aCols += IrrepsIn1[g.Key].Ir.Dim * n2;
-            }
-            if (d2 * aCols > 1 << 18 || (d2 > 2 * u && d2 * aCols > 8192)) continue;
-
-            var groupIndex = fused.Count;
-            var firstBlock = blocks.Count;
-            var cg = new double[d2 * aCols];
-            long aOffset = 0;
-            var pieces = new Dictionary<int, List<(FusedPiece Piece, List<PathPlan> Paths)>>();
-            foreach (var g in byIn1)
-            {
-                var ir1 = IrrepsIn1[g.Key].Ir;
-                var di = ir1.Dim;
-                var ordered = g.OrderBy(n => Instructions[n].IOut).ThenBy(n => n).ToList();
-                long nCols = ordered.Sum(n => IrrepsIn2[Instructions[n].IIn2].Mul * IrrepsOut[Instructions[n].IOut].Ir.Dim);
-                var blockIndex = blocks.Count;
-                long column = 0;
-                foreach (var outGroup in ordered.GroupBy(n => Instructions[n].IOut))
+                var d = IrrepsIn1[b].Ir.Dim;
+                if (chunks.Count == 0 || chunkDim + d > MaxFusedDim)
                 {
-                    var o = outGroup.Key;
-                    var dk = IrrepsOut[o].Ir.Dim;
-                    var start = column;
-                    long vTotal = 0;
-                    var paths = new List<PathPlan>();
-                    foreach (var n in outGroup)
-                    {
-                        var ins = Instructions[n];
-                        var (m2, ir2) = IrrepsIn2[ins.IIn2];
-                        var c = Cg(ir1, ir2, IrrepsOut[o].Ir, ins.PathWeight);
-                        var dj = ir2.Dim;
-                        for (var v = 0; v < m2; v++)
-                        {
-                            for (var i = 0; i < di; i++)
-                            {
-                                for (var j = 0; j < dj; j++)
-                                {
-                                    for (var k = 0; k < dk; k++)
-                                    {
-                                        var row = slices2[ins.IIn2].Start + v * dj + j;
-                                        var col = aOffset + i * nCols + column + v * dk + k;
-                                        cg[row * aCols + col] = c[(i * dj + j) * dk + k];
-                                    }
-                                }
-                            }
-                        }
-                        column += m2 * dk;
-                        vTotal += m2;
-                        paths.Add(MakePath(n, null));
-                        fusedInstructions.Add(n);
-                    }
-                    if (!pieces.TryGetValue(o, out var list)) pieces[o] = list = new();
-                    list.Add((new FusedPiece(blockIndex, start, vTotal), paths));
+                    chunks.Add(new List<int>());
+                    chunkDim = 0;
                 }
-                blocks.Add(new FusedBlock(slices1[g.Key].Start, di, nCols, aOffset));
-                aOffset += di * nCols;
+                chunks[^1].Add(b);
+                chunkDim += d;
             }
-            foreach (var (o, list) in pieces)
+            foreach (var chunk in chunks)
             {
-                if (!fusedParts.TryGetValue(o, out var parts)) fusedParts[o] = parts = new List<FusedPart>();
-                parts.Add(new FusedPart(groupIndex, list.Select(e => e.Piece).ToArray(),
-                    list.SelectMany(e => e.Paths).ToArray()));
+                var group = FuseGroup(u, chunk, byMul.Where(n => chunk.Contains(Instructions[n].IIn1)).ToList(),
+                    fused.Count, weightOffsets);
+                if (group is null) continue;
+                fused.Add(group);
+                foreach (var slot in group.Outputs)
+                {
+                    foreach (var n in slot.Instructions) fusedInstructions.Add(n);
+                }
             }
-            var name = _constants.AddFloat($"cg_uvw_{groupIndex}", cg, d2, aCols);
-            fused.Add(new FusedGroup(u, firstBlock, blocks.Count - firstBlock, name));
         }
 
         var plans = new List<OutputPlan>();
@@ -833,7 +791,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
                     var g = groups.FirstOrDefault(gr => gr.IIn1 == ins.IIn1);
                     if (g is null)
                     {
-                        g = new UvwGroup(ins.IIn1, slices1[ins.IIn1].Start, m1, ir1.Dim);
+                        g = new UvwGroup(ins.IIn1, m1, ir1.Dim);
                         groups.Add(g);
                     }
                     g.Paths.Add(path);
@@ -844,10 +802,91 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
                     others.Add(path);
                 }
             }
-            var parts = fusedParts.TryGetValue(o, out var fp) ? fp.ToArray() : Array.Empty<FusedPart>();
-            plans.Add(new OutputPlan(o, mo, irO.Dim, groups.ToArray(), parts, others.ToArray(), anyWeighted));
+            var fusedHere = fused.Any(g => g.Outputs.Any(slot => slot.IOut == o));
+            plans.Add(new OutputPlan(o, mo, irO.Dim, groups.ToArray(), fusedHere, others.ToArray(), anyWeighted));
         }
-        return (plans.ToArray(), fused.ToArray(), blocks.ToArray());
+        return (plans.ToArray(), fused.ToArray());
+    }
+
+    // One fused group (see BuildPlan), or null when its constant would be too large (x2 much larger than u).
+    private FusedGroup? FuseGroup(int u, List<int> blocks, List<int> paths, int index, int[] weightOffsets)
+    {
+        var slices2 = IrrepsIn2.Slices();
+        long iBar = 0;
+        var blockOffset = new Dictionary<int, long>();
+        foreach (var b in blocks)
+        {
+            blockOffset[b] = iBar;
+            iBar += IrrepsIn1[b].Ir.Dim;
+        }
+        var byOut = paths.GroupBy(n => Instructions[n].IOut).OrderBy(g => g.Key)
+            .Select(g => g.OrderBy(n => n).ToList()).ToList();
+        long d2 = IrrepsIn2.Dim;
+        long cols = byOut.Sum(ps => IrrepsOut[Instructions[ps[0]].IOut].Ir.Dim
+                                    * ps.Sum(n => (long)IrrepsIn2[Instructions[n].IIn2].Mul) * iBar);
+        if (d2 * cols > 1 << 18 || (d2 > 2 * u && d2 * cols > 8192)) return null;
+
+        var cg = new double[d2 * cols];
+        var weightIndex = new List<long>();
+        var slots = new List<FusedOutput>();
+        long colStart = 0;
+        foreach (var ps in byOut)
+        {
+            var o = Instructions[ps[0]].IOut;
+            var (mo, irO) = IrrepsOut[o];
+            var dk = irO.Dim;
+            long vTotal = ps.Sum(n => (long)IrrepsIn2[Instructions[n].IIn2].Mul);
+            long vOffset = 0;
+            foreach (var n in ps)
+            {
+                var ins = Instructions[n];
+                var ir1 = IrrepsIn1[ins.IIn1].Ir;
+                var (m2, ir2) = IrrepsIn2[ins.IIn2];
+                var c = Cg(ir1, ir2, irO, ins.PathWeight);
+                int di = ir1.Dim, dj = ir2.Dim;
+                for (var v = 0; v < m2; v++)
+                {
+                    for (var i = 0; i < di; i++)
+                    {
+                        for (var j = 0; j < dj; j++)
+                        {
+                            for (var k = 0; k < dk; k++)
+                            {
+                                var row = slices2[ins.IIn2].Start + v * dj + j;
+                                var col = colStart + (k * vTotal + vOffset + v) * iBar + blockOffset[ins.IIn1] + i;
+                                cg[row * cols + col] = c[(i * dj + j) * dk + k];
+                            }
+                        }
+                    }
+                }
+                // Weights [u, v, w] (e3nn's layout) as rows (v, u) of o's stacked weight matrix [V·u, w].
+                for (var v = 0; v < m2; v++)
+                {
+                    for (var a = 0; a < u; a++)
+                    {
+                        for (var w = 0; w < mo; w++) weightIndex.Add(weightOffsets[n] + ((long)a * m2 + v) * mo + w);
+                    }
+                }
+                vOffset += m2;
+            }
+            slots.Add(new FusedOutput(o, mo, dk, vTotal, ps.ToArray()));
+            colStart += dk * vTotal * iBar;
+        }
+        var slices1 = IrrepsIn1.Slices();
+        var in1Index = new List<long>();
+        foreach (var b in blocks)
+        {
+            var d = IrrepsIn1[b].Ir.Dim;
+            for (var i = 0; i < d; i++)
+            {
+                for (var a = 0; a < u; a++) in1Index.Add(slices1[b].Start + a * d + i);
+            }
+        }
+        var cgName = _constants.AddFloat($"cg_uvw_{index}", cg, d2, cols);
+        var in1Name = _constants.AddIndex($"x1_uvw_{index}", in1Index.ToArray());
+        var indexName = _constants.AddIndex($"w_uvw_{index}", weightIndex.ToArray());
+        return new FusedGroup(u, blocks.ToArray(), blocks.Select(b => (long)IrrepsIn1[b].Ir.Dim).ToArray(), iBar, cgName,
+            indexName, in1Name, slots.ToArray());
     }
 
     // pw · C[i, j, k] (row-major [I, J, K]) in double precision.
@@ -896,10 +935,10 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         long WeightOffset,
         long WeightNumel,
         long[] PathShape,
-        long In1Start,
+        int IIn1,
         long Mul1,
         long Dim1,
-        long In2Start,
+        int IIn2,
         long Mul2,
         long Dim2,
         string Cg,
@@ -908,16 +947,14 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
 
     private sealed class UvwGroup
     {
-        public UvwGroup(int iIn1, long in1Start, long mul1, long dim1)
+        public UvwGroup(int iIn1, long mul1, long dim1)
         {
             IIn1 = iIn1;
-            In1Start = in1Start;
             Mul1 = mul1;
             Dim1 = dim1;
         }
 
         public int IIn1 { get; }
-        public long In1Start { get; }
         public long Mul1 { get; }
         public long Dim1 { get; }
         public List<PathPlan> Paths { get; } = new();
@@ -927,17 +964,19 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     }
 
     private sealed record OutputPlan(
-        int IOut, long Mul, long Dim, UvwGroup[] Uvw, FusedPart[] Fused, PathPlan[] Others, bool AnyWeighted);
+        int IOut, long Mul, long Dim, UvwGroup[] Uvw, bool Fused, PathPlan[] Others, bool AnyWeighted);
 
-    // Fused "uvw" paths with first-input multiplicity Mul1: blocks [FirstBlock, FirstBlock + BlockCount), constant Cg.
-    private sealed record FusedGroup(long Mul1, int FirstBlock, int BlockCount, string Cg);
+    // Fused "uvw" paths with first-input multiplicity U over the first-input irreps Blocks (dimensions BlockDims, Ī in
+    // all): constant Cg [D2, Σ_o K·V·Ī], weight permutation WeightIndex (concatenated [V·U, W] matrices), one slot per
+    // output irrep.
+    private sealed record FusedGroup(
+        long U, int[] Blocks, long[] BlockDims, long IBar, string Cg, string WeightIndex, string In1Index,
+        FusedOutput[] Outputs)
+    {
+        public long[] CgSizes { get; } = Outputs.Select(o => o.K * o.V * IBar).ToArray();
+        public long[] WeightSizes { get; } = Outputs.Select(o => o.V * U * o.W).ToArray();
+    }
 
-    // One first-input irrep of a fused group: x1 at In1Start ([u, I]); its [I, N] operator at AOffset of x2 · CG.
-    private sealed record FusedBlock(long In1Start, long I, long N, long AOffset);
-
-    // The columns [ColumnStart, ColumnStart + V*K) of a block that feed one output irrep.
-    private sealed record FusedPiece(int Block, long ColumnStart, long V);
-
-    // A fused group's contribution to one output: its pieces (in block order) and their paths in column order.
-    private sealed record FusedPart(int Group, FusedPiece[] Pieces, PathPlan[] Paths);
+    // One output irrep of a fused group: multiplicity W, dimension K, V second-input multiplicities over its paths.
+    private sealed record FusedOutput(int IOut, long W, long K, long V, int[] Instructions);
 }
