@@ -8,7 +8,8 @@ namespace E3Sharp.Tests;
 /// Records archives for the PyTorch 1.13 interop check (tests/interop/run_interop.py, run by build/test.sh).
 /// When the environment variable <c>E3SHARP_INTEROP_DIR</c> is set, <see cref="Record(string, byte[], string, torch.Tensor[], torch.Tensor[])"/>
 /// writes <c>&lt;name&gt;.pt</c> and a JSON sidecar <c>&lt;name&gt;.json</c> (method, inputs, the outputs C# computed,
-/// optionally the expected parameter/buffer names) there; Python loads the archive with <c>torch.jit.load</c>,
+/// optionally the expected parameter/buffer names and extra files) there; Python loads the archive with
+/// <c>torch.jit.load</c> (asking for the sidecar's extra files through <c>_extra_files</c> and comparing their text),
 /// runs the method on the inputs and compares (1e-6 for float32, 1e-10 for float64, exact otherwise).
 /// Outputs are the method's result flattened: a tuple or list becomes its items, in order.
 /// </summary>
@@ -19,7 +20,8 @@ public static class Interop
 
     /// <summary>Records an archive given as bytes (method null: Python only checks that it loads).</summary>
     public static void Record(string name, byte[] archive, string? method, torch.Tensor[] inputs, torch.Tensor[] outputs,
-        IEnumerable<string>? parameterNames = null, IEnumerable<string>? bufferNames = null)
+        IEnumerable<string>? parameterNames = null, IEnumerable<string>? bufferNames = null,
+        IReadOnlyDictionary<string, string>? extraFiles = null)
     {
         if (Folder is not { } dir)
         {
@@ -29,7 +31,7 @@ public static class Interop
         CheckName(name);
         Directory.CreateDirectory(dir);
         File.WriteAllBytes(Path.Combine(dir, name + ".pt"), archive);
-        WriteSidecar(dir, name, method, inputs, outputs, parameterNames, bufferNames);
+        WriteSidecar(dir, name, method, inputs, outputs, parameterNames, bufferNames, extraFiles);
     }
 
     /// <summary>Records an archive given as a file (copied into the interop folder).</summary>
@@ -151,7 +153,7 @@ public static class Interop
     }
 
     private static void WriteSidecar(string dir, string name, string? method, torch.Tensor[] inputs, torch.Tensor[] outputs,
-        IEnumerable<string>? parameterNames, IEnumerable<string>? bufferNames)
+        IEnumerable<string>? parameterNames, IEnumerable<string>? bufferNames, IReadOnlyDictionary<string, string>? extraFiles)
     {
         using var stream = File.Create(Path.Combine(dir, name + ".json"));
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
@@ -180,6 +182,12 @@ public static class Interop
         {
             w.WritePropertyName("buffers");
             JsonSerializer.Serialize(w, bufferNames.ToArray());
+        }
+
+        if (extraFiles is not null)
+        {
+            w.WritePropertyName("extra_files");
+            JsonSerializer.Serialize(w, extraFiles);
         }
 
         w.WriteEndObject();

@@ -4,7 +4,8 @@
   run_interop.py <dir>          load every <name>.pt that has a <name>.json sidecar (written by the C# tests through
                                 tests/E3Sharp.Tests/Interop.cs), run the sidecar's method on its inputs and compare
                                 with the outputs C# recorded: 1e-6 (float32), 1e-10 (float64), exact otherwise; also
-                                the parameter/buffer names when the sidecar lists them. A sidecar whose method is null
+                                the parameter/buffer names and the extra files' text (torch.jit.load's _extra_files)
+                                when the sidecar lists them. A sidecar whose method is null
                                 only checks that the archive loads (LibTorch compiles every method at load time).
                                 Prints 'N passed, M failed' and exits non-zero on failure.
   run_interop.py --make <dir>   write archives made by PyTorch (torch.jit.script + torch.jit.save) into <dir>/pytorch,
@@ -91,7 +92,12 @@ def compare(expected, actual, index):
 def check(directory, name):
     with open(os.path.join(directory, name + ".json"), encoding="utf-8") as f:
         side = json.load(f)
-    module = torch.jit.load(os.path.join(directory, side["archive"]))
+    extra = {k: "" for k in side.get("extra_files") or {}}
+    module = torch.jit.load(os.path.join(directory, side["archive"]), _extra_files=extra)
+    for k, text in (side.get("extra_files") or {}).items():
+        got = extra[k].decode("utf-8") if isinstance(extra[k], bytes) else extra[k]
+        if got != text:
+            return f"extra file {k!r}: {got!r}, expected {text!r}"
     if side.get("parameters") is not None:
         got = [n for n, _ in module.named_parameters()]
         if got != side["parameters"]:

@@ -75,7 +75,7 @@ public static class Deployment
         ArgumentNullException.ThrowIfNull(potential);
         using var compiled = Compile(potential);
         compiled.eval();
-        return ArchiveMetadata.WithExtraFiles(E3Sharp.Jit.Serialization.TorchScriptArchive.SaveToBytes(compiled),
+        return E3Sharp.Jit.Serialization.TorchScriptArchive.WithExtraFiles(E3Sharp.Jit.Serialization.TorchScriptArchive.SaveToBytes(compiled),
             Metadata(potential.Model.Config, potential.Model.Dtype));
     }
 

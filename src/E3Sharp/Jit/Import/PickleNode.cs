@@ -29,7 +29,7 @@ internal abstract class PickleNode
     public abstract IEnumerable<PickleNode> Children { get; }
 }
 
-/// <summary>None, a bool, an int (long), a float (double) or a str.</summary>
+/// <summary>None, a bool, an int (long), a float (double), a str or bytes (<c>byte[]</c>).</summary>
 internal sealed class PickleScalar(object? value) : PickleNode
 {
     /// <summary>The value.</summary>

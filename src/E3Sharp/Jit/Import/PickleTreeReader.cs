@@ -5,8 +5,9 @@ using E3Sharp.Jit.Serialization;
 namespace E3Sharp.Jit.Import;
 
 /// <summary>
-/// Reads a pickle (the protocol-2 subset LibTorch and PyTorch write into TorchScript archives, plus the common
-/// protocol 3/4 opcodes) into a <see cref="PickleNode"/> tree without interpreting it.
+/// Reads a pickle (protocols 2 to 4: the opcodes LibTorch and PyTorch write into TorchScript archives) into a
+/// <see cref="PickleNode"/> tree without interpreting it. This is the one pickle parser of the library: archive
+/// import edits and re-writes the tree losslessly, and <see cref="PickleReader"/> interprets it into values.
 /// </summary>
 internal static class PickleTreeReader
 {
@@ -23,7 +24,14 @@ internal static class PickleTreeReader
     /// <param name="data">The pickle bytes.</param>
     /// <param name="what">What is read (for messages: <c>data.pkl of X</c>).</param>
     /// <exception cref="InvalidDataException">The bytes are not a pickle this reader understands.</exception>
-    public static PickleNode Read(byte[] data, string what)
+    public static PickleNode Read(byte[] data, string what) =>
+        Read(data, (why, offset) => $"Cannot read the pickle {what}: {why} at byte {offset}.");
+
+    /// <summary>Reads the pickle's value, with the caller's wording of errors.</summary>
+    /// <param name="data">The pickle bytes.</param>
+    /// <param name="message">The message of a malformed-pickle error from what is wrong and the byte offset.</param>
+    /// <exception cref="InvalidDataException">The bytes are not a pickle this reader understands.</exception>
+    public static PickleNode Read(byte[] data, Func<string, int, string> message)
     {
         var stack = new List<PickleNode>();
         var memo = new Dictionary<long, PickleNode>();
@@ -56,7 +64,7 @@ internal static class PickleTreeReader
 
         ReadOnlySpan<byte> Take(int n)
         {
-            if (pos + n > data.Length)
+            if (n < 0 || pos + n > data.Length)
             {
                 throw Bad("truncated");
             }
@@ -79,7 +87,12 @@ internal static class PickleTreeReader
             return s;
         }
 
-        InvalidDataException Bad(string why) => new($"Cannot read the pickle {what}: {why} at byte {pos}.");
+        InvalidDataException Bad(string why, int? offset = null) => new(message(why, offset ?? pos));
+
+        PickleNode Peek() => stack.Count > 0 ? stack[^1] : throw Bad("stack underflow");
+
+        string Text(PickleNode n, string op) =>
+            n is PickleScalar { Value: string s } ? s : throw Bad($"{op} name is not a str");
 
         while (true)
         {
@@ -98,23 +111,23 @@ internal static class PickleTreeReader
                     Take(8);
                     break;
                 case PickleOpcodes.Stop:
-                    if (stack.Count != 1)
-                    {
-                        throw Bad($"STOP with {stack.Count} values on the stack");
-                    }
+                {
+                    // Like Python's unpickler: the value is the top of the stack (anything below it is ignored).
+                    var value = Pop();
+                    return ReferenceEquals(value, MarkNode.Instance) ? throw Bad("STOP on a MARK") : value;
+                }
 
-                    return stack[0];
                 case PickleOpcodes.Mark:
                     stack.Add(MarkNode.Instance);
                     break;
                 case PickleOpcodes.BinPut:
-                    memo[Take(1)[0]] = stack[^1];
+                    memo[Take(1)[0]] = Peek();
                     break;
                 case PickleOpcodes.LongBinPut:
-                    memo[BinaryPrimitives.ReadUInt32LittleEndian(Take(4))] = stack[^1];
+                    memo[BinaryPrimitives.ReadUInt32LittleEndian(Take(4))] = Peek();
                     break;
                 case PickleOpcodes.Memoize:
-                    memo[memo.Count] = stack[^1];
+                    memo[memo.Count] = Peek();
                     break;
                 case PickleOpcodes.BinGet:
                     stack.Add(memo.TryGetValue(Take(1)[0], out var g1) ? g1 : throw Bad("unknown memo"));
@@ -181,6 +194,30 @@ internal static class PickleTreeReader
                     break;
                 }
 
+                case PickleOpcodes.BinUnicode8:
+                    stack.Add(new PickleScalar(Encoding.UTF8.GetString(Take(checked((int)BinaryPrimitives.ReadUInt64LittleEndian(Take(8)))))));
+                    break;
+                case PickleOpcodes.ShortBinString:
+                    stack.Add(new PickleScalar(Encoding.Latin1.GetString(Take(Take(1)[0]))));
+                    break;
+                case PickleOpcodes.BinString:
+                    stack.Add(new PickleScalar(Encoding.Latin1.GetString(Take(BinaryPrimitives.ReadInt32LittleEndian(Take(4))))));
+                    break;
+                case PickleOpcodes.ShortBinBytes:
+                    stack.Add(new PickleScalar(Take(Take(1)[0]).ToArray()));
+                    break;
+                case PickleOpcodes.BinBytes:
+                    stack.Add(new PickleScalar(Take((int)BinaryPrimitives.ReadUInt32LittleEndian(Take(4))).ToArray()));
+                    break;
+                case PickleOpcodes.Pop:
+                    Pop();
+                    break;
+                case PickleOpcodes.PopMark:
+                    PopMark();
+                    break;
+                case PickleOpcodes.Dup:
+                    stack.Add(Peek());
+                    break;
                 case PickleOpcodes.EmptyTuple:
                     stack.Add(new PickleTuple([]));
                     break;
@@ -225,14 +262,14 @@ internal static class PickleTreeReader
                 case PickleOpcodes.Append:
                 {
                     var v = Pop();
-                    (stack[^1] as PickleList ?? throw Bad("APPEND to a non-list")).Items.Add(v);
+                    (Peek() as PickleList ?? throw Bad("APPEND to a non-list")).Items.Add(v);
                     break;
                 }
 
                 case PickleOpcodes.Appends:
                 {
                     var items = PopMark();
-                    (stack[^1] as PickleList ?? throw Bad("APPENDS to a non-list")).Items.AddRange(items);
+                    (Peek() as PickleList ?? throw Bad("APPENDS to a non-list")).Items.AddRange(items);
                     break;
                 }
 
@@ -256,14 +293,14 @@ internal static class PickleTreeReader
                 {
                     var v = Pop();
                     var k = Pop();
-                    (stack[^1] as PickleDict ?? throw Bad("SETITEM on a non-dict")).Items.Add((k, v));
+                    (Peek() as PickleDict ?? throw Bad("SETITEM on a non-dict")).Items.Add((k, v));
                     break;
                 }
 
                 case PickleOpcodes.SetItems:
                 {
                     var items = PopMark();
-                    var d = stack[^1] as PickleDict ?? throw Bad("SETITEMS on a non-dict");
+                    var d = Peek() as PickleDict ?? throw Bad("SETITEMS on a non-dict");
                     for (var i = 0; i + 1 < items.Count; i += 2)
                     {
                         d.Items.Add((items[i], items[i + 1]));
@@ -282,9 +319,9 @@ internal static class PickleTreeReader
 
                 case PickleOpcodes.StackGlobal:
                 {
-                    var name = Pop() as PickleScalar;
-                    var module = Pop() as PickleScalar;
-                    stack.Add(new PickleGlobal((string)module!.Value!, (string)name!.Value!));
+                    var name = Text(Pop(), "STACK_GLOBAL");
+                    var module = Text(Pop(), "STACK_GLOBAL");
+                    stack.Add(new PickleGlobal(module, name));
                     break;
                 }
 
@@ -307,7 +344,7 @@ internal static class PickleTreeReader
                 case PickleOpcodes.Build:
                 {
                     var state = Pop();
-                    (stack[^1] as PickleCall ?? throw Bad("BUILD on a non-object")).State = state;
+                    (Peek() as PickleCall ?? throw Bad("BUILD on a non-object")).State = state;
                     break;
                 }
 
@@ -315,7 +352,7 @@ internal static class PickleTreeReader
                     stack.Add(new PicklePersistentId(Pop()));
                     break;
                 default:
-                    throw Bad($"unsupported opcode 0x{op:x2}");
+                    throw Bad($"unsupported opcode 0x{op:x2}", pos - 1);
             }
         }
     }

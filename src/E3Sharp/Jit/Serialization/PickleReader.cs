@@ -1,5 +1,5 @@
-using System.Buffers.Binary;
-using System.Text;
+using E3Sharp.Jit.Import;
+using Tree = E3Sharp.Jit.Import;
 
 namespace E3Sharp.Jit.Serialization;
 
@@ -74,13 +74,15 @@ public sealed class PickleDict
 /// <see cref="PickleTuple"/>, <see cref="PickleDict"/>, <see cref="PickleGlobal"/> and <see cref="PickleObject"/>.
 /// Persistent ids (tensor storages) and REDUCE calls are handed to callbacks so callers can rebuild tensors.
 /// </summary>
+/// <remarks>
+/// The bytes are parsed by the library's one pickle parser (the lossless tree that archive import also uses); this
+/// reader interprets that tree, children before parents (the order an unpickler runs), and a value the pickle
+/// shares through its memo is interpreted once and stays shared.
+/// </remarks>
 public sealed class PickleReader
 {
-    private static readonly object MarkObject = new();
     private readonly byte[] _data;
-    private int _pos;
-    private readonly List<object?> _stack = [];
-    private readonly Dictionary<long, object?> _memo = [];
+    private readonly Dictionary<PickleNode, object?> _done = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>Creates a reader.</summary>
     /// <param name="data">The pickle bytes.</param>
@@ -106,304 +108,80 @@ public sealed class PickleReader
     /// <exception cref="InvalidDataException">The data is not a supported pickle.</exception>
     public object? Load()
     {
-        while (true)
+        _done.Clear();
+        var tree = PickleTreeReader.Read(_data, (why, offset) => $"Pickle: {why} at offset {offset}.");
+        return Value(tree);
+    }
+
+    private object? Value(PickleNode node)
+    {
+        if (_done.TryGetValue(node, out var done))
         {
-            if (_pos >= _data.Length)
+            return done;
+        }
+
+        switch (node)
+        {
+            case PickleScalar s:
+                return _done[node] = s.Value;
+            case Tree.PickleTuple t:
+                return _done[node] = new PickleTuple(t.Items.Select(Value).ToArray());
+            case PickleList l:
             {
-                throw new InvalidDataException("Pickle: unexpected end of data (no STOP).");
+                var list = new List<object?>(l.Items.Count);
+                _done[node] = list;
+                list.AddRange(l.Items.Select(Value));
+                return list;
             }
 
-            var op = _data[_pos++];
-            switch (op)
+            case Tree.PickleDict d:
             {
-                case PickleOpcodes.Proto:
-                    _pos++;
-                    break;
-                case PickleOpcodes.Frame:
-                    _pos += 8;
-                    break;
-                case PickleOpcodes.Stop:
-                    return Pop();
-                case PickleOpcodes.Mark:
-                    _stack.Add(MarkObject);
-                    break;
-                case PickleOpcodes.None:
-                    _stack.Add(null);
-                    break;
-                case PickleOpcodes.NewTrue:
-                    _stack.Add(true);
-                    break;
-                case PickleOpcodes.NewFalse:
-                    _stack.Add(false);
-                    break;
-                case PickleOpcodes.BinInt:
-                    _stack.Add((long)BinaryPrimitives.ReadInt32LittleEndian(Take(4)));
-                    break;
-                case PickleOpcodes.BinInt1:
-                    _stack.Add((long)Take(1)[0]);
-                    break;
-                case PickleOpcodes.BinInt2:
-                    _stack.Add((long)BinaryPrimitives.ReadUInt16LittleEndian(Take(2)));
-                    break;
-                case PickleOpcodes.Long1:
+                var dict = new PickleDict();
+                _done[node] = dict;
+                foreach (var (k, v) in d.Items)
                 {
-                    var n = Take(1)[0];
-                    var bytes = Take(n);
-                    if (n > 8)
-                    {
-                        throw new InvalidDataException("Pickle: integers wider than 64 bits are not supported.");
-                    }
-
-                    long v = 0;
-                    for (var i = n - 1; i >= 0; i--)
-                    {
-                        v = (v << 8) | bytes[i];
-                    }
-
-                    if (n is > 0 and < 8 && (bytes[n - 1] & 0x80) != 0)
-                    {
-                        v -= 1L << (8 * n);
-                    }
-
-                    _stack.Add(v);
-                    break;
+                    dict.Set(Value(k)!, Value(v));
                 }
 
-                case PickleOpcodes.BinFloat:
-                    _stack.Add(BinaryPrimitives.ReadDoubleBigEndian(Take(8)));
-                    break;
-                case PickleOpcodes.BinUnicode:
-                    _stack.Add(Encoding.UTF8.GetString(Take((int)BinaryPrimitives.ReadUInt32LittleEndian(Take(4)))));
-                    break;
-                case PickleOpcodes.ShortBinUnicode:
-                    _stack.Add(Encoding.UTF8.GetString(Take(Take(1)[0])));
-                    break;
-                case PickleOpcodes.BinUnicode8:
-                    _stack.Add(Encoding.UTF8.GetString(Take(checked((int)BinaryPrimitives.ReadUInt64LittleEndian(Take(8))))));
-                    break;
-                case PickleOpcodes.ShortBinString:
-                    _stack.Add(Encoding.Latin1.GetString(Take(Take(1)[0])));
-                    break;
-                case PickleOpcodes.BinString:
-                    _stack.Add(Encoding.Latin1.GetString(Take(BinaryPrimitives.ReadInt32LittleEndian(Take(4)))));
-                    break;
-                case PickleOpcodes.ShortBinBytes:
-                    _stack.Add(Take(Take(1)[0]).ToArray());
-                    break;
-                case PickleOpcodes.BinBytes:
-                    _stack.Add(Take((int)BinaryPrimitives.ReadUInt32LittleEndian(Take(4))).ToArray());
-                    break;
-                case PickleOpcodes.EmptyTuple:
-                    _stack.Add(new PickleTuple([]));
-                    break;
-                case PickleOpcodes.Tuple:
-                    _stack.Add(new PickleTuple(PopMark()));
-                    break;
-                case PickleOpcodes.Tuple1:
-                case PickleOpcodes.Tuple2:
-                case PickleOpcodes.Tuple3:
-                {
-                    var n = op - PickleOpcodes.Tuple1 + 1;
-                    var items = _stack.GetRange(_stack.Count - n, n).ToArray();
-                    _stack.RemoveRange(_stack.Count - n, n);
-                    _stack.Add(new PickleTuple(items));
-                    break;
-                }
-
-                case PickleOpcodes.EmptyList:
-                    _stack.Add(new List<object?>());
-                    break;
-                case PickleOpcodes.List:
-                    _stack.Add(PopMark().ToList());
-                    break;
-                case PickleOpcodes.Append:
-                {
-                    var v = Pop();
-                    AsList(Peek()).Add(v);
-                    break;
-                }
-
-                case PickleOpcodes.Appends:
-                {
-                    var items = PopMark();
-                    AsList(Peek()).AddRange(items);
-                    break;
-                }
-
-                case PickleOpcodes.EmptyDict:
-                    _stack.Add(new PickleDict());
-                    break;
-                case PickleOpcodes.Dict:
-                {
-                    var items = PopMark();
-                    var d = new PickleDict();
-                    for (var i = 0; i + 1 < items.Length; i += 2)
-                    {
-                        d.Set(items[i]!, items[i + 1]);
-                    }
-
-                    _stack.Add(d);
-                    break;
-                }
-
-                case PickleOpcodes.SetItem:
-                {
-                    var v = Pop();
-                    var k = Pop();
-                    AsDict(Peek()).Set(k!, v);
-                    break;
-                }
-
-                case PickleOpcodes.SetItems:
-                {
-                    var items = PopMark();
-                    var d = AsDict(Peek());
-                    for (var i = 0; i + 1 < items.Length; i += 2)
-                    {
-                        d.Set(items[i]!, items[i + 1]);
-                    }
-
-                    break;
-                }
-
-                case PickleOpcodes.Global:
-                {
-                    var module = ReadLine();
-                    var name = ReadLine();
-                    _stack.Add(new PickleGlobal(module, name));
-                    break;
-                }
-
-                case PickleOpcodes.StackGlobal:
-                {
-                    var name = (string)Pop()!;
-                    var module = (string)Pop()!;
-                    _stack.Add(new PickleGlobal(module, name));
-                    break;
-                }
-
-                case PickleOpcodes.Reduce:
-                {
-                    var args = Pop() as PickleTuple ?? throw new InvalidDataException("Pickle: REDUCE arguments are not a tuple.");
-                    var callable = Pop() as PickleGlobal ?? throw new InvalidDataException("Pickle: REDUCE of a non-global callable.");
-                    var handled = false;
-                    var result = Reduce is null ? null : Reduce(callable, args.Items, out handled);
-                    _stack.Add(handled ? result : new PickleObject(callable, args.Items));
-                    break;
-                }
-
-                case PickleOpcodes.NewObj:
-                {
-                    var args = Pop() as PickleTuple ?? throw new InvalidDataException("Pickle: NEWOBJ arguments are not a tuple.");
-                    var cls = Pop() as PickleGlobal ?? throw new InvalidDataException("Pickle: NEWOBJ of a non-global class.");
-                    _stack.Add(new PickleObject(cls, args.Items));
-                    break;
-                }
-
-                case PickleOpcodes.Build:
-                {
-                    var state = Pop();
-                    if (Peek() is PickleObject o)
-                    {
-                        o.State = state;
-                    }
-                    else
-                    {
-                        throw new InvalidDataException("Pickle: BUILD on something that is not an object.");
-                    }
-
-                    break;
-                }
-
-                case PickleOpcodes.BinPersId:
-                    _stack.Add(PersistentLoad(Pop()));
-                    break;
-                case PickleOpcodes.BinPut:
-                    _memo[Take(1)[0]] = Peek();
-                    break;
-                case PickleOpcodes.LongBinPut:
-                    _memo[BinaryPrimitives.ReadUInt32LittleEndian(Take(4))] = Peek();
-                    break;
-                case PickleOpcodes.Memoize:
-                    _memo[_memo.Count] = Peek();
-                    break;
-                case PickleOpcodes.BinGet:
-                    _stack.Add(Memo(Take(1)[0]));
-                    break;
-                case PickleOpcodes.LongBinGet:
-                    _stack.Add(Memo(BinaryPrimitives.ReadUInt32LittleEndian(Take(4))));
-                    break;
-                case PickleOpcodes.Pop:
-                    Pop();
-                    break;
-                case PickleOpcodes.PopMark:
-                    PopMark();
-                    break;
-                case PickleOpcodes.Dup:
-                    _stack.Add(Peek());
-                    break;
-                default:
-                    throw new InvalidDataException($"Pickle: unsupported opcode 0x{op:x2} at offset {_pos - 1}.");
+                return dict;
             }
+
+            case Tree.PickleGlobal g:
+                return _done[node] = new PickleGlobal(g.Module, g.Name);
+            case PickleCall c:
+                return Call(c);
+            case PicklePersistentId p:
+                return _done[node] = PersistentLoad(Value(p.Id));
+            default:
+                throw new InvalidDataException("Pickle: a MARK is used as a value.");
         }
     }
 
-    private object? Memo(long key) =>
-        _memo.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"Pickle: memo key {key} is not set.");
-
-    private ReadOnlySpan<byte> Take(int n)
+    private object? Call(PickleCall c)
     {
-        if (n < 0 || _pos + n > _data.Length)
+        var op = c.IsNewObj ? "NEWOBJ" : "REDUCE";
+        var callable = Value(c.Callable) as PickleGlobal ??
+                       throw new InvalidDataException(c.IsNewObj ? "Pickle: NEWOBJ of a non-global class." : "Pickle: REDUCE of a non-global callable.");
+        var args = Value(c.Args) as PickleTuple ?? throw new InvalidDataException($"Pickle: {op} arguments are not a tuple.");
+        object? result;
+        if (c.IsNewObj)
         {
-            throw new InvalidDataException("Pickle: unexpected end of data.");
+            result = new PickleObject(callable, args.Items);
+        }
+        else
+        {
+            var handled = false;
+            var reduced = Reduce is null ? null : Reduce(callable, args.Items, out handled);
+            result = handled ? reduced : new PickleObject(callable, args.Items);
         }
 
-        var s = _data.AsSpan(_pos, n);
-        _pos += n;
-        return s;
-    }
-
-    private string ReadLine()
-    {
-        var end = Array.IndexOf(_data, (byte)'\n', _pos);
-        if (end < 0)
+        _done[c] = result;
+        if (c.State is not null)
         {
-            throw new InvalidDataException("Pickle: unterminated GLOBAL name.");
+            var o = result as PickleObject ?? throw new InvalidDataException("Pickle: BUILD on something that is not an object.");
+            o.State = Value(c.State);
         }
 
-        var s = Encoding.UTF8.GetString(_data, _pos, end - _pos);
-        _pos = end + 1;
-        return s;
+        return result;
     }
-
-    private object? Pop()
-    {
-        if (_stack.Count == 0)
-        {
-            throw new InvalidDataException("Pickle: stack underflow.");
-        }
-
-        var v = _stack[^1];
-        _stack.RemoveAt(_stack.Count - 1);
-        return v;
-    }
-
-    private object? Peek() => _stack.Count > 0 ? _stack[^1] : throw new InvalidDataException("Pickle: stack underflow.");
-
-    private object?[] PopMark()
-    {
-        var i = _stack.LastIndexOf(MarkObject);
-        if (i < 0)
-        {
-            throw new InvalidDataException("Pickle: MARK not found.");
-        }
-
-        var items = _stack.GetRange(i + 1, _stack.Count - i - 1).ToArray();
-        _stack.RemoveRange(i, _stack.Count - i);
-        return items;
-    }
-
-    private static List<object?> AsList(object? o) => o as List<object?> ?? throw new InvalidDataException("Pickle: APPEND to a non-list.");
-
-    private static PickleDict AsDict(object? o) => o as PickleDict ?? throw new InvalidDataException("Pickle: SETITEM on a non-dict.");
 }

@@ -95,11 +95,7 @@ public static class TorchScriptArchive
         {
             foreach (var (name, bytes) in options.ExtraFiles.OrderBy(kv => kv.Key, StringComparer.Ordinal))
             {
-                if (string.IsNullOrEmpty(name) || name.StartsWith('/') || name.Contains('\\') || name.Split('/').Contains(".."))
-                {
-                    throw new ArgumentException($"Invalid extra file name '{name}'.", nameof(options));
-                }
-
+                CheckExtraFileName(name, nameof(options));
                 zip.Add(rootName + "extra/" + name, bytes);
             }
         }
@@ -199,6 +195,76 @@ public static class TorchScriptArchive
         finally
         {
             File.Delete(path);
+        }
+    }
+
+    /// <summary>
+    /// Returns <paramref name="archive"/> with extra files added as <c>&lt;root&gt;/extra/&lt;name&gt;</c> (what
+    /// <c>torch.jit.save(..., _extra_files=...)</c> writes and <c>torch.jit.load(..., _extra_files=...)</c> /
+    /// <c>torch::jit::load(path, device, extra_files)</c> read); an extra file of the same name is replaced. The other
+    /// records are copied in their order and the extra files follow sorted by name, every record stored and 64-byte
+    /// aligned (<see cref="ZipWriter"/>), so the same inputs always give the same bytes.
+    /// </summary>
+    /// <param name="archive">A TorchScript archive (from <see cref="Write"/>, <see cref="SaveToBytes"/>, PyTorch or LibTorch).</param>
+    /// <param name="extraFiles">Name (relative, <c>/</c>-separated, no <c>..</c>) to content.</param>
+    /// <returns>The new archive bytes.</returns>
+    /// <exception cref="ArgumentException">An extra file name is empty, absolute, has a backslash or a <c>..</c> part.</exception>
+    /// <exception cref="InvalidDataException">The bytes are not a TorchScript archive.</exception>
+    public static byte[] WithExtraFiles(byte[] archive, IReadOnlyDictionary<string, byte[]> extraFiles)
+    {
+        ArgumentNullException.ThrowIfNull(archive);
+        ArgumentNullException.ThrowIfNull(extraFiles);
+        foreach (var (name, bytes) in extraFiles)
+        {
+            CheckExtraFileName(name, nameof(extraFiles));
+            if (bytes is null)
+            {
+                throw new ArgumentException($"The extra file '{name}' has no content (null).", nameof(extraFiles));
+            }
+        }
+
+        using var zip = new System.IO.Compression.ZipArchive(new MemoryStream(archive), System.IO.Compression.ZipArchiveMode.Read);
+        var first = zip.Entries.Count > 0 ? zip.Entries[0].FullName : "";
+        var slash = first.IndexOf('/');
+        if (slash <= 0)
+        {
+            throw new InvalidDataException("Cannot add extra files: the bytes are not a TorchScript archive (no root folder).");
+        }
+
+        var root = first[..(slash + 1)];
+        if (!zip.Entries.Any(e => e.FullName == root + "data.pkl"))
+        {
+            throw new InvalidDataException($"Cannot add extra files: the archive has no {root}data.pkl; it is not a TorchScript module archive.");
+        }
+
+        var replaced = extraFiles.Keys.Select(k => root + "extra/" + k).ToHashSet(StringComparer.Ordinal);
+        var writer = new ZipWriter();
+        foreach (var entry in zip.Entries)
+        {
+            if (replaced.Contains(entry.FullName))
+            {
+                continue;
+            }
+
+            using var stream = entry.Open();
+            using var buffer = new MemoryStream();
+            stream.CopyTo(buffer);
+            writer.Add(entry.FullName, buffer.ToArray());
+        }
+
+        foreach (var (name, bytes) in extraFiles.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            writer.Add(root + "extra/" + name, bytes);
+        }
+
+        return writer.Finish();
+    }
+
+    private static void CheckExtraFileName(string name, string parameter)
+    {
+        if (string.IsNullOrEmpty(name) || name.StartsWith('/') || name.Contains('\\') || name.Split('/').Contains(".."))
+        {
+            throw new ArgumentException($"Invalid extra file name '{name}'.", parameter);
         }
     }
 

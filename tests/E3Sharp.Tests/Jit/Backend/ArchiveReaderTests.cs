@@ -122,6 +122,45 @@ public class ArchiveReaderTests
     }
 
     [Fact]
+    public void PickleReaderInterpretsPythonProtocol4PicklesAndKeepsSharing()
+    {
+        // pickle.dumps(([1, 2] as x, x, b'ab', 'é', -3, 2**40, 1.5, None, True, {'k': x}, OrderedDict()), protocol=4)
+        // by CPython 3 (FRAME, MEMOIZE, SHORT_BINBYTES, SHORT_BINUNICODE, STACK_GLOBAL, LONG1).
+        var bytes = Convert.FromHexString(
+            "8004955a00000000000000285d94284b014b0265680043026162948c02c3a9944afdffffff8a06000000000001473ff8" +
+            "0000000000004e887d948c016b946800738c0b636f6c6c656374696f6e73948c0b4f7264657265644469637494939429529474942e");
+        var reduced = new List<string>();
+        var value = new PickleReader(bytes)
+        {
+            Reduce = (PickleGlobal callable, IReadOnlyList<object?> args, out bool handled) =>
+            {
+                reduced.Add(callable.FullName + "/" + args.Count);
+                handled = true;
+                return "reduced";
+            },
+        }.Load();
+        var t = Assert.IsType<PickleTuple>(value).Items;
+        Assert.Equal(11, t.Count);
+        var x = Assert.IsType<List<object?>>(t[0]);
+        Assert.Equal(new List<object?> { 1L, 2L }, x);
+        Assert.Same(x, t[1]);
+        Assert.Equal("ab"u8.ToArray(), Assert.IsType<byte[]>(t[2]));
+        Assert.Equal("\u00e9", t[3]);
+        Assert.Equal(-3L, t[4]);
+        Assert.Equal(1L << 40, t[5]);
+        Assert.Equal(1.5, t[6]);
+        Assert.Null(t[7]);
+        Assert.Equal(true, t[8]);
+        Assert.True(Assert.IsType<PickleDict>(t[9]).TryGetValue("k", out var k));
+        Assert.Same(x, k);
+        Assert.Equal("reduced", t[10]);
+        Assert.Equal(["collections.OrderedDict/0"], reduced);
+        // Without a handler the REDUCE stays an object of that class.
+        var plain = (PickleTuple)new PickleReader(bytes).Load()!;
+        Assert.Equal(new PickleGlobal("collections", "OrderedDict"), Assert.IsType<PickleObject>(plain.Items[10]).Class);
+    }
+
+    [Fact]
     public void MalformedArchivesThrowInsteadOfAborting()
     {
         Assert.Throws<InvalidDataException>(() => TorchScriptArchiveReader.Read([1, 2, 3]));
