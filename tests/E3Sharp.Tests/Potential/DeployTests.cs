@@ -15,6 +15,7 @@ namespace E3Sharp.Tests.Potential;
 /// <c>pair_forward</c>, metadata extra files): equivariant, and in agreement with eager C#, PyTorch 1.13 (interop
 /// record) and the LAMMPS-style C++ loader (LibTorch 1.13, frozen).
 /// </summary>
+[Collection(nameof(DefaultDtypeCollection))]
 public class DeployTests
 {
     [Theory]
