@@ -43,4 +43,23 @@ internal sealed class ConstantSet
             yield return (e.Name, t.DetachFromDisposeScope());
         }
     }
+
+    /// <summary>
+    /// Materialises every constant for <paramref name="dtype"/> on <paramref name="device"/> and registers it with
+    /// <paramref name="register"/> (a module's non-persistent buffer registration), disposing the tensor it replaces.
+    /// Used at construction and again when the module is converted with <c>.to(...)</c>.
+    /// </summary>
+    /// <param name="current">The module's current buffer of a name, or null.</param>
+    /// <param name="register">Registers or replaces the buffer.</param>
+    /// <param name="dtype">The floating dtype.</param>
+    /// <param name="device">The device.</param>
+    public void RegisterInto(Func<string, Tensor?> current, Action<string, Tensor> register, ScalarType dtype, Device device)
+    {
+        foreach (var (name, t) in Materialize(dtype, device))
+        {
+            var old = current(name);
+            register(name, t);
+            old?.Dispose();
+        }
+    }
 }

@@ -177,10 +177,7 @@ public partial class Linear : nn.Module<Tensor, Tensor>, IIrrepsModule
         _description = $"{nameof(Linear)}({irrepsIn} -> {irrepsOut} | {WeightNumel} weights)";
 
         RegisterComponents();
-        foreach (var (name, t) in _constants.Materialize(dt, dev))
-        {
-            register_buffer(name, t, persistent: false);
-        }
+        RegisterConstants(dt, dev);
     }
 
     private Irreps IrrepsInSingle { get; }
@@ -315,15 +312,10 @@ public partial class Linear : nn.Module<Tensor, Tensor>, IIrrepsModule
         return this;
     }
 
-    private void RebuildConstants()
-    {
-        foreach (var (name, t) in _constants.Materialize(_outputMask.dtype, _outputMask.device))
-        {
-            var old = get_buffer(name);
-            ConditionallyRegisterBuffer(name, t, persistent: false);
-            old?.Dispose();
-        }
-    }
+    private void RebuildConstants() => RegisterConstants(_outputMask.dtype, _outputMask.device);
+
+    private void RegisterConstants(ScalarType dtype, Device device) =>
+        _constants.RegisterInto(get_buffer, (name, t) => ConditionallyRegisterBuffer(name, t, persistent: false), dtype, device);
 
     private Tensor ZeroBase(Tensor x, Tensor w, Tensor b)
     {

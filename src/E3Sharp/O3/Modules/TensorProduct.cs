@@ -206,10 +206,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         _description = Describe(name);
 
         RegisterComponents();
-        foreach (var (bufferName, t) in _constants.Materialize(dt, dev))
-        {
-            register_buffer(bufferName, t, persistent: false);
-        }
+        RegisterConstants(dt, dev);
     }
 
     /// <summary>Irreps of the first input.</summary>
@@ -351,15 +348,10 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         return this;
     }
 
-    private void RebuildConstants()
-    {
-        foreach (var (name, t) in _constants.Materialize(_outputMask.dtype, _outputMask.device))
-        {
-            var old = get_buffer(name);
-            ConditionallyRegisterBuffer(name, t, persistent: false);
-            old?.Dispose();
-        }
-    }
+    private void RebuildConstants() => RegisterConstants(_outputMask.dtype, _outputMask.device);
+
+    private void RegisterConstants(ScalarType dtype, Device device) =>
+        _constants.RegisterInto(get_buffer, (name, t) => ConditionallyRegisterBuffer(name, t, persistent: false), dtype, device);
 
     // ---------------------------------------------------------------------------------------------------------------
     // Evaluation
