@@ -15,6 +15,10 @@ set -e
 dn_passed=$({ grep -E '^\s+Passed: [0-9]+' artifacts/dotnet-test.log || true; } | awk '{s+=$2} END {print s+0}')
 dn_failed=$({ grep -E '^\s+Failed: [0-9]+' artifacts/dotnet-test.log || true; } | awk '{s+=$2} END {print s+0}')
 if [ "$status" != 0 ]; then
+    # Repeat each failed test's name, message and stack at the end, where a log tail shows them.
+    echo "---- failed .NET tests ----"
+    awk '/^  Failed [A-Za-z_]/ {show=1; n=0} /^  Passed [A-Za-z_]/ {show=0} show && n < 40 {print; n++}' artifacts/dotnet-test.log
+    echo "---------------------------"
     echo "dotnet test failed (exit $status)"
     echo "${dn_passed} passed, $((dn_failed > 0 ? dn_failed : 1)) failed"
     exit "$status"
