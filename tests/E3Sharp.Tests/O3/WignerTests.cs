@@ -151,7 +151,7 @@ public class WignerTests
         // LibTorch's matrix_exp loses ~1e-11 (float64) for small matrix norms, e.g. a single angle of 0.03 (a batch
         // hides it: its degree is chosen for the largest norm); D must not.
         using var scope = NewDisposeScope();
-        var sweep = new[] { 0.0, 1e-6, 1e-3, 0.005, 0.01, 0.02, 0.03, 0.035, 0.04, 0.05, 0.1, 0.3, 0.49, 0.5, 1.0,
+        var sweep = new[] { 0.0, 1e-12, 1e-6, 1e-4, 1e-3, 0.002, 0.005, 0.01, 0.02, 0.03, 0.035, 0.04, 0.05, 0.1, 0.3, 0.49, 0.5, 1.0,
             Math.PI, 6.0, 2 * Math.PI - 0.03, 2 * Math.PI, -0.03, 4 * Math.PI + 0.03 };
         var zero = tensor(0.0, ScalarType.Float64);
         foreach (var angle in sweep)
@@ -161,10 +161,10 @@ public class WignerTests
             {
                 O3Assert.Close(Rotations.AnglesToMatrix(a, b, c), Wigner.WignerD(1, a, b, c), 5e-14,
                     what: $"D^1 vs R at {angle}");
-                foreach (var l in new[] { 2, 3, 5 })
+                foreach (var l in new[] { 2, 3, 5, 11 })
                 {
                     var d = Wigner.WignerD(l, a, b, c);
-                    O3Assert.Close(eye(2 * l + 1, dtype: ScalarType.Float64), d.matmul(d.T), 1e-13,
+                    O3Assert.Close(eye(2 * l + 1, dtype: ScalarType.Float64), d.matmul(d.T), 1e-14 * (2 * l + 1),
                         what: $"D^{l} D^{l}^T at {angle}");
                 }
             }
