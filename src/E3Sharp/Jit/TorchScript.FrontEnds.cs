@@ -12,9 +12,14 @@ public static partial class TorchScript
         public static ModuleInstance Script(torch.nn.Module module, CompileContext context) =>
             Scripting.Scripter.Script(module, context);
 
-        /// <summary>Traces one module on the first of <paramref name="inputs"/> (its compiled children are in the context).</summary>
+        /// <summary>Traces one module on the first of <paramref name="inputs"/> (its compiled children are in the context);
+        /// an <see cref="IBatchChunked"/> module gets its chunking forward.</summary>
         public static ModuleInstance Trace(
-            torch.nn.Module module, IReadOnlyList<torch.Tensor[]> inputs, CompileContext context, bool fixedLastDimension) =>
-            Tracing.Tracer.Trace(module, inputs[0], context, fixedLastDimension);
+            torch.nn.Module module, IReadOnlyList<torch.Tensor[]> inputs, CompileContext context, bool fixedLastDimension)
+        {
+            var instance = Tracing.Tracer.Trace(module, inputs[0], context, fixedLastDimension);
+            Tracing.BatchChunking.Apply(module, instance);
+            return instance;
+        }
     }
 }

@@ -150,6 +150,26 @@ public sealed class ModuleClass
         return this;
     }
 
+    /// <summary>Replaces the method named <paramref name="name"/> by <paramref name="replacement"/> (same position).</summary>
+    /// <param name="name">The existing method's name.</param>
+    /// <param name="replacement">The new method (it may have another name, which must be free).</param>
+    internal void ReplaceMethod(string name, MethodDef replacement)
+    {
+        var index = _methods.FindIndex(m => m.Name == name);
+        if (index < 0)
+        {
+            throw new ArgumentException($"Class {QualifiedName} has no method '{name}'.", nameof(name));
+        }
+
+        if (replacement.Name != name && (FindMethod(replacement.Name) is not null || _attributeByName.ContainsKey(replacement.Name)))
+        {
+            throw new ArgumentException(
+                $"Class {QualifiedName} already has a member '{replacement.Name}'.", nameof(replacement));
+        }
+
+        _methods[index] = replacement;
+    }
+
     /// <inheritdoc/>
     public override string ToString() => QualifiedName;
 }

@@ -26,7 +26,7 @@ namespace E3Sharp.O3.Modules;
 /// runs exactly this sequence.</para>
 /// </remarks>
 [CompileMode(JitMode.Trace)]
-public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsModule
+public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsModule, IBatchChunked
 {
     private static readonly string[] Modes = { "uvw", "uvu", "uvv", "uuw", "uuu", "uvuv", "uvu<v", "u<vw" };
 
@@ -306,6 +306,35 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
 
     /// <inheritdoc />
     public override string ToString() => _description;
+
+    /// <summary>
+    /// Rows per chunk of the compiled forward (<see cref="IBatchChunked"/>): the power of two that keeps one chunk's
+    /// inputs, intermediates and output within about 6 MiB, at least 128. (Measured on the 32x0e+32x1o+32x2e product,
+    /// float32, one thread: chunks of 512 rows make a forward of 4096 rows about 10% faster than one piece.)
+    /// </summary>
+    public long BatchChunkRows
+    {
+        get
+        {
+            var perRow = (double)(IrrepsIn1.Dim + IrrepsIn2.Dim + 2 * IrrepsOut.Dim);
+            foreach (var g in _fused)
+            {
+                perRow += g.IBar * g.U + g.CgSizes.Sum() + g.Outputs.Sum(o => o.K * o.V * g.U + o.K * o.W);
+            }
+            foreach (var op in _plan)
+            {
+                perRow += op.Uvw.Sum(gr => gr.Mul1 * gr.V * op.Dim) + op.Others.Sum(p => p.Mul1 * p.Mul2 * op.Dim);
+            }
+            if (!SharedWeights) perRow += WeightNumel;
+            var bytes = perRow * _outputMask.element_size();
+            var rows = 128L;
+            while (rows * 2 * bytes <= 6 << 20 && rows < 1 << 20) rows *= 2;
+            return rows;
+        }
+    }
+
+    /// <inheritdoc />
+    bool IBatchChunked.IsRowArgument(int index) => index < 2 || !SharedWeights;
 
     IReadOnlyList<Tensor[]> ITracingInputs.MakeTracingInputs(int n)
     {

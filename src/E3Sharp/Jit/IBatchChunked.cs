@@ -1,0 +1,36 @@
+namespace E3Sharp.Jit;
+
+/// <summary>
+/// A traced module whose <c>forward</c> treats the rows (dimension 0) of its batched arguments independently and
+/// returns one tensor whose rows follow them. Its compiled form then evaluates large batches in chunks of
+/// <see cref="BatchChunkRows"/> rows, so that the intermediates of one chunk stay in the processor's cache; small
+/// batches, and inputs that are not all two-dimensional with the same number of rows, run in one piece.
+/// </summary>
+/// <remarks>
+/// <para>The traced code becomes the method <c>forward_rows</c>, and <c>forward</c> reads:</para>
+/// <code>
+/// def forward(self, x: Tensor, y: Tensor) -> Tensor:
+///   if x.dim() == 2 and y.dim() == 2 and x.size(0) == y.size(0) and x.size(0) > 1024:
+///     x_chunks = torch.split(x, 512, 0)
+///     y_chunks = torch.split(y, 512, 0)
+///     chunks : List[Tensor] = []
+///     for i in range(len(x_chunks)):
+///       chunks.append(self.forward_rows(x_chunks[i], y_chunks[i]))
+///     return torch.cat(chunks, 0)
+///   return self.forward_rows(x, y)
+/// </code>
+/// <para>The eager module is unchanged: chunking is a property of the compiled code only, and results agree with
+/// the eager module to floating-point rounding (each row is computed by the same operations). Gradients flow through
+/// <c>split</c> and <c>cat</c> as usual.</para>
+/// </remarks>
+public interface IBatchChunked
+{
+    /// <summary>Rows per chunk; zero or less turns chunking off. Batches of at most twice this many rows run in one
+    /// piece.</summary>
+    long BatchChunkRows { get; }
+
+    /// <summary>Whether argument <paramref name="index"/> of <c>forward</c> holds the batch rows (it is split into
+    /// chunks); the other arguments (shared weights, say) are passed whole to every chunk.</summary>
+    /// <param name="index">The argument's position in <c>forward</c>.</param>
+    bool IsRowArgument(int index) => true;
+}
