@@ -439,7 +439,31 @@ public sealed partial class TraceTensor
 
     /// <summary>Matrix product (broadcasting).</summary>
     /// <param name="target">The other tensor.</param>
-    public TraceTensor matmul(TraceTensor target) => M("matmul", r => r[this].matmul(r[target]), target);
+    public TraceTensor matmul(TraceTensor target) => M("matmul", r => CheckedMatmul(r[this], r[target]), target);
+
+    // TorchSharp's matmul lets LibTorch's shape error escape as a C++ exception, which ends the process; the shapes
+    // are checked here first (the shadow run changes free dimensions, so a trace can meet shapes the user never did).
+    private static torch.Tensor CheckedMatmul(torch.Tensor a, torch.Tensor b)
+    {
+        var sa = a.shape;
+        var sb = b.shape;
+        var ok = sa.Length > 0 && sb.Length > 0 && sa[^1] == (sb.Length == 1 ? sb[0] : sb[^2]);
+        if (ok && sa.Length > 2 && sb.Length > 2)
+        {
+            for (int i = sa.Length - 3, j = sb.Length - 3; i >= 0 && j >= 0; i--, j--)
+            {
+                ok &= sa[i] == sb[j] || sa[i] == 1 || sb[j] == 1;
+            }
+        }
+
+        if (!ok)
+        {
+            throw new ArgumentException(
+                $"matmul: shapes [{string.Join(", ", sa)}] and [{string.Join(", ", sb)}] cannot be multiplied");
+        }
+
+        return a.matmul(b);
+    }
 
     /// <summary>Matrix product of 2-D tensors.</summary>
     /// <param name="target">The other matrix.</param>
