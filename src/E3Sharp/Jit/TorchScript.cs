@@ -23,6 +23,13 @@ public static partial class TorchScript
     private static readonly ConditionalWeakTable<torch.nn.Module, ModeOverride> Overrides = new();
 
     /// <summary>
+    /// Whether the tracer is running on this thread (PyTorch's <c>torch.jit.is_tracing()</c>). A module's
+    /// <c>forward</c> can use it to keep an eager-only shortcut (such as evaluating a large batch in pieces) out of
+    /// what the tracer records: <c>if (!TorchScript.IsTracing &amp;&amp; ...)</c>.
+    /// </summary>
+    public static bool IsTracing => Tracing.TraceSession.IsActive;
+
+    /// <summary>
     /// The compile mode of <paramref name="module"/>: the mode this instance was given by <see cref="Script"/> or
     /// <see cref="Trace"/>, else the <see cref="CompileModeAttribute"/> of its class (inherited from base classes),
     /// else null (no mode: compiled only as part of its parent). TorchScript modules (already compiled) have no mode.

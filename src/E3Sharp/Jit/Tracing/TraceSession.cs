@@ -59,6 +59,9 @@ internal sealed class TraceSession : IDisposable
         t_current = this;
     }
 
+    /// <summary>Whether a trace is running on this thread.</summary>
+    public static bool IsActive => t_current is not null;
+
     /// <summary>The running trace.</summary>
     public static TraceSession Current => t_current ?? throw new InvalidOperationException(
         "A tracing twin (TraceTensor/TraceTorch code) ran outside Tracer.Trace; tracing twins are only called by the tracer.");

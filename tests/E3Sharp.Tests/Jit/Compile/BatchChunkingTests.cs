@@ -88,6 +88,8 @@ public class BatchChunkingTests
         var rows = tp.BatchChunkRows;
         Assert.True(rows >= 128 && (rows & (rows - 1)) == 0, $"chunk rows {rows}");
         var compiled = TorchScript.Compile(tp);
+        // The eager chunking is kept out of the trace (TorchScript.IsTracing), without tracer warnings.
+        Assert.Empty(TorchScript.GetWarnings(compiled));
         var n = 2 * rows + 37;
         var x = tp.IrrepsIn1.Randn(new long[] { n, -1 }, ScalarType.Float64, null).requires_grad_(true);
         var y = tp.IrrepsIn2.Randn(new long[] { n, -1 }, ScalarType.Float64, null).requires_grad_(true);
@@ -97,6 +99,14 @@ public class BatchChunkingTests
         var c = (Tensor)compiled.forward(args.Cast<object>().ToArray())!;
         var e = sharedWeights ? tp.forward(eagerArgs[0], eagerArgs[1]) : tp.forward(eagerArgs[0], eagerArgs[1], eagerArgs[2]);
         Assert.True(allclose(c, e, rtol: 1e-10, atol: 1e-12), "forward");
+        // The eager forward chunks too; with a leading dimension of 1 the same rows run in one piece.
+        using (no_grad())
+        {
+            var whole = sharedWeights
+                ? tp.forward(args[0].unsqueeze(0), args[1].unsqueeze(0))[0]
+                : tp.forward(args[0].unsqueeze(0), args[1].unsqueeze(0), args[2].unsqueeze(0))[0];
+            Assert.True(allclose(e, whole, rtol: 1e-10, atol: 1e-12), "eager chunks vs one piece");
+        }
         c.pow(2).sum().backward();
         e.pow(2).sum().backward();
         for (var i = 0; i < args.Count; i++)
