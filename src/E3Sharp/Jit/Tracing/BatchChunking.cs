@@ -57,10 +57,11 @@ internal static class BatchChunking
             forward.Param(p.Name, p.Type, p.Default);
         }
 
-        // Locals, renamed if a parameter has their name.
+        // Locals, renamed when a parameter or an earlier local has their name.
+        var used = new HashSet<string>(traced.Parameters.Select(p => p.Name), StringComparer.Ordinal);
         string Local(string name)
         {
-            while (traced.Parameters.Any(p => p.Name == name))
+            while (!used.Add(name))
             {
                 name += "_";
             }
@@ -68,8 +69,9 @@ internal static class BatchChunking
             return name;
         }
 
+        var pieces = rowArguments.ToDictionary(name => name, name => Local(name + "_chunks"), StringComparer.Ordinal);
         string count = Local("chunk_count"), chunks = Local("row_chunks"), i = Local("chunk");
-        string Pieces(string name) => Local(name + "_chunks");
+        string Pieces(string name) => pieces[name];
 
         // torch.split, not narrow: the backward of one split is one concatenation, where each narrow's backward
         // would write a zero-padded tensor of the whole batch.

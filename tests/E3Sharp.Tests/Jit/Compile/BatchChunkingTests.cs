@@ -33,6 +33,22 @@ public sealed partial class RowScale : nn.Module<Tensor, Tensor, Tensor>, ITraci
     public override Tensor forward(Tensor x, Tensor shift) => x.matmul(_weight).tanh() + shift;
 }
 
+/// <summary>A row-wise module whose argument names are those the chunking code would pick for its locals.</summary>
+[CompileMode(JitMode.Trace)]
+public sealed partial class NameClash : nn.Module<Tensor, Tensor, Tensor>, ITracingInputs, IBatchChunked
+{
+    public NameClash() : base(nameof(NameClash)) { }
+
+    public long BatchChunkRows => 4;
+
+    public bool FixedLastDimension => true;
+
+    public IReadOnlyList<Tensor[]> MakeTracingInputs(int n) =>
+        Enumerable.Range(0, n).Select(i => new[] { randn(3 + i, 2), randn(3 + i, 2) }).ToArray();
+
+    public override Tensor forward(Tensor row, Tensor row_chunks) => row * row_chunks.sin();
+}
+
 /// <summary>Compiled modules that evaluate large batches in row chunks (<see cref="IBatchChunked"/>).</summary>
 public class BatchChunkingTests
 {
@@ -63,6 +79,17 @@ public class BatchChunkingTests
         var big = randn(13, 3);
         Interop.Record("batch_chunked_row_scale", TorchScriptArchive.SaveToBytes(compiled), "forward", [big, shift],
             [compiled.call(big, shift)]);
+    }
+
+    [Fact]
+    public void ChunkingLocalsNeverShadowTheArguments()
+    {
+        using var scope = NewDisposeScope();
+        var m = new NameClash();
+        var compiled = TorchScript.Compile(m);
+        var a = randn(13, 2);
+        var b = randn(13, 2);
+        Assert.True(allclose(compiled.call(a, b), m.call(a, b), rtol: 1e-6, atol: 1e-6));
     }
 
     [Fact]
