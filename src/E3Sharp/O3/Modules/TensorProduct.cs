@@ -39,8 +39,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
 
     [ComponentName(Name = "output_mask")]
     private Tensor _outputMask;
-    private long _batchChunkRows;
-    private ScalarType? _batchChunkDtype;
+    private readonly long _chunkValuesPerRow;
 
     private readonly ConstantSet _constants = new();
     private readonly OutputPlan[] _plan;
@@ -205,6 +204,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         _in1Sizes = irrepsIn1.Select(m => (long)m.Dim).ToArray();
         _in2Sizes = irrepsIn2.Select(m => (long)m.Dim).ToArray();
         (_plan, _fused) = BuildPlan();
+        _chunkValuesPerRow = ChunkValuesPerRow();
         _description = Describe(name);
 
         RegisterComponents();
@@ -334,34 +334,27 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     {
         get
         {
-            var dtype = _outputMask.dtype;
-            if (dtype != _batchChunkDtype)
-            {
-                _batchChunkRows = ChunkRows();
-                _batchChunkDtype = dtype;
-            }
-            return _batchChunkRows;
-        }
-    }
-
-    private long ChunkRows()
-    {
-        {
-            var perRow = (double)(IrrepsIn1.Dim + IrrepsIn2.Dim + 2 * IrrepsOut.Dim);
-            foreach (var g in _fused)
-            {
-                perRow += g.IBar * g.U + g.CgSizes.Sum() + g.Outputs.Sum(o => o.K * o.V * g.U + o.K * o.W);
-            }
-            foreach (var op in _plan)
-            {
-                perRow += op.Uvw.Sum(gr => gr.Mul1 * gr.V * op.Dim) + op.Others.Sum(p => p.Mul1 * p.Mul2 * op.Dim);
-            }
-            if (!SharedWeights) perRow += WeightNumel;
-            var bytes = perRow * _outputMask.element_size();
+            var bytes = _chunkValuesPerRow * _outputMask.element_size();
             var rows = 128L;
             while (rows * 2 * bytes <= 6 << 20 && rows < 1 << 20) rows *= 2;
             return rows;
         }
+    }
+
+    // Values one row of a forward holds (inputs, intermediates, output); the plan fixes it, the dtype sets the bytes.
+    private long ChunkValuesPerRow()
+    {
+        var perRow = (long)(IrrepsIn1.Dim + IrrepsIn2.Dim + 2 * IrrepsOut.Dim);
+        foreach (var g in _fused)
+        {
+            perRow += g.IBar * g.U + g.CgSizes.Sum() + g.Outputs.Sum(o => o.K * o.V * g.U + o.K * o.W);
+        }
+        foreach (var op in _plan)
+        {
+            perRow += op.Uvw.Sum(gr => gr.Mul1 * gr.V * op.Dim) + op.Others.Sum(p => p.Mul1 * p.Mul2 * op.Dim);
+        }
+        if (!SharedWeights) perRow += WeightNumel;
+        return perRow;
     }
 
     /// <inheritdoc />
