@@ -18,10 +18,11 @@ public static class Interop
     /// <summary>The interop folder, or null when interop recording is off.</summary>
     public static string? Folder => Environment.GetEnvironmentVariable("E3SHARP_INTEROP_DIR") is { Length: > 0 } d ? d : null;
 
-    /// <summary>Records an archive given as bytes (method null: Python only checks that it loads).</summary>
+    /// <summary>Records an archive given as bytes (method null: Python only checks that it loads; noGrad: Python runs
+    /// the method under torch.no_grad()).</summary>
     public static void Record(string name, byte[] archive, string? method, torch.Tensor[] inputs, torch.Tensor[] outputs,
         IEnumerable<string>? parameterNames = null, IEnumerable<string>? bufferNames = null,
-        IReadOnlyDictionary<string, string>? extraFiles = null)
+        IReadOnlyDictionary<string, string>? extraFiles = null, bool noGrad = false)
     {
         if (Folder is not { } dir)
         {
@@ -31,7 +32,7 @@ public static class Interop
         CheckName(name);
         Directory.CreateDirectory(dir);
         File.WriteAllBytes(Path.Combine(dir, name + ".pt"), archive);
-        WriteSidecar(dir, name, method, inputs, outputs, parameterNames, bufferNames, extraFiles);
+        WriteSidecar(dir, name, method, inputs, outputs, parameterNames, bufferNames, extraFiles, noGrad);
     }
 
     /// <summary>Records an archive given as a file (copied into the interop folder).</summary>
@@ -153,7 +154,8 @@ public static class Interop
     }
 
     private static void WriteSidecar(string dir, string name, string? method, torch.Tensor[] inputs, torch.Tensor[] outputs,
-        IEnumerable<string>? parameterNames, IEnumerable<string>? bufferNames, IReadOnlyDictionary<string, string>? extraFiles)
+        IEnumerable<string>? parameterNames, IEnumerable<string>? bufferNames, IReadOnlyDictionary<string, string>? extraFiles,
+        bool noGrad = false)
     {
         using var stream = File.Create(Path.Combine(dir, name + ".json"));
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
@@ -166,6 +168,11 @@ public static class Interop
         else
         {
             w.WriteString("method", method);
+        }
+
+        if (noGrad)
+        {
+            w.WriteBoolean("no_grad", true);
         }
 
         w.WritePropertyName("inputs");

@@ -5,7 +5,7 @@
                                 tests/E3Sharp.Tests/Interop.cs), run the sidecar's method on its inputs and compare
                                 with the outputs C# recorded: 1e-6 (float32), 1e-10 (float64), exact otherwise; also
                                 the parameter/buffer names and the extra files' text (torch.jit.load's _extra_files)
-                                when the sidecar lists them. A sidecar whose method is null
+                                when the sidecar lists them; "no_grad": true runs the method under torch.no_grad(). A sidecar whose method is null
                                 only checks that the archive loads (LibTorch compiles every method at load time).
                                 Prints 'N passed, M failed' and exits non-zero on failure.
   run_interop.py --make <dir>   write archives made by PyTorch (torch.jit.script + torch.jit.save) into <dir>/pytorch,
@@ -111,7 +111,11 @@ def check(directory, name):
         return None
     inputs = [read_tensor(t) for t in side["inputs"]]
     expected = [read_tensor(t) for t in side["outputs"]]
-    actual = flatten(getattr(module, method)(*inputs))
+    if side.get("no_grad"):
+        with torch.no_grad():
+            actual = flatten(getattr(module, method)(*inputs))
+    else:
+        actual = flatten(getattr(module, method)(*inputs))
     if len(actual) != len(expected):
         return f"{len(actual)} outputs, C# recorded {len(expected)}"
     for i, (e, a) in enumerate(zip(expected, actual)):

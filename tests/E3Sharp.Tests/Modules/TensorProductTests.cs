@@ -144,6 +144,29 @@ public class TensorProductTests
     }
 
     [Fact]
+    public void ForwardLeavesOnlyItsResultInTheCallersScope()
+    {
+        // Intermediates die with the call (and, for a batch run in chunks, with each chunk), so a chunk reuses memory
+        // still in cache and a caller without a dispose scope holds nothing but the result.
+        using var scope = NewDisposeScope();
+        var tp = new FullyConnectedTensorProduct("4x0e+2x1o", "0e+1o", "4x0e+2x1o", dtype: ScalarType.Float64);
+        var rows = tp.BatchChunkRows;
+        foreach (var batch in new[] { 3L, 2 * rows + 5 })
+        {
+            var x = tp.IrrepsIn1.Randn(new long[] { batch, -1 }, ScalarType.Float64, null);
+            var y = tp.IrrepsIn2.Randn(new long[] { batch, -1 }, ScalarType.Float64, null);
+            var before = scope.DisposablesCount;
+            var z = tp.forward(x, y);
+            Assert.Equal(before + 1, scope.DisposablesCount);
+            Assert.True(scope.Contains(z), $"batch {batch}: the result belongs to the caller's scope");
+            Assert.Equal(new[] { batch, tp.IrrepsOut.Dim }, z.shape);
+            // Row by row (the chunks must not change the numbers).
+            var last = tp.forward(x[batch - 1], y[batch - 1]);
+            AssertClose(last, z[batch - 1], 1e-12, $"batch {batch}: last row");
+        }
+    }
+
+    [Fact]
     public void LeadingDimensionsBroadcast()
     {
         using var scope = NewDisposeScope();

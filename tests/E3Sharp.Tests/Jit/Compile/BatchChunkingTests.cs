@@ -141,4 +141,69 @@ public class BatchChunkingTests
             Assert.True(allclose(args[i].grad!, eagerArgs[i].grad!, rtol: 1e-10, atol: 1e-12), $"gradient of argument {i}");
         }
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void WithoutAutogradChunksWriteIntoTheResult(bool sharedWeights)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(22);
+        var tp = new FullyConnectedTensorProduct("8x0e+4x1o+2x2e", "0e+1o", "8x0e+4x1o+2x2e", sharedWeights: sharedWeights,
+            dtype: ScalarType.Float64);
+        var compiled = TorchScript.Compile(tp);
+        var code = string.Join("\n", TorchScriptArchiveReader.Read(TorchScriptArchive.SaveToBytes(compiled)).Code.Values);
+        Assert.Contains("def forward_rows_into(", code);
+        Assert.Contains("out=out)", code);
+        Assert.Contains("torch.is_grad_enabled()", code);
+        var rows = tp.BatchChunkRows;
+        foreach (var n in new[] { 2 * rows + 1, 3 * rows, 4 * rows + 37 })
+        {
+            var x = tp.IrrepsIn1.Randn(new long[] { n, -1 }, ScalarType.Float64, null);
+            var y = tp.IrrepsIn2.Randn(new long[] { n, -1 }, ScalarType.Float64, null);
+            var args = new List<Tensor> { x, y };
+            if (!sharedWeights) args.Add(randn(new long[] { n, tp.WeightNumel }, ScalarType.Float64));
+            var objects = args.Cast<object>().ToArray();
+            Tensor direct;
+            using (no_grad())
+            {
+                direct = (Tensor)compiled.forward(objects)!;
+            }
+            // With autograd the chunks are concatenated (cat with out= has no gradient); the numbers are the same.
+            var viaList = (Tensor)compiled.forward(objects)!;
+            Assert.Equal(sharedWeights, viaList.requires_grad);
+            Assert.False(direct.requires_grad);
+            Assert.Equal(new[] { n, tp.IrrepsOut.Dim }, direct.shape);
+            Assert.Equal(0.0, (direct - viaList.detach()).abs().max().item<double>());
+            var eager = sharedWeights ? tp.forward(x, y) : tp.forward(x, y, args[2]);
+            Assert.True(allclose(direct, eager, rtol: 1e-10, atol: 1e-12), $"n = {n}: compiled vs eager");
+        }
+        var big = tp.IrrepsIn1.Randn(new long[] { 2 * rows + 3, -1 }, ScalarType.Float64, null);
+        var bigY = tp.IrrepsIn2.Randn(new long[] { 2 * rows + 3, -1 }, ScalarType.Float64, null);
+        if (sharedWeights)
+        {
+            using (no_grad())
+            {
+                Interop.Record("batch_chunked_tp_direct", TorchScriptArchive.SaveToBytes(compiled), "forward", [big, bigY],
+                    [(Tensor)compiled.forward(big, bigY)!], noGrad: true);
+            }
+        }
+    }
+
+    [Fact]
+    public void OnlyAFinalConcatenationAlongFeaturesWritesIntoTheResult()
+    {
+        // RowScale ends with an addition: no direct path, the chunks are concatenated in every mode.
+        using var scope = NewDisposeScope();
+        var compiled = TorchScript.Compile(new RowScale());
+        var code = string.Join("\n", TorchScriptArchiveReader.Read(TorchScriptArchive.SaveToBytes(compiled)).Code.Values);
+        Assert.DoesNotContain("forward_rows_into", code);
+        Assert.DoesNotContain("is_grad_enabled", code);
+        var x = randn(13, 3);
+        var shift = tensor(new[] { 0.5f, -0.25f });
+        using (no_grad())
+        {
+            Assert.Equal(new long[] { 13, 2 }, compiled.call(x, shift).shape);
+        }
+    }
 }
