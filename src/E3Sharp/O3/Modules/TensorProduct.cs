@@ -352,7 +352,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         var perRow = (long)(IrrepsIn1.Dim + IrrepsIn2.Dim + 2 * IrrepsOut.Dim);
         foreach (var g in _fused)
         {
-            perRow += g.IBar * g.U + g.CgSizes.Sum() + g.Outputs.Sum(o => o.K * o.V * g.U + o.K * o.W);
+            perRow += g.IBar * g.U + g.CgSizes.Sum() + g.Outputs.Sum(o => (o.Host < 0 ? o.K * o.Slots : o.V) * g.U + o.K * o.W);
         }
         foreach (var op in _plan)
         {
@@ -497,21 +497,39 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     {
         var xi = x.index_select(-1, get_buffer(g.In1Index)!);                              // [..., Ī·u]
         var xc = xi.unflatten(xi.dim() - 1, g.IBar, g.U);                                  // [..., Ī, u]
-        var m = y.matmul(get_buffer(g.Cg)!);                                               // [..., Σ K·V·Ī]
-        var ms = g.Outputs.Length == 1 ? new[] { m } : m.split(g.CgSizes, -1);
+        var m = y.matmul(get_buffer(g.Cg)!);                                               // [..., Σ K·slots·Ī]
+        var ms = g.Owners.Length == 1 ? new[] { m } : m.split(g.CgSizes, -1);
         var wg = w.index_select(-1, get_buffer(g.WeightIndex)!);                           // [..., Σ V·u·w]
         var ws = g.Outputs.Length == 1 ? new[] { wg } : wg.split(g.WeightSizes, -1);
-        for (var s = 0; s < g.Outputs.Length; s++)
+        for (var n = 0; n < g.Owners.Length; n++)
         {
+            var s = g.Owners[n];
             var slot = g.Outputs[s];
-            var mo = ms[s].unflatten(ms[s].dim() - 1, slot.K * slot.V, g.IBar);            // [..., K·V, Ī]
-            var yo = mo.matmul(xc);                                                        // [..., K·V, u]
-            yo = yo.unflatten(yo.dim() - 2, slot.K, slot.V).flatten(-2);                   // [..., K, V·u]
+            var mo = ms[n].unflatten(ms[n].dim() - 1, slot.K * slot.Slots, g.IBar);        // [..., K·slots, Ī]
+            var yo = mo.matmul(xc);                                                        // [..., K·slots, u]
+            Tensor own;                                                                    // [..., K, V·u]
+            if (slot.Guest >= 0)
+            {
+                var guest = g.Outputs[slot.Guest];
+                var parts = yo.unflatten(yo.dim() - 2, slot.K, slot.Slots).split(new[] { slot.V, 1L }, -2);
+                own = parts[0].flatten(-2);                                                // a view: rows stay evenly spaced
+                var gx = parts[1].narrow(-3, 0, guest.V).flatten(-3).unsqueeze(-2);        // [..., 1, V'·u]
+                var gw = ws[slot.Guest].unflatten(ws[slot.Guest].dim() - 1, guest.V * g.U, guest.W);
+                Add(outputs, guest.IOut, gx.matmul(gw).flatten(-2));                       // [..., w] (K = 1)
+            }
+            else
+            {
+                own = yo.unflatten(yo.dim() - 2, slot.K, slot.V).flatten(-2);              // contiguous
+            }
             var wo = ws[s].unflatten(ws[s].dim() - 1, slot.V * g.U, slot.W);               // [..., V·u, w]
-            var r = yo.matmul(wo).transpose(-1, -2).flatten(-2);                          // [..., w·K]
-            var current = outputs[slot.IOut];
-            outputs[slot.IOut] = current is null ? r : current.add(r);
+            Add(outputs, slot.IOut, own.matmul(wo).transpose(-1, -2).flatten(-2));         // [..., w·K]
         }
+    }
+
+    private static void Add(Tensor?[] outputs, int index, Tensor value)
+    {
+        var current = outputs[index];
+        outputs[index] = current is null ? value : current.add(value);
     }
 
     // Zeros of shape [...broadcast batch..., 1], built from the inputs' shapes only through tensor operations.
@@ -871,21 +889,66 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         }
         var byOut = paths.GroupBy(n => Instructions[n].IOut).OrderBy(g => g.Key)
             .Select(g => g.OrderBy(n => n).ToList()).ToList();
+        var dims = byOut.Select(ps => (long)IrrepsOut[Instructions[ps[0]].IOut].Ir.Dim).ToArray();
+        var muls = byOut.Select(ps => ps.Sum(n => (long)IrrepsIn2[Instructions[n].IIn2].Mul)).ToArray();
+
+        // A scalar output (K = 1) whose V rows fit in another output's K rows rides along in that output's product:
+        // one extra row block per output component k of the host, whose row k holds the scalar's row v = k. It saves
+        // the scalar's own batched product (a per-sample call that costs about as much as a larger one).
+        var host = Enumerable.Repeat(-1, byOut.Count).ToArray();
+        var guest = Enumerable.Repeat(-1, byOut.Count).ToArray();
+        for (var j = 0; j < byOut.Count; j++)
+        {
+            if (dims[j] != 1)
+            {
+                continue;
+            }
+
+            var best = -1;
+            for (var h = 0; h < byOut.Count; h++)
+            {
+                if (dims[h] > 1 && guest[h] < 0 && muls[j] <= dims[h] && (best < 0 || dims[h] < dims[best]))
+                {
+                    best = h;
+                }
+            }
+
+            if (best >= 0)
+            {
+                host[j] = best;
+                guest[best] = j;
+            }
+        }
+
         long d2 = IrrepsIn2.Dim;
-        long cols = byOut.Sum(ps => IrrepsOut[Instructions[ps[0]].IOut].Ir.Dim
-                                    * ps.Sum(n => (long)IrrepsIn2[Instructions[n].IIn2].Mul) * iBar);
+        long SlotsOf(int s) => muls[s] + (guest[s] >= 0 ? 1 : 0);
+        var owners = Enumerable.Range(0, byOut.Count).Where(s => host[s] < 0).ToArray();
+        long cols = owners.Sum(s => dims[s] * SlotsOf(s) * iBar);
         if (d2 * cols > 1 << 18 || (d2 > 2 * u && d2 * cols > 8192)) return null;
 
         var cg = new double[d2 * cols];
         var weightIndex = new List<long>();
-        var slots = new List<FusedOutput>();
+        var colStartOf = new long[byOut.Count];
         long colStart = 0;
-        foreach (var ps in byOut)
+        foreach (var s in owners)
         {
+            colStartOf[s] = colStart;
+            colStart += dims[s] * SlotsOf(s) * iBar;
+        }
+
+        var slots = new List<FusedOutput>();
+        for (var s = 0; s < byOut.Count; s++)
+        {
+            var ps = byOut[s];
             var o = Instructions[ps[0]].IOut;
             var (mo, irO) = IrrepsOut[o];
             var dk = irO.Dim;
-            long vTotal = ps.Sum(n => (long)IrrepsIn2[Instructions[n].IIn2].Mul);
+            // Column of (output component k, row v of this output) in the owner's [K·slots, Ī] block.
+            var owner = host[s] >= 0 ? host[s] : s;
+            var ownerSlots = SlotsOf(owner);
+            long Column(long k, long v) => host[s] >= 0
+                ? colStartOf[owner] + (v * ownerSlots + muls[owner]) * iBar
+                : colStartOf[s] + (k * ownerSlots + v) * iBar;
             long vOffset = 0;
             foreach (var n in ps)
             {
@@ -903,7 +966,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
                             for (var k = 0; k < dk; k++)
                             {
                                 var row = slices2[ins.IIn2].Start + v * dj + j;
-                                var col = colStart + (k * vTotal + vOffset + v) * iBar + blockOffset[ins.IIn1] + i;
+                                var col = Column(k, vOffset + v) + blockOffset[ins.IIn1] + i;
                                 cg[row * cols + col] = c[(i * dj + j) * dk + k];
                             }
                         }
@@ -919,8 +982,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
                 }
                 vOffset += m2;
             }
-            slots.Add(new FusedOutput(o, mo, dk, vTotal, ps.ToArray()));
-            colStart += dk * vTotal * iBar;
+            slots.Add(new FusedOutput(o, mo, dk, muls[s], ps.ToArray(), host[s], guest[s]));
         }
         var slices1 = IrrepsIn1.Slices();
         var in1Index = new List<long>();
@@ -1017,16 +1079,24 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         int IOut, long Mul, long Dim, UvwGroup[] Uvw, bool Fused, PathPlan[] Others, bool AnyWeighted);
 
     // Fused "uvw" paths with first-input multiplicity U over the first-input irreps Blocks (dimensions BlockDims, Ī in
-    // all): constant Cg [D2, Σ_o K·V·Ī], weight permutation WeightIndex (concatenated [V·U, W] matrices), one slot per
-    // output irrep.
+    // all): constant Cg [D2, Σ_owners K·slots·Ī], weight permutation WeightIndex (concatenated [V·U, W] matrices, one per
+    // output irrep in Outputs order), one entry per output irrep. Owners are the outputs with their own batched
+    // product (all but the guests).
     private sealed record FusedGroup(
         long U, int[] Blocks, long[] BlockDims, long IBar, string Cg, string WeightIndex, string In1Index,
         FusedOutput[] Outputs)
     {
-        public long[] CgSizes { get; } = Outputs.Select(o => o.K * o.V * IBar).ToArray();
+        public int[] Owners { get; } = Enumerable.Range(0, Outputs.Length).Where(i => Outputs[i].Host < 0).ToArray();
+        public long[] CgSizes { get; } = Outputs.Where(o => o.Host < 0).Select(o => o.K * o.Slots * IBar).ToArray();
         public long[] WeightSizes { get; } = Outputs.Select(o => o.V * U * o.W).ToArray();
     }
 
     // One output irrep of a fused group: multiplicity W, dimension K, V second-input multiplicities over its paths.
-    private sealed record FusedOutput(int IOut, long W, long K, long V, int[] Instructions);
+    // Host: the output whose product also computes this (scalar) one, or -1; Guest: the scalar output this one
+    // computes in an extra row block, or -1.
+    private sealed record FusedOutput(int IOut, long W, long K, long V, int[] Instructions, int Host, int Guest)
+    {
+        // Row blocks per output component in the owner's product: V, plus one for a guest.
+        public long Slots => V + (Guest >= 0 ? 1 : 0);
+    }
 }
