@@ -12,8 +12,9 @@ internal static class BatchChunking
     /// <summary>The name the traced forward gets.</summary>
     public const string RowsMethod = "forward_rows";
 
-    /// <summary>The name of the traced forward that writes its result into given rows (see <see cref="IntoMethod"/>).</summary>
-    public const string IntoMethodName = "forward_rows_into";
+    /// <summary>The name the traced forward gets when it ends by concatenating pieces along the features: it returns
+    /// the pieces (see <see cref="SplitFinalConcatenation"/>).</summary>
+    public const string PartsMethod = "forward_rows_parts";
 
     /// <summary>Rewrites <paramref name="instance"/>'s class in place when <paramref name="module"/> asks for chunking
     /// and its traced forward has a tensor result and at least one row argument; otherwise leaves it alone.</summary>
@@ -74,9 +75,9 @@ internal static class BatchChunking
 
         var pieces = rowArguments.ToDictionary(name => name, name => Local(name + "_chunks"), StringComparer.Ordinal);
         string count = Local("chunk_count"), chunks = Local("row_chunks"), i = Local("chunk");
-        string firstRows = Local("first_rows"), output = Local("rows_out"), outputs = Local("rows_out_chunks");
         string Pieces(string name) => pieces[name];
-        var into = IntoMethod(traced);
+        var split = SplitFinalConcatenation(traced);
+        Expr[] ChunkArguments() => Arguments(name => Index(Var(Pieces(name)), Var(i)));
 
         // torch.split, not narrow: the backward of one split is one concatenation, where each narrow's backward
         // would write a zero-padded tensor of the whole batch.
@@ -88,53 +89,67 @@ internal static class BatchChunking
             }
 
             then.Assign(count, Builtin("len", Var(Pieces(rowArguments[0]))));
-            if (into is not null)
+            then.Declare(chunks, TsType.List(TsType.Tensor), ListOf(TsType.Tensor));
+            if (split is { } sp)
             {
-                // Without autograd, the chunks after the first write their final concatenation straight into their
-                // rows of the result (cat with out=, which autograd does not support): the result is written once,
-                // instead of once per chunk and again by the concatenation of the chunks.
-                then.Assign(firstRows, SelfCall(RowsMethod, Arguments(name => Index(Var(Pieces(name)), 0))));
-                then.If(And(Not(Torch("is_grad_enabled")), Eq(Method(Var(firstRows), "dim"), 2)), direct =>
+                // Without autograd, each chunk after the first concatenates its pieces straight into its rows of the
+                // result (cat with out=, which autograd does not support): the result is written once, not once per
+                // chunk and again by the concatenation of the chunks. One call site of the traced code, so
+                // LibTorch's graph optimizer sees it once.
+                string direct = Local("direct"), output = Local("rows_out"), outputs = Local("rows_out_chunks");
+                string parts = Local("parts"), piece = Local("piece");
+                then.Assign(direct, Not(Torch("is_grad_enabled")));
+                then.Declare(outputs, TsType.List(TsType.Tensor), ListOf(TsType.Tensor));
+                then.Assign(output, Var(rowArguments[0]));
+                then.ForRange(i, Var(count), body =>
                 {
-                    direct.Assign(output, Method(Var(firstRows), "new_empty",
-                        List(Method(Var(rowArguments[0]), "size", 0), Method(Var(firstRows), "size", 1))));
-                    direct.Assign(outputs, Torch("split", Var(output), rows, 0));
-                    direct.Do(Method(Index(Var(outputs), 0), "copy_", Var(firstRows)));
-                    direct.ForRange(i, 1, Var(count), null, body =>
-                        body.Do(SelfCall(IntoMethodName,
-                            [.. Arguments(name => Index(Var(Pieces(name)), Var(i))), Index(Var(outputs), Var(i))])));
-                    direct.Return(Var(output));
+                    body.Assign(parts, SelfCall(PartsMethod, ChunkArguments()));
+                    body.If(And(Var(direct), Var(i) > 0),
+                        into => into.Do(Torch("cat", [Var(parts), sp.Dim], Kw("out", Index(Var(outputs), Var(i))))),
+                        whole =>
+                        {
+                            whole.Assign(piece, Torch("cat", Var(parts), sp.Dim));
+                            whole.If(And(Var(direct), Eq(Method(Var(piece), "dim"), 2)), first =>
+                            {
+                                first.Assign(output, Method(Var(piece), "new_empty",
+                                    List(Method(Var(rowArguments[0]), "size", 0), Method(Var(piece), "size", 1))));
+                                first.Assign(outputs, Torch("split", Var(output), rows, 0));
+                                first.Do(Method(Index(Var(outputs), 0), "copy_", Var(piece)));
+                            }, other =>
+                            {
+                                other.Assign(direct, Bool(false));
+                                other.Do(Method(Var(chunks), "append", Var(piece)));
+                            });
+                        });
                 });
-                then.Declare(chunks, TsType.List(TsType.Tensor), ListOf(TsType.Tensor, Var(firstRows)));
-                then.ForRange(i, 1, Var(count), null, body =>
-                    body.Do(Method(Var(chunks), "append",
-                        SelfCall(RowsMethod, Arguments(name => Index(Var(Pieces(name)), Var(i)))))));
+                then.If(Var(direct), d => d.Return(Var(output)));
             }
             else
             {
-                then.Declare(chunks, TsType.List(TsType.Tensor), ListOf(TsType.Tensor));
                 then.ForRange(i, Var(count), body =>
-                    body.Do(Method(Var(chunks), "append",
-                        SelfCall(RowsMethod, Arguments(name => Index(Var(Pieces(name)), Var(i)))))));
+                    body.Do(Method(Var(chunks), "append", SelfCall(RowsMethod, ChunkArguments()))));
             }
 
             then.Return(Torch("cat", Var(chunks), 0));
         });
-        forward.Return(SelfCall(RowsMethod, Arguments(Var)));
 
-        cls.ReplaceMethod("forward", new MethodDef(RowsMethod, traced.Parameters, traced.ReturnType, traced.Body));
-        if (into is not null)
+        if (split is { } s2)
         {
-            cls.AddMethod(into);
+            forward.Return(Torch("cat", SelfCall(PartsMethod, Arguments(Var)), s2.Dim));
+            cls.ReplaceMethod("forward", s2.Parts);
+        }
+        else
+        {
+            forward.Return(SelfCall(RowsMethod, Arguments(Var)));
+            cls.ReplaceMethod("forward", new MethodDef(RowsMethod, traced.Parameters, traced.ReturnType, traced.Body));
         }
 
         cls.AddMethod(forward.Build());
     }
 
-    /// <summary>The traced forward with its final <c>return torch.cat(parts, dim)</c> (dim not 0) turned into
-    /// <c>return torch.cat(parts, dim, out=out)</c>, taking the output rows as a last argument; null when the traced
-    /// forward does not end that way.</summary>
-    private static MethodDef? IntoMethod(MethodDef traced)
+    /// <summary>When the traced forward ends with <c>return torch.cat(parts, dim)</c> (dim not 0): the method
+    /// <c>forward_rows_parts</c>, the traced code returning <c>parts</c>, and <c>dim</c>; otherwise null.</summary>
+    private static (MethodDef Parts, Expr Dim)? SplitFinalConcatenation(MethodDef traced)
     {
         // The tracer ends with "_tN = torch.cat(parts, dim)" and "return _tN" (or returns the call itself).
         var body = traced.Body;
@@ -157,20 +172,8 @@ internal static class BatchChunking
             return null;
         }
 
-        var outName = "out";
-        while (traced.Parameters.Any(p => p.Name == outName) || ReferencesName(body, outName))
-        {
-            outName += "_";
-        }
-
-        var intoBody = body.Take(kept).ToList();
-        intoBody.Add(new ReturnStmt(Torch("cat", [.. cat.Args], Kw("out", Var(outName)))));
-        return new MethodDef(IntoMethodName, [.. traced.Parameters, new Param(outName, TsType.Tensor)], TsType.Tensor,
-            intoBody);
+        var partsBody = body.Take(kept).ToList();
+        partsBody.Add(new ReturnStmt(cat.Args[0]));
+        return (new MethodDef(PartsMethod, traced.Parameters, TsType.List(TsType.Tensor), partsBody), cat.Args[1]);
     }
-
-    private static bool ReferencesName(IReadOnlyList<Stmt> body, string name) =>
-        IrWalker.Statements(body).Any(s => s is AssignStmt a && a.Targets.Contains(name))
-        || IrWalker.Expressions(body).Any(e => e is VarExpr v && v.Name == name);
-
 }

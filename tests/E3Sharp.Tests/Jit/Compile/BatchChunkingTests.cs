@@ -153,8 +153,8 @@ public class BatchChunkingTests
             dtype: ScalarType.Float64);
         var compiled = TorchScript.Compile(tp);
         var code = string.Join("\n", TorchScriptArchiveReader.Read(TorchScriptArchive.SaveToBytes(compiled)).Code.Values);
-        Assert.Contains("def forward_rows_into(", code);
-        Assert.Contains("out=out)", code);
+        Assert.Contains("def forward_rows_parts(", code);
+        Assert.Contains(", out=rows_out_chunks", code);
         Assert.Contains("torch.is_grad_enabled()", code);
         var rows = tp.BatchChunkRows;
         foreach (var n in new[] { 2 * rows + 1, 3 * rows, 4 * rows + 37 })
@@ -197,7 +197,7 @@ public class BatchChunkingTests
         using var scope = NewDisposeScope();
         var compiled = TorchScript.Compile(new RowScale());
         var code = string.Join("\n", TorchScriptArchiveReader.Read(TorchScriptArchive.SaveToBytes(compiled)).Code.Values);
-        Assert.DoesNotContain("forward_rows_into", code);
+        Assert.DoesNotContain("forward_rows_parts", code);
         Assert.DoesNotContain("is_grad_enabled", code);
         var x = randn(13, 3);
         var shift = tensor(new[] { 0.5f, -0.25f });
