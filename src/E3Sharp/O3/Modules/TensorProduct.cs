@@ -21,8 +21,9 @@ namespace E3Sharp.O3.Modules;
 /// first-input irreps as <c>[..., Ī, u]</c>; one product of the second input with a constant holding every path's CG
 /// gives, per output irrep, a <c>[..., K·V, Ī]</c> operator; their batched product is <c>[..., K, V·u]</c>, laid out
 /// so that a single matrix product with the output irrep's stacked weights <c>[V·u, w]</c> (one gather of the weight
-/// vector) mixes all its paths without copying the operand. Other modes contract each path's CG block with the second
-/// input first, then the first input. The forward uses plain tensor operations only, so the traced (compiled) module
+/// vector) mixes all its paths without copying the operand. A scalar output irrep rides along in another output's
+/// batched product (an extra row block), saving a per-sample product call. Other modes contract each path's CG block
+/// with the second input first, then the first input. The forward uses plain tensor operations only, so the traced (compiled) module
 /// runs exactly this sequence.</para>
 /// </remarks>
 [CompileMode(JitMode.Trace)]
