@@ -23,8 +23,8 @@ namespace E3Sharp.O3.Modules;
 /// so that a single matrix product with the output irrep's stacked weights <c>[V·u, w]</c> (one gather of the weight
 /// vector) mixes all its paths without copying the operand. A scalar output irrep rides along in another output's
 /// batched product (an extra row block), saving a per-sample product call. Other modes contract each path's CG block
-/// with the second input first, then the first input. The forward uses plain tensor operations only, so the traced (compiled) module
-/// runs exactly this sequence.</para>
+/// with the second input first, then the first input. The forward uses plain tensor operations only, so the traced
+/// (compiled) module runs exactly this sequence.</para>
 /// </remarks>
 [CompileMode(JitMode.Trace)]
 public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsModule, IBatchChunked
@@ -353,7 +353,9 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         var perRow = (long)(IrrepsIn1.Dim + IrrepsIn2.Dim + 2 * IrrepsOut.Dim);
         foreach (var g in _fused)
         {
-            perRow += g.IBar * g.U + g.CgSizes.Sum() + g.Outputs.Sum(o => (o.Host < 0 ? o.K * o.Slots : o.V) * g.U + o.K * o.W);
+            // Stacked x1, the operators, each owner's product (a guest's rows copied out of it) and the mixed outputs.
+            perRow += g.IBar * g.U + g.CgSizes.Sum()
+                      + g.Outputs.Sum(o => (o.Host < 0 ? o.K * o.Slots : o.V) * g.U + o.K * o.W);
         }
         foreach (var op in _plan)
         {
