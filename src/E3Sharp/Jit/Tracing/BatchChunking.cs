@@ -78,6 +78,9 @@ internal static class BatchChunking
         string Pieces(string name) => pieces[name];
         var split = SplitFinalConcatenation(traced);
         Expr[] ChunkArguments() => Arguments(name => Index(Var(Pieces(name)), Var(i)));
+        // One piece through the traced code: forward_rows, or the concatenation of forward_rows_parts.
+        Expr RowsCall(Expr[] args) =>
+            split is { } s ? Torch("cat", SelfCall(PartsMethod, args), s.Dim) : SelfCall(RowsMethod, args);
 
         // torch.split, not narrow: the backward of one split is one concatenation, where each narrow's backward
         // would write a zero-padded tensor of the whole batch.
@@ -126,24 +129,15 @@ internal static class BatchChunking
             }
             else
             {
-                then.ForRange(i, Var(count), body =>
-                    body.Do(Method(Var(chunks), "append", SelfCall(RowsMethod, ChunkArguments()))));
+                then.ForRange(i, Var(count), body => body.Do(Method(Var(chunks), "append", RowsCall(ChunkArguments()))));
             }
 
             then.Return(Torch("cat", Var(chunks), 0));
         });
 
-        if (split is { } s2)
-        {
-            forward.Return(Torch("cat", SelfCall(PartsMethod, Arguments(Var)), s2.Dim));
-            cls.ReplaceMethod("forward", s2.Parts);
-        }
-        else
-        {
-            forward.Return(SelfCall(RowsMethod, Arguments(Var)));
-            cls.ReplaceMethod("forward", new MethodDef(RowsMethod, traced.Parameters, traced.ReturnType, traced.Body));
-        }
-
+        forward.Return(RowsCall(Arguments(Var)));
+        cls.ReplaceMethod("forward",
+            split?.Parts ?? new MethodDef(RowsMethod, traced.Parameters, traced.ReturnType, traced.Body));
         cls.AddMethod(forward.Build());
     }
 
