@@ -94,6 +94,7 @@ internal static class BuiltinSchemas
         "select.int(Tensor(a) self, int dim, SymInt index) -> Tensor(a)",
         "slice.Tensor(Tensor(a) self, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor(a)",
         "index_select(Tensor self, int dim, Tensor index) -> Tensor",
+        "index_select.out(Tensor self, int dim, Tensor index, *, Tensor(a!) out) -> Tensor(a!)",
         "index.Tensor(Tensor self, Tensor?[] indices) -> Tensor",
         "split.Tensor(Tensor(a -> *) self, SymInt split_size, int dim=0) -> Tensor(a)[]",
         "split_with_sizes(Tensor(a -> *) self, SymInt[] split_sizes, int dim=0) -> Tensor(a)[]",

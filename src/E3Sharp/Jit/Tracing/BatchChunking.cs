@@ -79,8 +79,7 @@ internal static class BatchChunking
         var split = SplitFinalConcatenation(traced);
         Expr[] ChunkArguments() => Arguments(name => Index(Var(Pieces(name)), Var(i)));
         // One piece through the traced code: forward_rows, or the concatenation of forward_rows_parts.
-        Expr RowsCall(Expr[] args) =>
-            split is { } s ? Torch("cat", SelfCall(PartsMethod, args), s.Dim) : SelfCall(RowsMethod, args);
+        Expr RowsCall(Expr[] args) => split is { } s ? s.Finish(SelfCall(PartsMethod, args), null) : SelfCall(RowsMethod, args);
 
         // torch.split, not narrow: the backward of one split is one concatenation, where each narrow's backward
         // would write a zero-padded tensor of the whole batch.
@@ -108,10 +107,10 @@ internal static class BatchChunking
                 {
                     body.Assign(parts, SelfCall(PartsMethod, ChunkArguments()));
                     body.If(And(Var(direct), Var(i) > 0),
-                        into => into.Do(Torch("cat", [Var(parts), sp.Dim], Kw("out", Index(Var(outputs), Var(i))))),
+                        into => into.Do(sp.Finish(Var(parts), Index(Var(outputs), Var(i)))),
                         whole =>
                         {
-                            whole.Assign(piece, Torch("cat", Var(parts), sp.Dim));
+                            whole.Assign(piece, sp.Finish(Var(parts), null));
                             whole.If(And(Var(direct), Eq(Method(Var(piece), "dim"), 2)), first =>
                             {
                                 first.Assign(output, Method(Var(piece), "new_empty",
@@ -141,11 +140,18 @@ internal static class BatchChunking
         cls.AddMethod(forward.Build());
     }
 
-    /// <summary>When the traced forward ends with <c>return torch.cat(parts, dim)</c> (dim not 0): the method
-    /// <c>forward_rows_parts</c>, the traced code returning <c>parts</c>, and <c>dim</c>; otherwise null.</summary>
-    private static (MethodDef Parts, Expr Dim)? SplitFinalConcatenation(MethodDef traced)
+    /// <summary>The traced forward split before its final concatenation: <see cref="PartsMethod"/> (the traced code
+    /// returning the pieces) and how the pieces become the result, written into <c>out</c> when it is given.</summary>
+    private sealed record FinalConcatenation(MethodDef Parts, Func<Expr, Expr?, Expr> Finish);
+
+    /// <summary>When the traced forward ends with <c>return torch.cat(parts, dim)</c> (dim not 0), or with
+    /// <c>return torch.index_select(torch.cat(parts, dim), dim, index)</c> (a permutation of the features after the
+    /// concatenation): the method <c>forward_rows_parts</c>, the traced code returning <c>parts</c>, and the final
+    /// step; otherwise null.</summary>
+    private static FinalConcatenation? SplitFinalConcatenation(MethodDef traced)
     {
-        // The tracer ends with "_tN = torch.cat(parts, dim)" and "return _tN" (or returns the call itself).
+        // The tracer ends with "_tN = torch.cat(parts, dim)" (then perhaps "_tM = torch.index_select(_tN, dim, i)")
+        // and "return _tN" (or returns the last call itself).
         var body = traced.Body;
         if (body.Count == 0 || body[^1] is not ReturnStmt { Value: { } result })
         {
@@ -153,21 +159,58 @@ internal static class BatchChunking
         }
 
         var kept = body.Count - 1;
-        if (result is VarExpr v && body.Count >= 2 && body[^2] is AssignStmt { Annotation: null } a
-            && a.Targets.Count == 1 && a.Targets[0] == v.Name)
+        Expr Unwrap(Expr e)
         {
-            result = a.Value;
-            kept--;
+            if (e is VarExpr v && kept >= 1 && body[kept - 1] is AssignStmt { Annotation: null } a
+                && a.Targets.Count == 1 && a.Targets[0] == v.Name)
+            {
+                kept--;
+                return a.Value;
+            }
+
+            return e;
+        }
+
+        result = Unwrap(result);
+        Expr? gatherIndex = null;
+        // torch.index_select(v, dim, index) or v.index_select(dim, index); the index must be a constant or a module
+        // attribute (forward reads it outside the traced code).
+        (VarExpr Source, long Dim, Expr Index)? gather = result switch
+        {
+            TorchCallExpr { Op: "index_select", Keywords.Count: 0, Args: [VarExpr v, IntLiteral d, var i] } => (v, d.Value, i),
+            MethodCallExpr { Method: "index_select", Receiver: VarExpr v, Keywords.Count: 0, Args: [IntLiteral d, var i] } =>
+                (v, d.Value, i),
+            _ => null,
+        };
+        if (gather is { Index: TensorConstantExpr or SelfAttrExpr } g
+            && Unwrap(g.Source) is TorchCallExpr { Op: "cat", Args: [_, IntLiteral catDim] } inner && catDim.Value == g.Dim)
+        {
+            result = inner;
+            gatherIndex = g.Index;
         }
 
         if (result is not TorchCallExpr { Op: "cat" } cat || cat.Keywords.Count != 0 || cat.Args.Count != 2
-            || cat.Args[1] is not IntLiteral { Value: not 0 })
+            || cat.Args[1] is not IntLiteral { Value: not 0 } catDimension)
         {
             return null;
         }
 
         var partsBody = body.Take(kept).ToList();
         partsBody.Add(new ReturnStmt(cat.Args[0]));
-        return (new MethodDef(PartsMethod, traced.Parameters, TsType.List(TsType.Tensor), partsBody), cat.Args[1]);
+        var partsMethod = new MethodDef(PartsMethod, traced.Parameters, TsType.List(TsType.Tensor), partsBody);
+        if (gatherIndex is null)
+        {
+            return new FinalConcatenation(partsMethod, (parts, output) => output is null
+                ? Torch("cat", parts, catDimension)
+                : Torch("cat", [parts, catDimension], Kw("out", output)));
+        }
+
+        return new FinalConcatenation(partsMethod, (parts, output) =>
+        {
+            var joined = Torch("cat", parts, catDimension);
+            return output is null
+                ? Torch("index_select", joined, catDimension, gatherIndex)
+                : Torch("index_select", [joined, catDimension, gatherIndex], Kw("out", output));
+        });
     }
 }

@@ -22,7 +22,9 @@ namespace E3Sharp.O3.Modules;
 /// gives, per output irrep, a <c>[..., K·V, Ī]</c> operator; their batched product is <c>[..., K, V·u]</c>, laid out
 /// so that a single matrix product with the output irrep's stacked weights <c>[V·u, w]</c> (one gather of the weight
 /// vector) mixes all its paths without copying the operand. A scalar output irrep rides along in another output's
-/// batched product (an extra row block), saving a per-sample product call. Other modes contract each path's CG block
+/// batched product (an extra row block), saving a per-sample product call. The mixed outputs stay component-major
+/// (<c>[..., K, w]</c>) and one gather of the concatenated output brings them to e3nn's <c>[..., w, K]</c> layout
+/// (cheaper than a transposing copy per output irrep). Other modes contract each path's CG block
 /// with the second input first, then the first input. The forward uses plain tensor operations only, so the traced
 /// (compiled) module runs exactly this sequence.</para>
 /// </remarks>
@@ -45,6 +47,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     private readonly ConstantSet _constants = new();
     private readonly OutputPlan[] _plan;
     private readonly FusedGroup[] _fused;
+    private readonly string? _outputPermutation;
     private readonly long[] _in1Sizes;
     private readonly long[] _in2Sizes;
     private string _description;
@@ -205,6 +208,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         _in1Sizes = irrepsIn1.Select(m => (long)m.Dim).ToArray();
         _in2Sizes = irrepsIn2.Select(m => (long)m.Dim).ToArray();
         (_plan, _fused) = BuildPlan();
+        _outputPermutation = AddOutputPermutation();
         _chunkValuesPerRow = ChunkValuesPerRow();
         _description = Describe(name);
 
@@ -461,6 +465,11 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         foreach (var op in _plan)
         {
             var acc = fusedOut[op.IOut];
+            if (acc is not null && !op.KMajor && op.Dim > 1 && op.Mul > 1)
+            {
+                // Fused results are [..., K·w]; this output also has other paths: e3nn's [..., w·K] now.
+                acc = acc.unflatten(acc.dim() - 1, op.Dim, op.Mul).transpose(-1, -2).flatten(-2);
+            }
             if (op.Uvw.Length > 0)
             {
                 var r = UvwBlock(op, xs, ys, w);
@@ -488,14 +497,17 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
             zero ??= ZeroBase(x, y, w);
             return zero.narrow(-1, 0, 0);
         }
-        return parts.Count == 1 ? parts[0] : cat(parts, -1);
+        var result = parts.Count == 1 ? parts[0] : cat(parts, -1);
+        // Outputs still in the fused [..., K·w] layout reach e3nn's [..., w·K] through one permutation of the
+        // features (one gather: cheaper than a transposing copy per output irrep, forward and backward).
+        return _outputPermutation is null ? result : result.index_select(-1, get_buffer(_outputPermutation)!);
     }
 
     // A fused group: M = x2 · CG split per output o into [..., K·V, Ī]; Xc = the group's x1 blocks transposed and
     // stacked, [..., Ī, u] (one index_select along the last dimension: a gather, much faster than concatenating
     // transposed views); M_o · Xc = [..., K·V, u] viewed as [..., K, V·u] (contiguous), times o's stacked weights
-    // [V·u, w] = [..., K, w], returned transposed and flattened as [..., w·K] (e3nn's layout) into outputs[o] (added
-    // to what is there).
+    // [V·u, w] = [..., K, w], flattened as [..., K·w] (component-major; Compute brings it to e3nn's [..., w·K]) into
+    // outputs[o] (added to what is there).
     private void FusedProducts(FusedGroup g, Tensor x, Tensor y, Tensor w, Tensor?[] outputs)
     {
         var xi = x.index_select(-1, get_buffer(g.In1Index)!);                              // [..., Ī·u]
@@ -525,7 +537,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
                 own = yo.unflatten(yo.dim() - 2, slot.K, slot.V).flatten(-2);              // contiguous
             }
             var wo = ws[s].unflatten(ws[s].dim() - 1, slot.V * g.U, slot.W);               // [..., V·u, w]
-            Add(outputs, slot.IOut, own.matmul(wo).transpose(-1, -2).flatten(-2));         // [..., w·K]
+            Add(outputs, slot.IOut, own.matmul(wo).flatten(-2));                           // [..., K·w]
         }
     }
 
@@ -755,6 +767,24 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
             mask.AddRange(Enumerable.Repeat(reached ? 1.0 : 0.0, IrrepsOut[o].Dim));
         }
         return tensor(mask.ToArray(), new long[] { mask.Count }, dtype, device);
+    }
+
+    // The gather from the concatenated outputs (k-major ones as [K, w]) to e3nn's layout, or null when none is
+    // k-major.
+    private string? AddOutputPermutation()
+    {
+        if (!_plan.Any(op => op.KMajor)) return null;
+        var index = new List<long>();
+        long start = 0;
+        foreach (var op in _plan)
+        {
+            for (long a = 0; a < op.Mul; a++)
+            {
+                for (long k = 0; k < op.Dim; k++) index.Add(start + (op.KMajor ? k * op.Mul + a : a * op.Dim + k));
+            }
+            start += op.Mul * op.Dim;
+        }
+        return _constants.AddIndex("out_perm", index.ToArray());
     }
 
     private (OutputPlan[] Plan, FusedGroup[] Fused) BuildPlan()
@@ -1078,8 +1108,13 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         public long V { get; set; }
     }
 
+    // KMajor: the output comes only from fused groups and stays in their [..., K·w] (component-major) layout until
+    // the final permutation.
     private sealed record OutputPlan(
-        int IOut, long Mul, long Dim, UvwGroup[] Uvw, bool Fused, PathPlan[] Others, bool AnyWeighted);
+        int IOut, long Mul, long Dim, UvwGroup[] Uvw, bool Fused, PathPlan[] Others, bool AnyWeighted)
+    {
+        public bool KMajor => Fused && Uvw.Length == 0 && Others.Length == 0 && Dim > 1 && Mul > 1;
+    }
 
     // Fused "uvw" paths with first-input multiplicity U over the first-input irreps Blocks (dimensions BlockDims, Ī in
     // all): constant Cg [D2, Σ_owners K·slots·Ī], weight permutation WeightIndex (concatenated [V·U, W] matrices, one per

@@ -33,6 +33,32 @@ public sealed partial class RowScale : nn.Module<Tensor, Tensor, Tensor>, ITraci
     public override Tensor forward(Tensor x, Tensor shift) => x.matmul(_weight).tanh() + shift;
 }
 
+/// <summary>A row-wise module ending with a permutation of concatenated pieces, by a buffer or by its second argument.</summary>
+[CompileMode(JitMode.Trace)]
+public sealed partial class PermutedPieces : nn.Module<Tensor, Tensor, Tensor>, ITracingInputs, IBatchChunked
+{
+    private readonly Tensor _order;
+
+    public PermutedPieces(bool orderFromArgument) : base(nameof(PermutedPieces))
+    {
+        OrderFromArgument = orderFromArgument;
+        _order = tensor(new long[] { 4, 0, 3, 1, 2 });
+        register_buffer("order", _order);
+    }
+
+    public bool OrderFromArgument { get; }
+
+    public long BatchChunkRows => 4;
+
+    public bool IsRowArgument(int index) => index == 0;
+
+    public IReadOnlyList<Tensor[]> MakeTracingInputs(int n) =>
+        Enumerable.Range(0, n).Select(i => new[] { randn(3 + i, 2), tensor(new long[] { 1, 0, 4, 3, 2 }) }).ToArray();
+
+    public override Tensor forward(Tensor x, Tensor order) =>
+        cat(new[] { x.sin(), x.narrow(1, 0, 1) * 2 + 1, x.cos() }, -1).index_select(-1, OrderFromArgument ? order : _order);
+}
+
 /// <summary>A row-wise module whose argument names are those the chunking code would pick for its locals.</summary>
 [CompileMode(JitMode.Trace)]
 public sealed partial class NameClash : nn.Module<Tensor, Tensor, Tensor>, ITracingInputs, IBatchChunked
@@ -154,6 +180,8 @@ public class BatchChunkingTests
         var compiled = TorchScript.Compile(tp);
         var code = string.Join("\n", TorchScriptArchiveReader.Read(TorchScriptArchive.SaveToBytes(compiled)).Code.Values);
         Assert.Contains("def forward_rows_parts(", code);
+        // The product's outputs end as a gather (permutation) of the concatenated pieces, written into the result.
+        Assert.Contains("torch.index_select(torch.cat(parts, -1), -1, CONSTANTS.", code);
         Assert.Contains(", out=rows_out_chunks", code);
         Assert.Contains("torch.is_grad_enabled()", code);
         var rows = tp.BatchChunkRows;
@@ -187,6 +215,31 @@ public class BatchChunkingTests
                 Interop.Record("batch_chunked_tp_direct", TorchScriptArchive.SaveToBytes(compiled), "forward", [big, bigY],
                     [(Tensor)compiled.forward(big, bigY)!], noGrad: true);
             }
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AFinalPermutationByAConstantAlsoWritesIntoTheResult(bool orderFromArgument)
+    {
+        using var scope = NewDisposeScope();
+        var module = new PermutedPieces(orderFromArgument);
+        var compiled = TorchScript.Compile(module);
+        var code = string.Join("\n", TorchScriptArchiveReader.Read(TorchScriptArchive.SaveToBytes(compiled)).Code.Values);
+        // An index read from an argument is computed by the traced code: the split would not see it in forward.
+        Assert.Equal(!orderFromArgument, code.Contains("def forward_rows_parts(", StringComparison.Ordinal));
+        Assert.Equal(!orderFromArgument, code.Contains(", out=rows_out_chunks", StringComparison.Ordinal));
+        var order = tensor(new long[] { 4, 0, 3, 1, 2 });
+        foreach (var n in new[] { 3, 9, 13, 16 })
+        {
+            var x = randn(n, 2);
+            var expected = module.forward(x, order);
+            using (no_grad())
+            {
+                Assert.Equal(0.0, (compiled.call(x, order) - expected).abs().max().item<float>());
+            }
+            Assert.Equal(0.0, (compiled.call(x, order) - expected).abs().max().item<float>());
         }
     }
 
