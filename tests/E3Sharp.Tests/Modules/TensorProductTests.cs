@@ -326,5 +326,17 @@ public class TensorProductTests
             target.add_(contribution);
         }
         AssertClose(expected, tp.forward(x, y), 1e-12, "dense einsum");
+
+        // float32 permutes the fused outputs to e3nn's layout with one gather (float64 transposes each): same numbers.
+        tp.to(ScalarType.Float32);
+        var out32 = tp.forward(x.to(ScalarType.Float32), y.to(ScalarType.Float32));
+        AssertClose(expected.to(ScalarType.Float32), out32, 2e-5, "dense einsum, float32");
+        var compiled = E3Sharp.Jit.TorchScript.Compile(tp);
+        var code = string.Join("\n", E3Sharp.Jit.Serialization.TorchScriptArchiveReader.Read(
+            E3Sharp.Jit.Serialization.TorchScriptArchive.SaveToBytes(compiled)).Code.Values);
+        // Only the mixed-multiplicity case has component-major outputs (multiplicity and dimension above 1, fused).
+        Assert.Equal(in2 == "0e+1o+2e", code.Contains("torch.index_select(torch.cat(parts, -1), -1, CONSTANTS.c",
+            StringComparison.Ordinal));
+        AssertClose(out32, (Tensor)compiled.forward(x.to(ScalarType.Float32), y.to(ScalarType.Float32))!, 1e-6, "compiled, float32");
     }
 }

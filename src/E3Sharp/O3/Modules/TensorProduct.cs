@@ -22,9 +22,10 @@ namespace E3Sharp.O3.Modules;
 /// gives, per output irrep, a <c>[..., K·V, Ī]</c> operator; their batched product is <c>[..., K, V·u]</c>, laid out
 /// so that a single matrix product with the output irrep's stacked weights <c>[V·u, w]</c> (one gather of the weight
 /// vector) mixes all its paths without copying the operand. A scalar output irrep rides along in another output's
-/// batched product (an extra row block), saving a per-sample product call. The mixed outputs stay component-major
-/// (<c>[..., K, w]</c>) and one gather of the concatenated output brings them to e3nn's <c>[..., w, K]</c> layout
-/// (cheaper than a transposing copy per output irrep). Other modes contract each path's CG block
+/// batched product (an extra row block), saving a per-sample product call. In float32 the mixed outputs stay
+/// component-major (<c>[..., K, w]</c>) and one gather of the concatenated output brings them to e3nn's
+/// <c>[..., w, K]</c> layout; in float64 (where LibTorch's gather is slower) each is transposed. Other modes contract
+/// each path's CG block
 /// with the second input first, then the first input. The forward uses plain tensor operations only, so the traced
 /// (compiled) module runs exactly this sequence.</para>
 /// </remarks>
@@ -455,17 +456,22 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         var unfused = _plan.Any(op => op.Uvw.Length > 0 || op.Others.Length > 0);
         var xs = !unfused ? Array.Empty<Tensor>() : _in1Sizes.Length == 1 ? new[] { x } : x.split(_in1Sizes, -1);
         var ys = !unfused ? Array.Empty<Tensor>() : _in2Sizes.Length == 1 ? new[] { y } : y.split(_in2Sizes, -1);
+        // Fused outputs mixed component-major ([..., K·w]) reach e3nn's [..., w·K] by one gather of the whole output
+        // in float32 (as fast as transposing copies per output irrep, and the compiled forward is 6-9% faster with
+        // it); in float64 LibTorch's index_select along the features is 2.3x slower than the copies, so each fused
+        // output is transposed instead.
+        var permute = _outputPermutation is not null && x.dtype != ScalarType.Float64;
         var fusedOut = new Tensor?[IrrepsOut.Length];
         foreach (var g in _fused)
         {
-            FusedProducts(g, x, y, w, fusedOut);
+            FusedProducts(g, x, y, w, fusedOut, permute);
         }
         var parts = new List<Tensor>();
         Tensor? zero = null;
         foreach (var op in _plan)
         {
             var acc = fusedOut[op.IOut];
-            if (acc is not null && !op.KMajor && op.Dim > 1 && op.Mul > 1)
+            if (permute && acc is not null && !op.KMajor && op.Dim > 1 && op.Mul > 1)
             {
                 // Fused results are [..., K·w]; this output also has other paths: e3nn's [..., w·K] now.
                 acc = acc.unflatten(acc.dim() - 1, op.Dim, op.Mul).transpose(-1, -2).flatten(-2);
@@ -498,17 +504,15 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
             return zero.narrow(-1, 0, 0);
         }
         var result = parts.Count == 1 ? parts[0] : cat(parts, -1);
-        // Outputs still in the fused [..., K·w] layout reach e3nn's [..., w·K] through one permutation of the
-        // features (one gather: cheaper than a transposing copy per output irrep, forward and backward).
-        return _outputPermutation is null ? result : result.index_select(-1, get_buffer(_outputPermutation)!);
+        return permute ? result.index_select(-1, get_buffer(_outputPermutation!)!) : result;
     }
 
     // A fused group: M = x2 · CG split per output o into [..., K·V, Ī]; Xc = the group's x1 blocks transposed and
     // stacked, [..., Ī, u] (one index_select along the last dimension: a gather, much faster than concatenating
     // transposed views); M_o · Xc = [..., K·V, u] viewed as [..., K, V·u] (contiguous), times o's stacked weights
-    // [V·u, w] = [..., K, w], flattened as [..., K·w] (component-major; Compute brings it to e3nn's [..., w·K]) into
-    // outputs[o] (added to what is there).
-    private void FusedProducts(FusedGroup g, Tensor x, Tensor y, Tensor w, Tensor?[] outputs)
+    // [V·u, w] = [..., K, w], flattened as [..., K·w] (component-major, Compute permutes the whole output to e3nn's
+    // layout) or transposed first ([..., w·K], e3nn's layout), into outputs[o] (added to what is there).
+    private void FusedProducts(FusedGroup g, Tensor x, Tensor y, Tensor w, Tensor?[] outputs, bool componentMajor)
     {
         var xi = x.index_select(-1, get_buffer(g.In1Index)!);                              // [..., Ī·u]
         var xc = xi.unflatten(xi.dim() - 1, g.IBar, g.U);                                  // [..., Ī, u]
@@ -537,7 +541,8 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
                 own = yo.unflatten(yo.dim() - 2, slot.K, slot.V).flatten(-2);              // contiguous
             }
             var wo = ws[s].unflatten(ws[s].dim() - 1, slot.V * g.U, slot.W);               // [..., V·u, w]
-            Add(outputs, slot.IOut, own.matmul(wo).flatten(-2));                           // [..., K·w]
+            var mixed = own.matmul(wo);                                                    // [..., K, w]
+            Add(outputs, slot.IOut, (componentMajor ? mixed : mixed.transpose(-1, -2)).flatten(-2));
         }
     }
 
