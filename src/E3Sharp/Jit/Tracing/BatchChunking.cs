@@ -198,19 +198,10 @@ internal static class BatchChunking
         var partsBody = body.Take(kept).ToList();
         partsBody.Add(new ReturnStmt(cat.Args[0]));
         var partsMethod = new MethodDef(PartsMethod, traced.Parameters, TsType.List(TsType.Tensor), partsBody);
-        if (gatherIndex is null)
-        {
-            return new FinalConcatenation(partsMethod, (parts, output) => output is null
-                ? Torch("cat", parts, catDimension)
-                : Torch("cat", [parts, catDimension], Kw("out", output)));
-        }
-
-        return new FinalConcatenation(partsMethod, (parts, output) =>
-        {
-            var joined = Torch("cat", parts, catDimension);
-            return output is null
-                ? Torch("index_select", joined, catDimension, gatherIndex)
-                : Torch("index_select", [joined, catDimension, gatherIndex], Kw("out", output));
-        });
+        // The final step, with out= when the result is written into the given tensor.
+        KeywordArg[] Out(Expr? output) => output is null ? [] : [Kw("out", output)];
+        return new FinalConcatenation(partsMethod, (parts, output) => gatherIndex is null
+            ? Torch("cat", [parts, catDimension], Out(output))
+            : Torch("index_select", [Torch("cat", parts, catDimension), catDimension, gatherIndex], Out(output)));
     }
 }

@@ -457,9 +457,9 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         var xs = !unfused ? Array.Empty<Tensor>() : _in1Sizes.Length == 1 ? new[] { x } : x.split(_in1Sizes, -1);
         var ys = !unfused ? Array.Empty<Tensor>() : _in2Sizes.Length == 1 ? new[] { y } : y.split(_in2Sizes, -1);
         // Fused outputs mixed component-major ([..., K·w]) reach e3nn's [..., w·K] by one gather of the whole output
-        // in float32 (as fast as transposing copies per output irrep, and the compiled forward is 6-9% faster with
-        // it); in float64 LibTorch's index_select along the features is 2.3x slower than the copies, so each fused
-        // output is transposed instead.
+        // in float32 (the gather costs what the transposing copies per output irrep cost; the compiled forward
+        // measured 1.5-9% faster with it, fwd+bwd 0-2.5%); in float64 LibTorch's index_select along the features is
+        // 2.3x slower than the copies, so each fused output is transposed instead.
         var permute = _outputPermutation is not null && x.dtype != ScalarType.Float64;
         var fusedOut = new Tensor?[IrrepsOut.Length];
         foreach (var g in _fused)
@@ -471,7 +471,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         foreach (var op in _plan)
         {
             var acc = fusedOut[op.IOut];
-            if (permute && acc is not null && !op.KMajor && op.Dim > 1 && op.Mul > 1)
+            if (permute && acc is not null && !op.KMajor && op.LayoutsDiffer)
             {
                 // Fused results are [..., K·w]; this output also has other paths: e3nn's [..., w·K] now.
                 acc = acc.unflatten(acc.dim() - 1, op.Dim, op.Mul).transpose(-1, -2).flatten(-2);
@@ -1118,7 +1118,10 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     private sealed record OutputPlan(
         int IOut, long Mul, long Dim, UvwGroup[] Uvw, bool Fused, PathPlan[] Others, bool AnyWeighted)
     {
-        public bool KMajor => Fused && Uvw.Length == 0 && Others.Length == 0 && Dim > 1 && Mul > 1;
+        public bool KMajor => Fused && Uvw.Length == 0 && Others.Length == 0 && LayoutsDiffer;
+
+        // Whether [..., K·w] and [..., w·K] are different orders (both K and w above 1).
+        public bool LayoutsDiffer => Dim > 1 && Mul > 1;
     }
 
     // Fused "uvw" paths with first-input multiplicity U over the first-input irreps Blocks (dimensions BlockDims, Ī in
