@@ -54,8 +54,30 @@ public static partial class TorchScript
         public static (string Message, Exception? Cause)? Find(
             torch.nn.Module module, torch.jit.ScriptModule loaded, IReadOnlyList<torch.Tensor[]> inputs, IReadOnlyList<string> warnings)
         {
+            // A module traced once per grad mode is checked in both (each mode runs its own trace).
+            using (torch.no_grad())
+            {
+                if (FindIn(module, loaded, inputs, warnings, "") is { } failure)
+                {
+                    return failure;
+                }
+            }
+
+            if (!Tracing.Tracer.GradModeTraced.TryGetValue(module, out _))
+            {
+                return null;
+            }
+
+            using (torch.enable_grad())
+            {
+                return FindIn(module, loaded, inputs, warnings, " with autograd");
+            }
+        }
+
+        private static (string Message, Exception? Cause)? FindIn(torch.nn.Module module, torch.jit.ScriptModule loaded,
+            IReadOnlyList<torch.Tensor[]> inputs, IReadOnlyList<string> warnings, string mode)
+        {
             var typeName = TypeName(module);
-            using var noGrad = torch.no_grad();
             for (var i = 0; i < inputs.Count; i++)
             {
                 using var scope = torch.NewDisposeScope();
@@ -67,7 +89,7 @@ public static partial class TorchScript
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
-                    return ($"Trace check failed for {typeName}: the eager module failed on tracing input {i} " +
+                    return ($"Trace check failed for {typeName}{mode}: the eager module failed on tracing input {i} " +
                             $"(shapes {ModuleInvoker.Shapes(input)}): {FirstLine(e.Message)}", e);
                 }
 
@@ -78,14 +100,14 @@ public static partial class TorchScript
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
-                    return ($"Trace check failed for {typeName}: the traced module rejected tracing input {i} " +
+                    return ($"Trace check failed for {typeName}{mode}: the traced module rejected tracing input {i} " +
                             $"(shapes {ModuleInvoker.Shapes(input)}) that the eager module accepts: {FirstLine(e.Message)}" +
                             Hint(warnings), e);
                 }
 
                 if (ModuleInvoker.Compare(expected, actual) is { } difference)
                 {
-                    return ($"Trace check failed for {typeName}: on tracing input {i} of {inputs.Count} " +
+                    return ($"Trace check failed for {typeName}{mode}: on tracing input {i} of {inputs.Count} " +
                             $"(shapes {ModuleInvoker.Shapes(input)}) {difference} between the traced and the eager " +
                             "module. The trace recorded something that depends on the input as fixed (a branch, loop or " +
                             "size decided by input values or shapes); mark the module [CompileMode(JitMode.Script)] to keep " +

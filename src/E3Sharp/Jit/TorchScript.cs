@@ -30,6 +30,17 @@ public static partial class TorchScript
     public static bool IsTracing => Tracing.TraceSession.IsActive;
 
     /// <summary>
+    /// Whether autograd records operations (<c>torch.is_grad_enabled()</c>); while the tracer runs, the grad mode the
+    /// trace is for. A module whose forward reads it while traced is traced twice, with autograd and without, and its
+    /// compiled <c>forward</c> runs the matching trace (<c>if torch.is_grad_enabled(): return
+    /// self.forward_grad(...)</c>, else <c>self.forward_no_grad(...)</c>). A forward may so take, without autograd,
+    /// a formulation that is faster there but whose backward would be slower; both must compute the same function
+    /// (the trace check runs in both modes).
+    /// </summary>
+    public static bool GradEnabled =>
+        Tracing.TraceSession.IsActive ? Tracing.TraceSession.Current.ReadGradMode() : torch.is_grad_enabled();
+
+    /// <summary>
     /// The compile mode of <paramref name="module"/>: the mode this instance was given by <see cref="Script"/> or
     /// <see cref="Trace"/>, else the <see cref="CompileModeAttribute"/> of its class (inherited from base classes),
     /// else null (no mode: compiled only as part of its parent). TorchScript modules (already compiled) have no mode.

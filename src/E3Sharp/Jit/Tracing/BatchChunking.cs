@@ -27,9 +27,27 @@ internal static class BatchChunking
             return;
         }
 
+        // A module traced once per grad mode (Tracer.GradMethod, Tracer.NoGradMethod) chunks each trace.
         var cls = instance.Class;
-        var traced = cls.FindMethod("forward");
-        if (traced is null || traced.ReturnType != TsType.Tensor || cls.FindMethod(RowsMethod) is not null
+        if (cls.FindMethod(Tracer.NoGradMethod) is null)
+        {
+            ApplyTo(chunked, cls, "forward");
+        }
+        else
+        {
+            ApplyTo(chunked, cls, Tracer.GradMethod);
+            ApplyTo(chunked, cls, Tracer.NoGradMethod);
+        }
+    }
+
+    // Makes the traced method `method` a chunking method of that name around forward_rows{suffix} (or
+    // forward_rows_parts{suffix}), the suffix being what follows "forward" in the name.
+    private static void ApplyTo(IBatchChunked chunked, ModuleClass cls, string method)
+    {
+        var suffix = method["forward".Length..];
+        string rowsMethod = RowsMethod + suffix, partsMethod = PartsMethod + suffix;
+        var traced = cls.FindMethod(method);
+        if (traced is null || traced.ReturnType != TsType.Tensor || cls.FindMethod(rowsMethod) is not null
             || traced.Parameters.Any(p => p.Type != TsType.Tensor))
         {
             return;
@@ -55,7 +73,7 @@ internal static class BatchChunking
         Expr[] Arguments(Func<string, Expr> rowArgument) =>
             traced.Parameters.Select(p => rowArguments.Contains(p.Name) ? rowArgument(p.Name) : Var(p.Name)).ToArray();
 
-        var forward = new MethodBuilder("forward", TsType.Tensor);
+        var forward = new MethodBuilder(method, TsType.Tensor);
         foreach (var p in traced.Parameters)
         {
             forward.Param(p.Name, p.Type, p.Default);
@@ -76,10 +94,10 @@ internal static class BatchChunking
         var pieces = rowArguments.ToDictionary(name => name, name => Local(name + "_chunks"), StringComparer.Ordinal);
         string count = Local("chunk_count"), chunks = Local("row_chunks"), i = Local("chunk");
         string Pieces(string name) => pieces[name];
-        var split = SplitFinalConcatenation(traced);
+        var split = SplitFinalConcatenation(traced, partsMethod);
         Expr[] ChunkArguments() => Arguments(name => Index(Var(Pieces(name)), Var(i)));
         // One piece through the traced code: forward_rows, or the concatenation of forward_rows_parts.
-        Expr RowsCall(Expr[] args) => split is { } s ? s.Finish(SelfCall(PartsMethod, args), null) : SelfCall(RowsMethod, args);
+        Expr RowsCall(Expr[] args) => split is { } s ? s.Finish(SelfCall(partsMethod, args), null) : SelfCall(rowsMethod, args);
 
         // torch.split, not narrow: the backward of one split is one concatenation, where each narrow's backward
         // would write a zero-padded tensor of the whole batch.
@@ -105,7 +123,7 @@ internal static class BatchChunking
                 then.Assign(output, Var(rowArguments[0]));
                 then.ForRange(i, Var(count), body =>
                 {
-                    body.Assign(parts, SelfCall(PartsMethod, ChunkArguments()));
+                    body.Assign(parts, SelfCall(partsMethod, ChunkArguments()));
                     body.If(And(Var(direct), Var(i) > 0),
                         into => into.Do(sp.Finish(Var(parts), Index(Var(outputs), Var(i)))),
                         whole =>
@@ -135,8 +153,7 @@ internal static class BatchChunking
         });
 
         forward.Return(RowsCall(Arguments(Var)));
-        cls.ReplaceMethod("forward",
-            split?.Parts ?? new MethodDef(RowsMethod, traced.Parameters, traced.ReturnType, traced.Body));
+        cls.ReplaceMethod(method, split?.Parts ?? new MethodDef(rowsMethod, traced.Parameters, traced.ReturnType, traced.Body));
         cls.AddMethod(forward.Build());
     }
 
@@ -148,7 +165,7 @@ internal static class BatchChunking
     /// <c>return torch.index_select(torch.cat(parts, dim), dim, index)</c> (a permutation of the features after the
     /// concatenation): the method <c>forward_rows_parts</c>, the traced code returning <c>parts</c>, and the final
     /// step; otherwise null.</summary>
-    private static FinalConcatenation? SplitFinalConcatenation(MethodDef traced)
+    private static FinalConcatenation? SplitFinalConcatenation(MethodDef traced, string partsMethod)
     {
         // The tracer ends with "_tN = torch.cat(parts, dim)" (then perhaps "_tM = torch.index_select(_tN, dim, i)")
         // and "return _tN" (or returns the last call itself).
@@ -197,11 +214,11 @@ internal static class BatchChunking
 
         var partsBody = body.Take(kept).ToList();
         partsBody.Add(new ReturnStmt(cat.Args[0]));
-        var partsMethod = new MethodDef(PartsMethod, traced.Parameters, TsType.List(TsType.Tensor), partsBody);
+        var parts = new MethodDef(partsMethod, traced.Parameters, TsType.List(TsType.Tensor), partsBody);
         // The final step, with out= when the result is written into the given tensor.
         KeywordArg[] Out(Expr? output) => output is null ? [] : [Kw("out", output)];
-        return new FinalConcatenation(partsMethod, (parts, output) => gatherIndex is null
-            ? Torch("cat", [parts, catDimension], Out(output))
-            : Torch("index_select", [Torch("cat", parts, catDimension), catDimension, gatherIndex], Out(output)));
+        return new FinalConcatenation(parts, (pieces, output) => gatherIndex is null
+            ? Torch("cat", [pieces, catDimension], Out(output))
+            : Torch("index_select", [Torch("cat", pieces, catDimension), catDimension, gatherIndex], Out(output)));
     }
 }

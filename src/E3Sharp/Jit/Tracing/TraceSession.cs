@@ -59,6 +59,19 @@ internal sealed class TraceSession : IDisposable
         t_current = this;
     }
 
+    /// <summary>The grad mode this trace is for (what <see cref="TorchScript.GradEnabled"/> answers while it runs).</summary>
+    public bool GradMode { get; init; } = true;
+
+    /// <summary>Whether the traced forward asked for the grad mode (then the module is traced once per mode).</summary>
+    public bool GradModeRead { get; private set; }
+
+    /// <summary>Answers <see cref="TorchScript.GradEnabled"/> during the trace and notes that it was asked.</summary>
+    public bool ReadGradMode()
+    {
+        GradModeRead = true;
+        return GradMode;
+    }
+
     /// <summary>Whether a trace is running on this thread.</summary>
     public static bool IsActive => t_current is not null;
 

@@ -57,13 +57,56 @@ public static class Tracer
             throw new TracingException($"Tracing {type.Name}: a built-in module takes one input, got {exampleInputs.Count}.");
         }
 
-        var instance = new ModuleInstance(context.NewClassName(type)) { Training = module.training };
+        var instance = TraceOnce(module, exampleInputs, context, fixedLastDimension, twin, names,
+            context.NewClassName(type), gradMode: true, out var readGradMode);
+        if (!readGradMode)
+        {
+            return instance;
+        }
+
+        // The forward asked for the grad mode (TorchScript.GradEnabled): trace it again for the other one, and
+        // dispatch between the two traces with torch.is_grad_enabled().
+        var noGrad = TraceOnce(module, exampleInputs, context, fixedLastDimension, twin, names,
+            instance.Class.QualifiedName, gradMode: false, out _);
+        var traced = instance.Class.FindMethod("forward")!;
+        var withoutGrad = noGrad.Class.FindMethod("forward")!;
+        instance.Class.ReplaceMethod("forward", new MethodDef(GradMethod, traced.Parameters, traced.ReturnType, traced.Body));
+        instance.AddMethod(new MethodDef(NoGradMethod, withoutGrad.Parameters, withoutGrad.ReturnType, withoutGrad.Body));
+        var dispatch = new MethodBuilder("forward", traced.ReturnType);
+        foreach (var p in traced.Parameters)
+        {
+            dispatch.Param(p.Name, p.Type, p.Default);
+        }
+
+        var args = traced.Parameters.Select(p => (Expr)new VarExpr(p.Name)).ToArray();
+        dispatch.If(IrBuilder.Torch("is_grad_enabled"), then => then.Return(IrBuilder.SelfCall(GradMethod, args)));
+        dispatch.Return(IrBuilder.SelfCall(NoGradMethod, args));
+        instance.AddMethod(dispatch.Build());
+        GradModeTraced.AddOrUpdate(module, instance);
+        return instance;
+    }
+
+    /// <summary>The trace with autograd of a module traced once per grad mode (see <see cref="TorchScript.GradEnabled"/>).</summary>
+    public const string GradMethod = "forward_grad";
+
+    /// <summary>The trace without autograd of a module traced once per grad mode.</summary>
+    public const string NoGradMethod = "forward_no_grad";
+
+    /// <summary>Modules whose last trace read <see cref="TorchScript.GradEnabled"/> (traced once per grad mode).</summary>
+    internal static readonly ConditionalWeakTable<torch.nn.Module, ModuleInstance> GradModeTraced = new();
+
+    private static ModuleInstance TraceOnce(torch.nn.Module module, IReadOnlyList<torch.Tensor> exampleInputs,
+        CompileContext context, bool fixedLastDimension, TwinMethod? twin, string[] names, string className,
+        bool gradMode, out bool readGradMode)
+    {
+        var type = module.GetType();
+        var instance = new ModuleInstance(className) { Training = module.training };
         var guards = new List<Stmt>();
         var parameters = new List<Param>();
         object? result;
         using (var scope = torch.NewDisposeScope())
         using (torch.no_grad())
-        using (var session = new TraceSession(module, context, instance, shadow: true))
+        using (var session = new TraceSession(module, context, instance, shadow: true) { GradMode = gradMode })
         {
             var inputs = new object?[exampleInputs.Count];
             for (var i = 0; i < exampleInputs.Count; i++)
@@ -100,6 +143,7 @@ public static class Tracer
             body.AddRange(session.Body);
             body.Add(new ReturnStmt(returnExpr));
             instance.AddMethod(new MethodDef("forward", parameters, returnType, body));
+            readGradMode = session.GradModeRead;
         }
 
         return instance;
