@@ -297,6 +297,44 @@ public class TensorProductTests
     }
 
     [Theory]
+    [InlineData("32x0e+32x1o+32x2e", "0e+1o+2e", "32x0e+32x1o+32x2e", true)] // one group; the scalar output padded
+    [InlineData("4x0e+3x1o+3x2e", "0e+1o+2e", "2x0e+2x1o+2x2e", true)]       // two groups, padding
+    [InlineData("8x0e+4x1o+2x2e", "0e+1o", "8x0e+4x1o+2x2e", false)]         // outputs of different multiplicities
+    public void WithoutAutogradTheMergedEvaluationGivesTheSameNumbers(string in1, string in2, string outIrreps, bool merged)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(31);
+        var tp = new FullyConnectedTensorProduct(in1, in2, outIrreps, dtype: ScalarType.Float64);
+        var compiled = E3Sharp.Jit.TorchScript.Compile(tp);
+        var code = string.Join("\n", E3Sharp.Jit.Serialization.TorchScriptArchiveReader.Read(
+            E3Sharp.Jit.Serialization.TorchScriptArchive.SaveToBytes(compiled)).Code.Values);
+        // A mergeable product is traced once per grad mode; the one without autograd is chunked too.
+        Assert.Equal(merged, code.Contains("def forward_rows_parts_no_grad(", StringComparison.Ordinal));
+        Assert.Equal(merged, code.Contains("def forward_no_grad(", StringComparison.Ordinal));
+        foreach (var n in new[] { 5L, 2 * tp.BatchChunkRows + 7 })
+        {
+            var x = tp.IrrepsIn1.Randn(new long[] { n, -1 }, ScalarType.Float64, null);
+            var y = tp.IrrepsIn2.Randn(new long[] { n, -1 }, ScalarType.Float64, null);
+            var withGrad = tp.forward(x, y);
+            Assert.True(withGrad.requires_grad);
+            Tensor eager, direct;
+            using (no_grad())
+            {
+                eager = tp.forward(x, y);
+                direct = (Tensor)compiled.forward(x, y)!;
+            }
+            AssertClose(withGrad, eager, 1e-12, $"eager without autograd, batch {n}");
+            AssertClose(withGrad, direct, 1e-12, $"compiled without autograd, batch {n}");
+            AssertClose(withGrad, (Tensor)compiled.forward(x, y)!, 1e-12, $"compiled with autograd, batch {n}");
+            if (merged && n > 5 && in1.StartsWith("32x", StringComparison.Ordinal))
+            {
+                Interop.Record("tp_merged_no_grad", E3Sharp.Jit.Serialization.TorchScriptArchive.SaveToBytes(compiled),
+                    "forward", [x, y], [direct], noGrad: true);
+            }
+        }
+    }
+
+    [Theory]
     [InlineData("2x0e+1x1o", "1x0e+1x1o", "2x0e+1x1o")]             // small: one fused block-sparse CG product
     [InlineData("4x0e+3x1o+3x2e", "0e+1o+2e", "2x0e+2x1o+2x2e")]    // mixed multiplicities: several fused groups
     [InlineData("2x1o+1x2e", "40x1o", "2x1e+1x2o")]                 // large second input: per-path evaluation
