@@ -31,18 +31,19 @@ internal static class BatchChunking
         var cls = instance.Class;
         if (cls.FindMethod(Tracer.NoGradMethod) is null)
         {
-            ApplyTo(chunked, cls, "forward");
+            ApplyTo(chunked, cls, "forward", gradEnabled: null);
         }
         else
         {
-            ApplyTo(chunked, cls, Tracer.GradMethod);
-            ApplyTo(chunked, cls, Tracer.NoGradMethod);
+            ApplyTo(chunked, cls, Tracer.GradMethod, gradEnabled: true);
+            ApplyTo(chunked, cls, Tracer.NoGradMethod, gradEnabled: false);
         }
     }
 
     // Makes the traced method `method` a chunking method of that name around forward_rows{suffix} (or
-    // forward_rows_parts{suffix}), the suffix being what follows "forward" in the name.
-    private static void ApplyTo(IBatchChunked chunked, ModuleClass cls, string method)
+    // forward_rows_parts{suffix}), the suffix being what follows "forward" in the name. gradEnabled: the grad mode
+    // the method runs in (a trace per mode), or null when it runs in both.
+    private static void ApplyTo(IBatchChunked chunked, ModuleClass cls, string method, bool? gradEnabled)
     {
         var suffix = method["forward".Length..];
         string rowsMethod = RowsMethod + suffix, partsMethod = PartsMethod + suffix;
@@ -94,7 +95,10 @@ internal static class BatchChunking
         var pieces = rowArguments.ToDictionary(name => name, name => Local(name + "_chunks"), StringComparer.Ordinal);
         string count = Local("chunk_count"), chunks = Local("row_chunks"), i = Local("chunk");
         string Pieces(string name) => pieces[name];
-        var split = SplitFinalConcatenation(traced, partsMethod);
+        // The pieces are needed for the direct writes only, which need no autograd: a trace with autograd keeps its
+        // final concatenation; one without writes directly (after the first chunk's check), one for both modes asks
+        // torch.is_grad_enabled().
+        var split = gradEnabled == true ? null : SplitFinalConcatenation(traced, partsMethod);
         Expr[] ChunkArguments() => Arguments(name => Index(Var(Pieces(name)), Var(i)));
         // One piece through the traced code: forward_rows, or the concatenation of forward_rows_parts.
         Expr RowsCall(Expr[] args) => split is { } s ? s.Finish(SelfCall(partsMethod, args), null) : SelfCall(rowsMethod, args);
@@ -118,7 +122,7 @@ internal static class BatchChunking
                 // LibTorch's graph optimizer sees it once.
                 string direct = Local("direct"), output = Local("rows_out"), outputs = Local("rows_out_chunks");
                 string parts = Local("parts"), piece = Local("piece");
-                then.Assign(direct, Not(Torch("is_grad_enabled")));
+                then.Assign(direct, gradEnabled is null ? Not(Torch("is_grad_enabled")) : Bool(true));
                 then.Declare(outputs, TsType.List(TsType.Tensor), ListOf(TsType.Tensor));
                 then.Assign(output, Var(rowArguments[0]));
                 then.ForRange(i, Var(count), body =>

@@ -61,6 +61,7 @@ public static class Tracer
             context.NewClassName(type), gradMode: true, out var readGradMode);
         if (!readGradMode)
         {
+            GradModeTraced.Remove(module);
             return instance;
         }
 
@@ -82,7 +83,7 @@ public static class Tracer
         dispatch.If(IrBuilder.Torch("is_grad_enabled"), then => then.Return(IrBuilder.SelfCall(GradMethod, args)));
         dispatch.Return(IrBuilder.SelfCall(NoGradMethod, args));
         instance.AddMethod(dispatch.Build());
-        GradModeTraced.AddOrUpdate(module, instance);
+        GradModeTraced.AddOrUpdate(module, TracedPerGradMode);
         return instance;
     }
 
@@ -93,7 +94,9 @@ public static class Tracer
     public const string NoGradMethod = "forward_no_grad";
 
     /// <summary>Modules whose last trace read <see cref="TorchScript.GradEnabled"/> (traced once per grad mode).</summary>
-    internal static readonly ConditionalWeakTable<torch.nn.Module, ModuleInstance> GradModeTraced = new();
+    internal static readonly ConditionalWeakTable<torch.nn.Module, object> GradModeTraced = new();
+
+    private static readonly object TracedPerGradMode = new();
 
     private static ModuleInstance TraceOnce(torch.nn.Module module, IReadOnlyList<torch.Tensor> exampleInputs,
         CompileContext context, bool fixedLastDimension, TwinMethod? twin, string[] names, string className,
