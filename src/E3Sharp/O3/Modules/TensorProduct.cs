@@ -50,6 +50,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     private readonly FusedGroup[] _fused;
     private readonly string? _outputPermutation;
     private readonly bool _mergeable;
+    private readonly Dictionary<int, double[]> _pathCg = new();
     private readonly long[] _in1Sizes;
     private readonly long[] _in2Sizes;
     private string _description;
@@ -210,6 +211,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         _in1Sizes = irrepsIn1.Select(m => (long)m.Dim).ToArray();
         _in2Sizes = irrepsIn2.Select(m => (long)m.Dim).ToArray();
         (_plan, _fused) = BuildPlan();
+        _pathCg.Clear();
         _outputPermutation = AddOutputPermutation();
         _mergeable = _fused.Length > 0 && _fused.All(g => g.Merged is not null);
         _chunkValuesPerRow = ChunkValuesPerRow();
@@ -1033,7 +1035,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
                 var ins = Instructions[n];
                 var ir1 = IrrepsIn1[ins.IIn1].Ir;
                 var (m2, ir2) = IrrepsIn2[ins.IIn2];
-                var c = Cg(ir1, ir2, irO, ins.PathWeight);
+                var c = PathCg(n);
                 int di = ir1.Dim, dj = ir2.Dim;
                 for (var v = 0; v < m2; v++)
                 {
@@ -1108,7 +1110,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
                 var ins = Instructions[n];
                 var ir1 = IrrepsIn1[ins.IIn1].Ir;
                 var (m2, ir2) = IrrepsIn2[ins.IIn2];
-                var c = Cg(ir1, ir2, outs[s].Ir, ins.PathWeight);
+                var c = PathCg(n);
                 for (var v = 0; v < m2; v++)
                 {
                     for (var i = 0; i < ir1.Dim; i++)
@@ -1156,6 +1158,19 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     }
 
     // pw · C[i, j, k] (row-major [I, J, K]) in double precision.
+    // Instruction n's pw · C (Cg), computed once for the fused and the merged constants (while the plan is built).
+    private double[] PathCg(int n)
+    {
+        if (!_pathCg.TryGetValue(n, out var c))
+        {
+            var ins = Instructions[n];
+            c = Cg(IrrepsIn1[ins.IIn1].Ir, IrrepsIn2[ins.IIn2].Ir, IrrepsOut[ins.IOut].Ir, ins.PathWeight);
+            _pathCg[n] = c;
+        }
+
+        return c;
+    }
+
     private static double[] Cg(Irrep ir1, Irrep ir2, Irrep irO, double pathWeight)
     {
         using var c = Wigner.Wigner3j(ir1.L, ir2.L, irO.L, ScalarType.Float64);
