@@ -270,10 +270,13 @@ internal sealed class TwinRewriter : CSharpSyntaxRewriter
             return TorchCall(node, method, path);
         }
 
-        // methods of the tensor itself (and TorchSharp's extension methods on tensors)
+        // methods of the tensor itself (and TorchSharp's and E3Sharp.Jit.TensorExtensions' extension methods on
+        // tensors: the twin binds them to TraceTensor's method of the same name)
         var reduced = method.ReducedFrom;
         if ((!method.IsStatic && _syms.IsTensor(containing)) ||
-            (reduced is not null && _syms.IsTensor(method.ReceiverType) && containing.ContainingNamespace?.ToDisplayString().StartsWith("TorchSharp", StringComparison.Ordinal) == true))
+            (reduced is not null && _syms.IsTensor(method.ReceiverType) &&
+             (containing.ContainingNamespace?.ToDisplayString().StartsWith("TorchSharp", StringComparison.Ordinal) == true ||
+              containing.ToDisplayString() == TwinSymbols.TensorExtensionsName)))
         {
             if (!_syms.TraceTensorMembers.Contains(method.Name))
             {

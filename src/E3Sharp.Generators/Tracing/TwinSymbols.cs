@@ -11,6 +11,7 @@ internal sealed class TwinSymbols
     public const string TraceTorchName = "global::E3Sharp.Jit.Tracing.TraceTorch";
     public const string RuntimeName = "global::E3Sharp.Jit.Tracing.TraceRuntime";
     public const string RegistryName = "global::E3Sharp.Jit.Tracing.TraceRegistry";
+    public const string TensorExtensionsName = "E3Sharp.Jit.TensorExtensions";
 
     private TwinSymbols(Compilation compilation, INamedTypeSymbol tensor, INamedTypeSymbol module, INamedTypeSymbol traceTensor,
         INamedTypeSymbol traceTorch)

@@ -102,6 +102,17 @@ public partial class SplitCat : nn.Module<Tensor, Tensor>
     }
 
     [Fact]
+    public void UnflattenCountedFromTheEndGoesThroughTheJitExtension()
+    {
+        // E3Sharp.Jit.TensorExtensions.unflatten(Index, ...) is an extension method, not TorchSharp's: the twin keeps
+        // the call, which binds to TraceTensor.unflatten(Index, ...) (it records the dimension negative).
+        var result = TwinHarness.Run(TwinHarness.Module("        return x.unflatten(^1, 3, 1).flatten(-2);"));
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.OutputErrors);
+        Assert.Contains("x.unflatten(^1, 3, 1)", Assert.Single(result.Generated).Source);
+    }
+
+    [Fact]
     public void UnsupportedTorchFunction()
     {
         var source = TwinHarness.Module("        return torch.cdist(x, x);");

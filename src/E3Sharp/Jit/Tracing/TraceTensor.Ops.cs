@@ -528,6 +528,17 @@ public sealed partial class TraceTensor
     /// <param name="sizes">The new sizes.</param>
     public TraceTensor unflatten(long dim, long[] sizes) => M("unflatten", r => r[this].unflatten(dim, sizes), dim, sizes);
 
+    /// <summary>Splits dimension <paramref name="dim"/>, which may count from the end (<c>^1</c>), into fixed sizes
+    /// (<see cref="TensorExtensions.unflatten(torch.Tensor, Index, long[])"/>): a dimension from the end is recorded
+    /// negative, so the traced code does not depend on the example's rank.</summary>
+    /// <param name="dim">The dimension.</param>
+    /// <param name="sizes">The new sizes.</param>
+    public TraceTensor unflatten(Index dim, params long[] sizes)
+    {
+        long recorded = dim.IsFromEnd ? -dim.Value : dim.Value;
+        return M("unflatten", r => r[this].unflatten(dim, sizes), recorded, sizes);
+    }
+
     /// <summary>Inserts a dimension of size 1.</summary>
     /// <param name="dim">Where.</param>
     public TraceTensor unsqueeze(long dim) => M("unsqueeze", r => r[this].unsqueeze(dim), dim);

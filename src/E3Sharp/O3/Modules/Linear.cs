@@ -241,9 +241,9 @@ public partial class Linear : nn.Module<Tensor, Tensor>, IIrrepsModule
                 foreach (var p in op.Paths)
                 {
                     var x = features.narrow(-1, p.InStart, p.MulIn * op.Dim);
-                    xs.Add(x.unflatten(x.dim() - 1, p.MulIn, op.Dim));                 // [..., u, k]
+                    xs.Add(x.unflatten(^1, p.MulIn, op.Dim));                          // [..., u, k]
                     var wp = w.narrow(-1, p.WeightOffset, p.MulIn * op.Mul);
-                    ws.Add(wp.unflatten(wp.dim() - 1, p.MulIn, op.Mul));               // [..., u, w]
+                    ws.Add(wp.unflatten(^1, p.MulIn, op.Mul));                         // [..., u, w]
                 }
                 var xAll = xs.Count == 1 ? xs[0] : cat(xs, -2);                        // [..., U, k]
                 var wAll = ws.Count == 1 ? ws[0] : cat(ws, -2);                        // [..., U, w]
@@ -267,10 +267,7 @@ public partial class Linear : nn.Module<Tensor, Tensor>, IIrrepsModule
             if (acc is null)
             {
                 zero ??= ZeroBase(features, w, b);
-                var shape = new long[zero.dim()];
-                for (var i = 0; i < shape.Length - 1; i++) shape[i] = -1;
-                shape[^1] = op.Mul * op.Dim;
-                acc = zero.expand(shape).contiguous();
+                acc = zero.add(zero.new_zeros(new long[] { op.Mul * op.Dim }));       // broadcast: any rank
             }
             parts.Add(acc);
         }

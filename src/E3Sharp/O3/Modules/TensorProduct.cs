@@ -333,7 +333,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         var w = ResolveWeight(weight);
         var offset = Instructions.Take(instruction).Where(i => i.HasWeight).Sum(i => i.PathNumel);
         var view = w.narrow(-1, offset, ins.PathNumel);
-        return view.unflatten(view.dim() - 1, ins.PathShape.Select(s => (long)s).ToArray());
+        return view.unflatten(^1, ins.PathShape.Select(s => (long)s).ToArray());
     }
 
     /// <inheritdoc />
@@ -488,7 +488,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
             if (permute && acc is not null && !op.KMajor && op.LayoutsDiffer)
             {
                 // Fused results are [..., K·w]; this output also has other paths: e3nn's [..., w·K] now.
-                acc = acc.unflatten(acc.dim() - 1, op.Dim, op.Mul).transpose(-1, -2).flatten(-2);
+                acc = acc.unflatten(^1, op.Dim, op.Mul).transpose(-1, -2).flatten(-2);
             }
             if (op.Uvw.Length > 0)
             {
@@ -503,7 +503,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
             if (acc is null)
             {
                 zero ??= ZeroBase(x, y, w);
-                acc = zero.expand(ExpandShape(zero.dim(), op.Mul * op.Dim)).contiguous();
+                acc = zero.add(zero.new_zeros(new long[] { op.Mul * op.Dim }));            // broadcast: any rank
             }
             else if (!SharedWeights && !op.AnyWeighted)
             {
@@ -529,7 +529,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     private void FusedProducts(FusedGroup g, Tensor x, Tensor y, Tensor w, Tensor?[] outputs, bool componentMajor)
     {
         var xi = x.index_select(-1, get_buffer(g.In1Index)!);                              // [..., Ī·u]
-        var xc = xi.unflatten(xi.dim() - 1, g.IBar, g.U);                                  // [..., Ī, u]
+        var xc = xi.unflatten(^1, g.IBar, g.U);                                            // [..., Ī, u]
         var m = y.matmul(get_buffer(g.Cg)!);                                               // [..., Σ K·slots·Ī]
         var ms = g.Owners.Length == 1 ? new[] { m } : m.split(g.CgSizes, -1);
         var wg = w.index_select(-1, get_buffer(g.WeightIndex)!);                           // [..., Σ V·u·w]
@@ -538,23 +538,23 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         {
             var s = g.Owners[n];
             var slot = g.Outputs[s];
-            var mo = ms[n].unflatten(ms[n].dim() - 1, slot.K * slot.Slots, g.IBar);        // [..., K·slots, Ī]
+            var mo = ms[n].unflatten(^1, slot.K * slot.Slots, g.IBar);                     // [..., K·slots, Ī]
             var yo = mo.matmul(xc);                                                        // [..., K·slots, u]
             Tensor own;                                                                    // [..., K, V·u]
             if (slot.Guest >= 0)
             {
                 var guest = g.Outputs[slot.Guest];
-                var parts = yo.unflatten(yo.dim() - 2, slot.K, slot.Slots).split(new[] { slot.V, 1L }, -2);
+                var parts = yo.unflatten(^2, slot.K, slot.Slots).split(new[] { slot.V, 1L }, -2);
                 own = parts[0].flatten(-2);                                                // a view: rows stay evenly spaced
                 var gx = parts[1].narrow(-3, 0, guest.V).flatten(-3).unsqueeze(-2);        // [..., 1, V'·u]
-                var gw = ws[slot.Guest].unflatten(ws[slot.Guest].dim() - 1, guest.V * g.U, guest.W);
+                var gw = ws[slot.Guest].unflatten(^1, guest.V * g.U, guest.W);
                 Add(outputs, guest.IOut, gx.matmul(gw).flatten(-2));                       // [..., w] (K = 1)
             }
             else
             {
-                own = yo.unflatten(yo.dim() - 2, slot.K, slot.V).flatten(-2);              // contiguous
+                own = yo.unflatten(^2, slot.K, slot.V).flatten(-2);                        // contiguous
             }
-            var wo = ws[s].unflatten(ws[s].dim() - 1, slot.V * g.U, slot.W);               // [..., V·u, w]
+            var wo = ws[s].unflatten(^1, slot.V * g.U, slot.W);                            // [..., V·u, w]
             var mixed = own.matmul(wo);                                                    // [..., K, w]
             Add(outputs, slot.IOut, (componentMajor ? mixed : mixed.transpose(-1, -2)).flatten(-2));
         }
@@ -568,23 +568,23 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     private void MergedProducts(FusedGroup g, MergedPlan mp, Tensor x, Tensor y, Tensor w, Tensor?[] outputs)
     {
         var xi = x.index_select(-1, get_buffer(g.In1Index)!);                              // [..., Ī·u]
-        var xc = xi.unflatten(xi.dim() - 1, g.IBar, g.U);                                  // [..., Ī, u]
+        var xc = xi.unflatten(^1, g.IBar, g.U);                                            // [..., Ī, u]
         var m = y.matmul(get_buffer(mp.Cg)!);                                              // [..., C·P·Ī]
-        var mo = m.unflatten(m.dim() - 1, mp.Components * mp.P, g.IBar);                   // [..., C·P, Ī]
+        var mo = m.unflatten(^1, mp.Components * mp.P, g.IBar);                            // [..., C·P, Ī]
         var yo = mo.matmul(xc);                                                            // [..., C·P, u]
-        var yk = yo.unflatten(yo.dim() - 2, mp.Components, mp.P).flatten(-2)               // [..., C, P·u]
-            .movedim(new long[] { -2 }, new long[] { 0 });                                 // [C, ..., P·u]
+        // One GEMM per output component c, batched over c: the components move in front of the last batch dimension
+        // (rows), after a leading 1 that gives inputs without batch dimensions a rows dimension too, so the traced
+        // code does not depend on the inputs' rank ([1, C, rows, P·u] · [C, P·u, w] is one bmm for 2-D inputs).
+        var yk = yo.unflatten(^2, mp.Components, mp.P).flatten(-2).unsqueeze(0)           // [1, ..., C, P·u]
+            .movedim(new long[] { -2 }, new long[] { -3 });                                // [1, ..., C, rows, P·u]
         var wp = mp.Padded ? cat(new[] { w, w.new_zeros(new long[] { 1 }) }, 0) : w;
         var wk = wp.index_select(0, get_buffer(mp.WeightIndex)!).unflatten(0, mp.Components, mp.P * g.U, mp.W);
-        for (var d = 3; d < yk.dim(); d++)
-        {
-            wk = wk.unsqueeze(1);                                                          // [C, 1..., P·u, w]
-        }
-        var r = yk.matmul(wk);                                                             // [C, ..., w]
-        var rs = r.split(mp.Dims, 0);
+        var r = yk.matmul(wk);                                                             // [1, ..., C, rows, w]
+        var rs = r.split(mp.Dims, -3);
         for (var s = 0; s < g.Outputs.Length; s++)
         {
-            Add(outputs, g.Outputs[s].IOut, rs[s].movedim(new long[] { 0 }, new long[] { -1 }).flatten(-2));
+            var o = rs[s].movedim(new long[] { -3 }, new long[] { -1 }).flatten(-2);        // [1, ..., rows, w·K]
+            Add(outputs, g.Outputs[s].IOut, o.squeeze(0));
         }
     }
 
@@ -602,14 +602,6 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         return z;
     }
 
-    private static long[] ExpandShape(long rank, long last)
-    {
-        var shape = new long[rank];
-        for (var i = 0; i < rank - 1; i++) shape[i] = -1;
-        shape[rank - 1] = last;
-        return shape;
-    }
-
     // The non-fused "uvw" paths into one output irrep: (x1 · CG · x2) blocks side by side, then one matrix product
     // with the concatenated weights of all paths.
     private Tensor UvwBlock(OutputPlan op, Tensor[] xs, Tensor[] ys, Tensor w)
@@ -623,19 +615,19 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
             foreach (var p in g.Paths)
             {
                 var x2 = ys[p.IIn2];
-                x2 = x2.unflatten(x2.dim() - 1, p.Mul2, p.Dim2);                    // [..., v, j]
+                x2 = x2.unflatten(^1, p.Mul2, p.Dim2);                              // [..., v, j]
                 var a = x2.matmul(get_buffer(p.Cg)!);                              // [..., v, i*k]
-                a = a.unflatten(a.dim() - 1, g.Dim1, op.Dim);                      // [..., v, i, k]
+                a = a.unflatten(^1, g.Dim1, op.Dim);                               // [..., v, i, k]
                 aParts.Add(a.transpose(-3, -2));                                   // [..., i, v, k]
                 var wp = w.narrow(-1, p.WeightOffset, p.WeightNumel);
-                wGroup.Add(wp.unflatten(wp.dim() - 1, g.Mul1, p.Mul2, op.Mul));    // [..., u, v, w]
+                wGroup.Add(wp.unflatten(^1, g.Mul1, p.Mul2, op.Mul));              // [..., u, v, w]
             }
             var aAll = aParts.Count == 1 ? aParts[0] : cat(aParts, -2);            // [..., i, V, k]
             aAll = aAll.flatten(-2);                                               // [..., i, V*k]
             var x1 = xs[g.IIn1];
-            x1 = x1.unflatten(x1.dim() - 1, g.Mul1, g.Dim1);                        // [..., u, i]
+            x1 = x1.unflatten(^1, g.Mul1, g.Dim1);                                  // [..., u, i]
             var b = x1.matmul(aAll);                                               // [..., u, V*k]
-            b = b.unflatten(b.dim() - 1, g.V, op.Dim);                              // [..., u, V, k]
+            b = b.unflatten(^1, g.V, op.Dim);                                       // [..., u, V, k]
             b = b.movedim(new long[] { -1 }, new long[] { -3 });                    // [..., k, u, V]
             bParts.Add(b.flatten(-2));                                             // [..., k, u*V]
             var wg = wGroup.Count == 1 ? wGroup[0] : cat(wGroup, -2);              // [..., u, V, w]
@@ -650,16 +642,16 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     private Tensor OtherPath(PathPlan p, OutputPlan op, Tensor[] xs, Tensor[] ys, Tensor w)
     {
         var x2 = ys[p.IIn2];
-        x2 = x2.unflatten(x2.dim() - 1, p.Mul2, p.Dim2);                            // [..., v, j]
+        x2 = x2.unflatten(^1, p.Mul2, p.Dim2);                                      // [..., v, j]
         var a = x2.matmul(get_buffer(p.Cg)!);                                      // [..., v, i*k]
-        a = a.unflatten(a.dim() - 1, p.Dim1, op.Dim);                              // [..., v, i, k]
+        a = a.unflatten(^1, p.Dim1, op.Dim);                                       // [..., v, i, k]
         var x1 = xs[p.IIn1];
-        x1 = x1.unflatten(x1.dim() - 1, p.Mul1, p.Dim1);                            // [..., u, i]
+        x1 = x1.unflatten(^1, p.Mul1, p.Dim1);                                      // [..., u, i]
         Tensor? wp = null;
         if (p.HasWeight)
         {
             wp = w.narrow(-1, p.WeightOffset, p.WeightNumel);
-            wp = wp.unflatten(wp.dim() - 1, p.PathShape);
+            wp = wp.unflatten(^1, p.PathShape);
         }
         Tensor r;
         switch (p.Mode)

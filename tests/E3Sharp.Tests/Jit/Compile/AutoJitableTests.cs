@@ -53,6 +53,47 @@ public class AutoJitableTests
             name: "compiled " + name);
     }
 
+    [Theory]
+    [MemberData(nameof(ModuleNames))]
+    [InlineData("FullyConnectedTensorProduct (merged without autograd)")]
+    public void EveryCompiledModuleRunsInputsOfAnyBatchRank(string name)
+    {
+        // Traced with [batch, dim] examples, a compiled module takes inputs without batch dimensions, with several,
+        // and (two inputs) with batch dimensions that broadcast, like e3nn's compiled modules: its traced code counts
+        // the dimensions it splits from the end. It used to hold the example's rank (unflatten(x, 1, ...)).
+        using var scope = NewDisposeScope();
+        manual_seed(0);
+        var module = name.EndsWith("(merged without autograd)", StringComparison.Ordinal)
+            ? new FullyConnectedTensorProduct("2x0e + 2x1o + 2x2e", "0e + 1o + 2e", "2x0e + 2x1o + 2x2e")
+            : MakeModule(name);
+        var irrepsIn = ((IIrrepsModule)module).IrrepsIn;
+        var compiled = TorchScript.Compile(module);
+        var batches = new List<long[][]> { new[] { Array.Empty<long>() }, new[] { new long[] { 2, 3 } }, new[] { new long[] { 2, 1, 3 } } };
+        if (irrepsIn.Count == 2)
+        {
+            batches.Add(new[] { new long[] { 2, 3 }, new long[] { 3 } });
+            batches.Add(new[] { new long[] { 4, 1 }, new long[] { 1, 5 } });
+        }
+
+        foreach (var batch in batches)
+        {
+            var inputs = irrepsIn.Select((ir, i) => ir!.Randn(batch[Math.Min(i, batch.Length - 1)].Append(-1L).ToArray(), ScalarType.Float32, null)).ToArray();
+            var expected = E3Sharp.Testing.ModuleInvoker.Invoke(module, inputs);
+            foreach (var grad in new[] { true, false })
+            {
+                using var mode = grad ? enable_grad() : no_grad();
+                var actual = Interop.Flatten(compiled.forward(inputs.Cast<object>().ToArray()));
+                Assert.Equal(expected.Length, actual.Length);
+                for (var k = 0; k < expected.Length; k++)
+                {
+                    Assert.Equal(expected[k].shape, actual[k].shape);
+                    var diff = (expected[k] - actual[k]).abs().max().ToDouble();
+                    Assert.True(diff < 1e-5, $"{name}, batch {string.Join(" / ", batch.Select(b => "[" + string.Join(",", b) + "]"))}, autograd {grad}: output {k} differs by {diff:E2}");
+                }
+            }
+        }
+    }
+
     [Fact]
     public void AModuleWithoutModeIsRefusedUnlessTraceGaveItOne()
     {

@@ -50,6 +50,42 @@ public class TracerBehaviourTests
     }
 
     [Fact]
+    public void UnflattenCountedFromTheEndIsRecordedNegativeSoTheTraceRunsInputsOfAnyRank()
+    {
+        using var scope = NewDisposeScope();
+        var (ir, loaded, archive) = TracerEndToEndTests.TraceAndLoad(new LastDimensionSplitModule(true), [randn(4, 6)], true);
+        Assert.Contains(".unflatten(-1,", string.Concat(TorchScriptArchive.PrintCode(ir).Values));
+        var m = new LastDimensionSplitModule(true);
+        foreach (var shape in new[] { new long[] { 6 }, new long[] { 4, 6 }, new long[] { 2, 3, 6 }, new long[] { 2, 1, 3, 6 } })
+        {
+            var x = randn(shape);
+            var expected = m.forward(x);
+            Assert.Equal(shape[..^1].Append(3), expected.shape);
+            TracerEndToEndTests.AssertClose(expected, (Tensor)loaded.forward(x), 1e-6);
+        }
+
+        // Counted from the example's rank (x.dim() - 1), the trace holds dimension 1: 3-D inputs split the wrong one.
+        var (rankIr, rankLoaded, _) = TracerEndToEndTests.TraceAndLoad(new LastDimensionSplitModule(false), [randn(4, 6)], true);
+        Assert.Contains(".unflatten(1,", string.Concat(TorchScriptArchive.PrintCode(rankIr).Values));
+        Assert.ThrowsAny<Exception>(() => rankLoaded.forward(randn(2, 3, 6)));
+        var input = randn(2, 3, 6);
+        Interop.Record("tracing_unflatten_from_end", archive, "forward", [input], [(Tensor)loaded.forward(input)]);
+    }
+
+    [Fact]
+    public void UnflattenExtensionCountsFromEitherEndAndNamesAMissingDimension()
+    {
+        using var scope = NewDisposeScope();
+        var x = arange(24).reshape(2, 12);
+        Assert.Equal(new long[] { 2, 3, 4 }, x.unflatten(^1, 3, 4).shape);
+        Assert.Equal(new long[] { 2, 3, 4 }, x.unflatten(1, 3, 4).shape);
+        Assert.Equal(new long[] { 1, 2, 12 }, x.unflatten(^2, 1, 2).shape);
+        Assert.True(x.unflatten(^1, 3, 4).eq(x.view(2, 3, 4)).all().item<bool>());
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => x.unflatten(^3, 1, 2));
+        Assert.Contains("unflatten: dimension ^3 does not exist in a tensor with 2 dimensions.", e.Message);
+    }
+
+    [Fact]
     public void WrongLastDimensionIsRejectedAtRunTimeWithAClearMessage()
     {
         using var scope = NewDisposeScope();

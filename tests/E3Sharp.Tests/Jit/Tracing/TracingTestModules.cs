@@ -69,6 +69,21 @@ public partial class TracingModule : nn.Module<Tensor, Tensor>, ITracingInputs
     public bool FixedLastDimension => false;
 }
 
+/// <summary>Splits the last dimension, once counted from the end (<c>^1</c>) and once from the example's rank.</summary>
+[CompileMode(JitMode.Trace)]
+public partial class LastDimensionSplitModule : nn.Module<Tensor, Tensor>
+{
+    public LastDimensionSplitModule(bool fromEnd) : base(nameof(LastDimensionSplitModule)) => FromEnd = fromEnd;
+
+    public bool FromEnd { get; }
+
+    public override Tensor forward(Tensor x)
+    {
+        var pairs = FromEnd ? x.unflatten(^1, 3, 2) : x.unflatten(x.dim() - 1, 3, 2);
+        return pairs.select(-1, 0) * pairs.select(-1, 1);
+    }
+}
+
 /// <summary>Shape arithmetic from the input's leading dimension: reshape, view, zeros sized by x.shape[0].</summary>
 [CompileMode(JitMode.Trace)]
 public partial class ShapeModule : nn.Module<Tensor, Tensor>

@@ -1,0 +1,38 @@
+using TorchSharp;
+
+namespace E3Sharp.Jit;
+
+/// <summary>
+/// Tensor operations that TorchSharp lacks in the form traced code needs. TorchSharp's <c>unflatten</c> rejects a
+/// negative dimension, so a module that splits its last dimension writes <c>x.unflatten(x.dim() - 1, ...)</c>, and a
+/// trace then records the example's rank (<c>unflatten(x, 1, ...)</c> fails on 3-D inputs). With a dimension counted
+/// from the end (<c>x.unflatten(^1, a, b)</c>) the eager code does the same and the trace records <c>-1</c>, so the
+/// compiled module accepts inputs of any rank, as LibTorch's own <c>unflatten</c> does.
+/// </summary>
+/// <example>
+/// <code>
+/// var xc = x.unflatten(^1, 9, 32);   // [..., 288] -> [..., 9, 32], traced as torch.unflatten(x, -1, [9, 32])
+/// </code>
+/// </example>
+public static class TensorExtensions
+{
+    /// <summary>Splits dimension <paramref name="dim"/> (which may count from the end: <c>^1</c> is the last) into
+    /// <paramref name="sizes"/>.</summary>
+    /// <param name="input">The tensor.</param>
+    /// <param name="dim">The dimension; <c>^k</c> counts from the end.</param>
+    /// <param name="sizes">The new sizes (one may be -1); their product must be the dimension's size.</param>
+    /// <returns>A view of <paramref name="input"/> with the dimension split.</returns>
+    public static torch.Tensor unflatten(this torch.Tensor input, Index dim, params long[] sizes)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var rank = input.dim();
+        var d = dim.IsFromEnd ? rank - dim.Value : dim.Value;
+        if (d < 0 || d >= rank)
+        {
+            throw new ArgumentOutOfRangeException(nameof(dim),
+                $"unflatten: dimension {dim} does not exist in a tensor with {rank} dimensions.");
+        }
+
+        return input.unflatten(d, sizes);
+    }
+}
