@@ -19,10 +19,12 @@ public static class Interop
     public static string? Folder => Environment.GetEnvironmentVariable("E3SHARP_INTEROP_DIR") is { Length: > 0 } d ? d : null;
 
     /// <summary>Records an archive given as bytes (method null: Python only checks that it loads; noGrad: Python runs
-    /// the method under torch.no_grad()).</summary>
+    /// the method under torch.no_grad(); toDtype: Python moves the loaded module with .to(dtype) first, and compares
+    /// with <paramref name="tolerance"/> when given).</summary>
     public static void Record(string name, byte[] archive, string? method, torch.Tensor[] inputs, torch.Tensor[] outputs,
         IEnumerable<string>? parameterNames = null, IEnumerable<string>? bufferNames = null,
-        IReadOnlyDictionary<string, string>? extraFiles = null, bool noGrad = false)
+        IReadOnlyDictionary<string, string>? extraFiles = null, bool noGrad = false, torch.ScalarType? toDtype = null,
+        double? tolerance = null)
     {
         if (Folder is not { } dir)
         {
@@ -32,7 +34,7 @@ public static class Interop
         CheckName(name);
         Directory.CreateDirectory(dir);
         File.WriteAllBytes(Path.Combine(dir, name + ".pt"), archive);
-        WriteSidecar(dir, name, method, inputs, outputs, parameterNames, bufferNames, extraFiles, noGrad);
+        WriteSidecar(dir, name, method, inputs, outputs, parameterNames, bufferNames, extraFiles, noGrad, toDtype, tolerance);
     }
 
     /// <summary>Records an archive given as a file (copied into the interop folder).</summary>
@@ -155,7 +157,7 @@ public static class Interop
 
     private static void WriteSidecar(string dir, string name, string? method, torch.Tensor[] inputs, torch.Tensor[] outputs,
         IEnumerable<string>? parameterNames, IEnumerable<string>? bufferNames, IReadOnlyDictionary<string, string>? extraFiles,
-        bool noGrad = false)
+        bool noGrad = false, torch.ScalarType? toDtype = null, double? tolerance = null)
     {
         using var stream = File.Create(Path.Combine(dir, name + ".json"));
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
@@ -173,6 +175,16 @@ public static class Interop
         if (noGrad)
         {
             w.WriteBoolean("no_grad", true);
+        }
+
+        if (toDtype is { } dtype)
+        {
+            w.WriteString("to_dtype", dtype.ToString());
+        }
+
+        if (tolerance is { } tol)
+        {
+            w.WriteNumber("tolerance", tol);
         }
 
         w.WritePropertyName("inputs");

@@ -5,7 +5,9 @@
                                 tests/E3Sharp.Tests/Interop.cs), run the sidecar's method on its inputs and compare
                                 with the outputs C# recorded: 1e-6 (float32), 1e-10 (float64), exact otherwise; also
                                 the parameter/buffer names and the extra files' text (torch.jit.load's _extra_files)
-                                when the sidecar lists them; "no_grad": true runs the method under torch.no_grad(). A sidecar whose method is null
+                                when the sidecar lists them; "no_grad": true runs the method under torch.no_grad();
+                                "to_dtype": "Float64" moves the module with .to(dtype) first; "tolerance" replaces the
+                                default tolerance. A sidecar whose method is null
                                 only checks that the archive loads (LibTorch compiles every method at load time).
                                 Prints 'N passed, M failed' and exits non-zero on failure.
   run_interop.py --make <dir>   write archives made by PyTorch (torch.jit.script + torch.jit.save) into <dir>/pytorch,
@@ -72,13 +74,13 @@ def flatten(result):
     raise TypeError(f"cannot compare an output of type {type(result).__name__}")
 
 
-def compare(expected, actual, index):
+def compare(expected, actual, index, tolerance=None):
     if expected.dtype != actual.dtype:
         return f"output {index}: dtype {actual.dtype}, C# recorded {expected.dtype}"
     if list(expected.shape) != list(actual.shape):
         return f"output {index}: shape {list(actual.shape)}, C# recorded {list(expected.shape)}"
     actual = actual.detach()
-    tol = TOLERANCE.get(expected.dtype)
+    tol = TOLERANCE.get(expected.dtype) if tolerance is None else tolerance
     if tol is None:
         ok = torch.equal(expected, actual)
     else:
@@ -109,6 +111,8 @@ def check(directory, name):
     method = side.get("method")
     if method is None:
         return None
+    if side.get("to_dtype"):
+        module.to(DTYPES[side["to_dtype"]])
     inputs = [read_tensor(t) for t in side["inputs"]]
     expected = [read_tensor(t) for t in side["outputs"]]
     if side.get("no_grad"):
@@ -119,7 +123,7 @@ def check(directory, name):
     if len(actual) != len(expected):
         return f"{len(actual)} outputs, C# recorded {len(expected)}"
     for i, (e, a) in enumerate(zip(expected, actual)):
-        problem = compare(e, a, i)
+        problem = compare(e, a, i, side.get("tolerance"))
         if problem:
             return problem
     return None

@@ -127,7 +127,10 @@ public static partial class SphericalHarmonicsMath
         {
             // [..., 2l+1, 1] * [..., 1, 3] -> [..., (2l+1)*3] @ [(2l+1)*3, 2l+3]
             var outer = blocks[l].unsqueeze(-1).mul(xk).flatten(-2, -1);
-            var m = tensor(RecursionCache.GetOrAdd(l, RecursionMatrix), new long[] { (2 * l + 1) * 3, 2 * l + 3 }, x.dtype, x.device);
+            // Built in float64 and converted to x's dtype and device where it is used: a compiled module then
+            // follows its input (and .to(float64) gains the exact coefficients) instead of the example's dtype.
+            var m = tensor(RecursionCache.GetOrAdd(l, RecursionMatrix), new long[] { (2 * l + 1) * 3, 2 * l + 3 }, ScalarType.Float64)
+                .to(x);
             blocks[l + 1] = outer.matmul(m);
         }
 

@@ -378,7 +378,7 @@ public class TensorProductTests
         // Only the mixed-multiplicity case has component-major outputs (multiplicity and dimension above 1, fused).
         // (The trace with autograd ends with the gather of the concatenated outputs.)
         Assert.Equal(in2 == "0e+1o+2e", System.Text.RegularExpressions.Regex.IsMatch(code,
-            @"(_t\d+) = torch\.cat\(\[[^\]]*\], -1\)\s+(_t\d+) = torch\.index_select\(\1, -1, CONSTANTS\.c\d+\)\s+return \2"));
+            @"(_t\d+) = torch\.cat\(\[[^\]]*\], -1\)\s+out_perm = self\.out_perm\s+(_t\d+) = torch\.index_select\(\1, -1, out_perm\)\s+return \2"));
         AssertClose(out32, (Tensor)compiled.forward(x.to(ScalarType.Float32), y.to(ScalarType.Float32))!, 1e-6, "compiled, float32");
     }
 }

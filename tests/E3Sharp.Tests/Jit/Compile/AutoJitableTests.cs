@@ -82,15 +82,54 @@ public class AutoJitableTests
             foreach (var grad in new[] { true, false })
             {
                 using var mode = grad ? enable_grad() : no_grad();
-                var actual = Interop.Flatten(compiled.forward(inputs.Cast<object>().ToArray()));
-                Assert.Equal(expected.Length, actual.Length);
-                for (var k = 0; k < expected.Length; k++)
-                {
-                    Assert.Equal(expected[k].shape, actual[k].shape);
-                    var diff = (expected[k] - actual[k]).abs().max().ToDouble();
-                    Assert.True(diff < 1e-5, $"{name}, batch {string.Join(" / ", batch.Select(b => "[" + string.Join(",", b) + "]"))}, autograd {grad}: output {k} differs by {diff:E2}");
-                }
+                AssertSameOutputs(expected, Interop.Flatten(compiled.forward(inputs.Cast<object>().ToArray())), 1e-5,
+                    $"{name}, batch {string.Join(" / ", batch.Select(b => "[" + string.Join(",", b) + "]"))}, autograd {grad}");
             }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(ModuleNames))]
+    public void ACompiledModuleMovedToFloat64GivesTheEagerFloat64Numbers(string name)
+    {
+        // Compiled in float32 and moved to float64, as e3nn's compiled modules can be: every tensor the compiled code
+        // uses is module state (the constants a module derives, CG blocks and index tables, are non-persistent
+        // buffers of the eager module and buffers of the compiled one) or is converted to its input's dtype and
+        // device where it is used (SphericalHarmonics' recursion matrices). They used to be folded into TorchScript
+        // constants, which no .to() reaches (a float32 constant in a float64 matmul: a dtype error; on a GPU, a CPU
+        // tensor). PyTorch's .to(float64) casts the floating state only, and PyTorch 1.13 runs it on every archive
+        // (interop); LibTorch C++'s Module::to(dtype), which TorchSharp calls, casts integer buffers too (the index
+        // tables of the tensor products), so here the modules without them are moved in TorchSharp as well.
+        using var scope = NewDisposeScope();
+        manual_seed(0);
+        var module = MakeModule(name);
+        var compiled = TorchScript.Compile(module);
+        var archive = E3Sharp.Jit.Serialization.TorchScriptArchive.SaveToBytes(compiled);
+        // No tensor constant is used as it is (the integer index tables could not follow a .to(device) either).
+        var code = string.Concat(E3Sharp.Jit.Serialization.TorchScriptArchiveReader.Read(archive).Code.Values);
+        Assert.DoesNotMatch(@"CONSTANTS\.c\d+(?!, _t\d+\))|(?<!torch\.to\()CONSTANTS", code);
+        module.to(ScalarType.Float64);
+        var inputs = ((IIrrepsModule)module).IrrepsIn.Select(ir => ir!.Randn(new long[] { 3, -1 }, ScalarType.Float64, null)).ToArray();
+        var expected = E3Sharp.Testing.ModuleInvoker.Invoke(module, inputs);
+        if (compiled.buffers().All(b => b.is_floating_point()))
+        {
+            compiled.to(ScalarType.Float64);
+            AssertSameOutputs(expected, Interop.Flatten(compiled.forward(inputs.Cast<object>().ToArray())), 1e-6, name);
+        }
+
+        Interop.Record("compiled_to_float64_" + name.ToLowerInvariant(), archive, "forward", inputs, expected,
+            toDtype: ScalarType.Float64, tolerance: 1e-6);
+    }
+
+    private static void AssertSameOutputs(Tensor[] expected, Tensor[] actual, double tolerance, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (var k = 0; k < expected.Length; k++)
+        {
+            Assert.Equal(expected[k].shape, actual[k].shape);
+            Assert.Equal(expected[k].dtype, actual[k].dtype);
+            var diff = (expected[k] - actual[k]).abs().max().ToDouble();
+            Assert.True(diff < tolerance, $"{what}: output {k} differs by {diff:E2}");
         }
     }
 
