@@ -23,9 +23,9 @@ namespace E3Sharp.Jit;
 /// <c>forward_rows_parts</c> (returning <c>parts</c>), and when autograd is off (<c>torch.is_grad_enabled()</c> false)
 /// the chunks after the first concatenate straight into their rows of the result (<c>cat</c> with <c>out=</c>), which
 /// is then written once; with autograd the chunks are concatenated as above.</para>
-/// <para>The eager module is unchanged: chunking is a property of the compiled code only, and results agree with
-/// the eager module to floating-point rounding (each row is computed by the same operations). Gradients flow through
-/// <c>split</c> and <c>cat</c> as usual.</para>
+/// <para>The eager module is unchanged unless it chunks its own forward with <see cref="BatchChunks.Split"/>, which
+/// applies the same rule; results agree with the eager module to floating-point rounding (each row is computed by the
+/// same operations). Gradients flow through <c>split</c> and <c>cat</c> as usual.</para>
 /// </remarks>
 public interface IBatchChunked
 {

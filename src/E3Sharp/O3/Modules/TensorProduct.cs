@@ -280,18 +280,13 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         // the next chunk then reuses memory that is still in cache (measured: 8 chunks of 512 rows holding their
         // intermediates until the end ran 12% slower).
         using var scope = NewDisposeScope();
-        var rows = BatchChunkRows;
-        if (!TorchScript.IsTracing && x.dim() == 2 && y.dim() == 2 && x.shape[0] == y.shape[0] && x.shape[0] > 2 * rows
-            && (SharedWeights || (w.dim() == 2 && w.shape[0] == x.shape[0])))
+        if (BatchChunks.Split(this, x, y, w) is { } chunks)
         {
-            var xs = x.split(rows, 0);
-            var ys = y.split(rows, 0);
-            var ws = SharedWeights ? null : w.split(rows, 0);
-            var pieces = new List<Tensor>(xs.Length);
-            for (var i = 0; i < xs.Length; i++)
+            var pieces = new List<Tensor>(chunks.Length);
+            foreach (var c in chunks)
             {
                 using var chunkScope = NewDisposeScope();
-                pieces.Add(Compute(xs[i], ys[i], ws is null ? w : ws[i]).MoveToOuterDisposeScope());
+                pieces.Add(Compute(c[0], c[1], c[2]).MoveToOuterDisposeScope());
             }
             return cat(pieces, 0).MoveToOuterDisposeScope();
         }
@@ -1246,8 +1241,11 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     {
         public MergedPlan? Merged { get; init; }
 
-        public int[] Owners { get; } = Enumerable.Range(0, Outputs.Length).Where(i => Outputs[i].Host < 0).ToArray();
-        public long[] CgSizes { get; } = Outputs.Where(o => o.Host < 0).Select(o => o.K * o.Slots * IBar).ToArray();
+        public int[] Owners { get; } = OwnersOf(Outputs);
+        public long[] CgSizes { get; } = OwnersOf(Outputs).Select(i => Outputs[i].K * Outputs[i].Slots * IBar).ToArray();
+
+        private static int[] OwnersOf(FusedOutput[] outputs) =>
+            Enumerable.Range(0, outputs.Length).Where(i => outputs[i].Host < 0).ToArray();
         public long[] WeightSizes { get; } = Outputs.Select(o => o.V * U * o.W).ToArray();
     }
 

@@ -79,6 +79,31 @@ public sealed partial class NameClash : nn.Module<Tensor, Tensor, Tensor>, ITrac
 public class BatchChunkingTests
 {
     [Fact]
+    public void EagerSplitFollowsTheCompiledRule()
+    {
+        // BatchChunks.Split (an eager forward's chunks) splits exactly when the compiled wrapper does: every row
+        // argument 2-D with the same rows, more than twice BatchChunkRows (4 here); other arguments go whole.
+        using var scope = NewDisposeScope();
+        var m = new RowScale();
+        var shared = randn(2);
+        Assert.Null(BatchChunks.Split(m, randn(8, 3), shared));
+        Assert.Null(BatchChunks.Split(m, randn(9, 3, 1), shared));
+        var chunks = BatchChunks.Split(m, arange(27).reshape(9, 3), shared);
+        Assert.NotNull(chunks);
+        Assert.Equal(new long[] { 4, 4, 1 }, chunks!.Select(c => c[0].shape[0]));
+        Assert.All(chunks, c => Assert.Same(shared, c[1]));
+        Assert.Equal(26, chunks[2][0][0, 2].ToInt64());
+        var two = new TwoRowArguments();
+        Assert.Null(BatchChunks.Split(two, randn(9, 3), randn(8, 3)));
+        Assert.Equal(3, BatchChunks.Split(two, randn(9, 3), randn(9, 5))!.Length);
+    }
+
+    private sealed class TwoRowArguments : IBatchChunked
+    {
+        public long BatchChunkRows => 4;
+    }
+
+    [Fact]
     public void ChunkedForwardMatchesEagerWithGradientsForEveryBatchSize()
     {
         using var scope = NewDisposeScope();

@@ -1,0 +1,53 @@
+using TorchSharp;
+
+namespace E3Sharp.Jit;
+
+/// <summary>
+/// The eager side of <see cref="IBatchChunked"/>: the rule the compiled <c>forward</c> applies (see
+/// <c>Tracing/BatchChunking.cs</c>, which writes the same rule as TorchScript), for a module that chunks its eager
+/// forward too, so that eager and compiled runs agree on when a batch is split.
+/// </summary>
+/// <example>
+/// <code>
+/// if (BatchChunks.Split(this, x, y) is { } chunks)
+///     return torch.cat(chunks.Select(c => Compute(c[0], c[1])).ToList(), 0);
+/// return Compute(x, y);
+/// </code>
+/// </example>
+[Traceable]
+public static partial class BatchChunks
+{
+    /// <summary>
+    /// The arguments of each chunk when <paramref name="module"/>'s compiled forward would split this call: every row
+    /// argument (<see cref="IBatchChunked.IsRowArgument"/>) two-dimensional, all with the same number of rows, more
+    /// than twice <see cref="IBatchChunked.BatchChunkRows"/>; row arguments are split along dimension 0, the others
+    /// passed whole. Null when the call runs in one piece, and always while a trace runs (the compiled wrapper does
+    /// the chunking there).
+    /// </summary>
+    /// <param name="module">The module.</param>
+    /// <param name="args">The arguments of its <c>forward</c>, in order.</param>
+    /// <returns>One argument array per chunk, or null.</returns>
+    public static torch.Tensor[][]? Split(IBatchChunked module, params torch.Tensor[] args)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(args);
+        var rows = module.BatchChunkRows;
+        var rowArgs = Enumerable.Range(0, args.Length).Where(module.IsRowArgument).ToArray();
+        if (TorchScript.IsTracing || rows <= 0 || rowArgs.Length == 0 || rowArgs.Any(i => args[i].dim() != 2))
+        {
+            return null;
+        }
+
+        var n = args[rowArgs[0]].shape[0];
+        if (n <= 2 * rows || rowArgs.Any(i => args[i].shape[0] != n))
+        {
+            return null;
+        }
+
+        var pieces = args.Select((a, i) => module.IsRowArgument(i) ? a.split(rows, 0) : null).ToArray();
+        var count = pieces[rowArgs[0]]!.Length;
+        return Enumerable.Range(0, count)
+            .Select(c => args.Select((a, i) => pieces[i] is { } p ? p[c] : a).ToArray())
+            .ToArray();
+    }
+}
