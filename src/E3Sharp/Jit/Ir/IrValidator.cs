@@ -165,7 +165,7 @@ public static class IrValidator
 
         foreach (var a in c.Attributes)
         {
-            if (Names.MemberNameProblem(a.Name) is { } problem)
+            if ((a.Kind == AttributeKind.Constant ? Names.MemberNameProblem(a.Name) : Names.AttributeNameProblem(a.Name)) is { } problem)
             {
                 throw new TorchScriptValidationException($"Class {qn}: attribute name {problem}.", qn);
             }

@@ -89,6 +89,19 @@ public static class Names
     }
 
     /// <summary>
+    /// Why <paramref name="name"/> cannot be the name of a parameter, buffer or submodule, or null when it can: a member
+    /// name (<see cref="MemberNameProblem"/>), or digits, as PyTorch names the items of a <c>ModuleList</c> or
+    /// <c>Sequential</c> (printed as <c>__annotations__["0"]</c> and read with <c>getattr(m, "0")</c>).
+    /// </summary>
+    /// <param name="name">The name.</param>
+    public static string? AttributeNameProblem(string name) =>
+        IsDigits(name) ? null : MemberNameProblem(name);
+
+    /// <summary>Whether <paramref name="name"/> is a non-empty run of ASCII digits (<c>ModuleList</c> item names).</summary>
+    /// <param name="name">The name.</param>
+    public static bool IsDigits(string? name) => !string.IsNullOrEmpty(name) && name.All(char.IsAsciiDigit);
+
+    /// <summary>
     /// Makes a valid local name out of an arbitrary one (C# identifiers that are Python keywords get a trailing
     /// underscore, invalid characters become underscores). Front ends use it to translate C# names.
     /// </summary>

@@ -68,6 +68,13 @@ public sealed class TorchScriptPrinter
         sb.Append(Indent).Append("training : bool\n");
         foreach (var a in c.Attributes)
         {
+            if (Names.IsDigits(a.Name))
+            {
+                // A ModuleList / Sequential item, declared as PyTorch's printer declares it.
+                sb.Append(Indent).Append("__annotations__[").Append(Quote(a.Name)).Append("] = ").Append(a.Type.Name).Append('\n');
+                continue;
+            }
+
             sb.Append(Indent).Append(a.Name).Append(" : ");
             if (a.Kind == AttributeKind.Constant)
             {
@@ -250,7 +257,7 @@ public sealed class TorchScriptPrinter
                     return text;
                 }
 
-                return "self." + string.Join(".", a.Path);
+                return SelfPath(a.Path);
             case TorchCallExpr t:
                 return "torch." + t.Op + "(" + Args(t.Args, t.Keywords) + ")";
             case MethodCallExpr m:
@@ -258,7 +265,7 @@ public sealed class TorchScriptPrinter
             case BuiltinCallExpr b:
                 return b.Function + "(" + Args(b.Args, []) + ")";
             case ModuleCallExpr m:
-                return "self." + string.Join(".", m.Path) + "." + m.Method + "(" + Args(m.Args, []) + ")";
+                return SelfPath(m.Path) + "." + m.Method + "(" + Args(m.Args, []) + ")";
             case SelfMethodCallExpr m:
                 return "self." + m.Method + "(" + Args(m.Args, []) + ")";
             case TensorConstantExpr c:
@@ -335,6 +342,18 @@ public sealed class TorchScriptPrinter
             default:
                 throw new ArgumentException($"Unknown expression type {expr.GetType().Name}.", nameof(expr));
         }
+    }
+
+    // self.a.b, with getattr(x, "0") for the digit-named items of a ModuleList / Sequential.
+    private static string SelfPath(IReadOnlyList<string> path)
+    {
+        var text = "self";
+        foreach (var part in path)
+        {
+            text = Names.IsDigits(part) ? "getattr(" + text + ", " + Quote(part) + ")" : text + "." + part;
+        }
+
+        return text;
     }
 
     private AttributeDecl? ResolveConstant(SelfAttrExpr a)

@@ -212,14 +212,14 @@ internal sealed class TraceSession : IDisposable
     public IEnumerable<(torch.nn.Module Module, string Path)> AllModules =>
         _modulePaths.Where(kv => kv.Value.Length > 0).Select(kv => (kv.Key, kv.Value));
 
-    /// <summary>An eager module path ("layers.0.lin") as IR attribute names (["layers", "_0", "lin"]).</summary>
+    /// <summary>An eager module path ("layers.0.lin") as IR attribute names (["layers", "0", "lin"]).</summary>
     public static string[] IrPath(string path) =>
         path.Length == 0 ? [] : path.Split('.').Select(AttrName).ToArray();
 
     /// <summary>A TorchSharp component name as a TorchScript attribute name.</summary>
     public static string AttrName(string name)
     {
-        if (Names.MemberNameProblem(name) is null)
+        if (Names.AttributeNameProblem(name) is null)
         {
             return name;
         }

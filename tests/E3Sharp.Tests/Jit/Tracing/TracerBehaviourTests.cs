@@ -208,8 +208,8 @@ public class TracerBehaviourTests
         Assert.Contains("self.drop.training", code);
         Assert.Contains("torch.layer_norm(", code);
         Assert.Contains("torch.embedding(self.emb.weight", code);
-        Assert.Equal(m.named_parameters().Select(p => p.name.Replace(".0.", ".m_0.").Replace(".2.", ".m_2.").Replace(".4.", ".m_4.")).Order(),
-            loaded.named_parameters().Select(p => p.name).Order());
+        Assert.Equal(m.named_parameters().Select(p => p.name).Order(), loaded.named_parameters().Select(p => p.name).Order());
+        loaded.load_state_dict(m.state_dict());
         Interop.Record("tracing_builtins", archive, "forward", [x, tokens], [(Tensor)loaded.forward(x, tokens)]);
     }
 }
