@@ -140,7 +140,7 @@ public sealed class ScriptBinder
 
     // self.<list>.<item>.<method>(args) for an item of a registered ModuleList / ModuleDict (e.g. a foreach over a
     // ModuleList unrolled when the module is scripted). The container becomes a method-less holder module and its
-    // items are named as tracing names them (TorchSharp's "0" becomes "m_0").
+    // items are named as tracing names them (TorchSharp's "0" stays "0", read with getattr(self.layers, "0")).
     private Expr ContainerItemCall(torch.nn.Module child, string member, string method, Expr[] args)
     {
         foreach (var (containerName, container) in _children)
