@@ -183,6 +183,12 @@ public static class DiagnosticCases
         return y;
 """, "y[0] =", "E3S033",
             "Element assignment (x[i] = v) is not supported in scripted code: tensors are not written in place. Build the result with torch.cat, torch.stack or torch.where, or collect tensors in a List<Tensor> with Add."),
+        new("dictionary_item_assignment", """
+        var d = new Dictionary<string, Tensor> { ["a"] = x };
+        d["b"] = x * 2.0; // here
+        return d["a"];
+""", "d[\"b\"] =", "E3S033",
+            "Item assignment (d[key] = v, list[i] = v) is not supported in scripted code. Build a dictionary with its initializer ('new Dictionary<string, Tensor> { [\"a\"] = a, [\"b\"] = b }') and a list with Add, after computing the values."),
         new("object_creation", """
         var ones = torch.ones(3);
         var r = new Random(1).Next(); // here

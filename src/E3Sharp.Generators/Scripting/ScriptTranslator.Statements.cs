@@ -483,6 +483,11 @@ internal sealed partial class ScriptTranslator
                 Report(ScriptDiagnostics.StateAssignment, site,
                     $"Scripted code cannot assign the property '{p.Property.Name}': TorchScript forward methods do not change module state. Assign to a local instead.");
                 return null;
+            case IPropertyReferenceOperation { Property.IsIndexer: true } indexer
+                when MapType(indexer.Property.ContainingType, false)?.Kind is TsKind.Dict or TsKind.List:
+                Report(ScriptDiagnostics.UnsupportedExpression, site,
+                    "Item assignment (d[key] = v, list[i] = v) is not supported in scripted code. Build a dictionary with its initializer ('new Dictionary<string, Tensor> { [\"a\"] = a, [\"b\"] = b }') and a list with Add, after computing the values.");
+                return null;
             case IPropertyReferenceOperation or IArrayElementReferenceOperation:
                 Report(ScriptDiagnostics.UnsupportedExpression, site,
                     "Element assignment (x[i] = v) is not supported in scripted code: tensors are not written in place. Build the result with torch.cat, torch.stack or torch.where, or collect tensors in a List<Tensor> with Add.");
