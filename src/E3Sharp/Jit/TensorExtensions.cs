@@ -1,3 +1,4 @@
+using E3Sharp.Jit.Tracing;
 using TorchSharp;
 
 namespace E3Sharp.Jit;
@@ -34,5 +35,29 @@ public static class TensorExtensions
         }
 
         return input.unflatten(d, sizes);
+    }
+
+    /// <summary>The tracing twin's <c>unflatten(^k, ...)</c>: records the dimension negative (<c>-k</c>), so the
+    /// traced code does not depend on the example's rank. (Extension methods, like the eager one, so that an
+    /// <c>int</c> dimension keeps binding to <see cref="TraceTensor"/>'s own <c>long</c> overloads.)</summary>
+    /// <param name="input">The traced tensor.</param>
+    /// <param name="dim">The dimension; <c>^k</c> counts from the end.</param>
+    /// <param name="sizes">The new sizes.</param>
+    /// <returns>The traced result.</returns>
+    public static TraceTensor unflatten(this TraceTensor input, Index dim, long[] sizes)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return input.UnflattenAt(dim, sizes);
+    }
+
+    /// <summary>As above, with sizes that may follow the batch (<c>x.size(0)</c> stays symbolic).</summary>
+    /// <param name="input">The traced tensor.</param>
+    /// <param name="dim">The dimension; <c>^k</c> counts from the end.</param>
+    /// <param name="sizes">The new sizes (one may be -1).</param>
+    /// <returns>The traced result.</returns>
+    public static TraceTensor unflatten(this TraceTensor input, Index dim, params SymInt[] sizes)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return input.UnflattenAt(dim, sizes);
     }
 }

@@ -89,7 +89,8 @@ public static class Names
     }
 
     /// <summary>
-    /// Why <paramref name="name"/> cannot be the name of a parameter, buffer or submodule, or null when it can: a member
+    /// Why <paramref name="name"/> cannot be the name of an attribute other than a class constant (a parameter,
+    /// buffer, submodule or other attribute), or null when it can: a member
     /// name (<see cref="MemberNameProblem"/>), or digits, as PyTorch names the items of a <c>ModuleList</c> or
     /// <c>Sequential</c> (printed as <c>__annotations__["0"]</c> and read with <c>getattr(m, "0")</c>).
     /// </summary>

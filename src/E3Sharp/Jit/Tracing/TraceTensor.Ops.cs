@@ -528,16 +528,15 @@ public sealed partial class TraceTensor
     /// <param name="sizes">The new sizes.</param>
     public TraceTensor unflatten(long dim, long[] sizes) => M("unflatten", r => r[this].unflatten(dim, sizes), dim, sizes);
 
-    /// <summary>Splits dimension <paramref name="dim"/>, which may count from the end (<c>^1</c>), into fixed sizes
-    /// (<see cref="TensorExtensions.unflatten(torch.Tensor, Index, long[])"/>): a dimension from the end is recorded
-    /// negative, so the traced code does not depend on the example's rank.</summary>
-    /// <param name="dim">The dimension.</param>
-    /// <param name="sizes">The new sizes.</param>
-    public TraceTensor unflatten(Index dim, params long[] sizes)
-    {
-        long recorded = dim.IsFromEnd ? -dim.Value : dim.Value;
-        return M("unflatten", r => r[this].unflatten(dim, sizes), recorded, sizes);
-    }
+    // unflatten with a dimension that may count from the end (TensorExtensions' overloads for TraceTensor, which are
+    // extension methods so that an int dimension still binds to the long overloads above): recorded negative.
+    internal TraceTensor UnflattenAt(Index dim, long[] sizes) =>
+        M("unflatten", r => r[this].unflatten(dim, sizes), Recorded(dim), sizes);
+
+    internal TraceTensor UnflattenAt(Index dim, SymInt[] sizes) =>
+        M("unflatten", r => r[this].unflatten(dim, r.L(sizes)), Recorded(dim), sizes);
+
+    private static long Recorded(Index dim) => dim.IsFromEnd ? -dim.Value : dim.Value;
 
     /// <summary>Inserts a dimension of size 1.</summary>
     /// <param name="dim">Where.</param>

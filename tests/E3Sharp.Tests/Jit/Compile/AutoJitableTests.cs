@@ -121,6 +121,38 @@ public class AutoJitableTests
             toDtype: ScalarType.Float64, tolerance: 1e-6);
     }
 
+    [Theory]
+    [InlineData("FullyConnectedTensorProduct")]
+    [InlineData("Linear")]
+    [InlineData("Gate")]
+    public void AnEagerStateDictLoadsIntoTheCompiledModuleWithoutStrictness(string name)
+    {
+        // The compiled module's state is the eager state_dict (same names) plus the constants the module derives,
+        // which the eager module keeps as non-persistent buffers: strict: false loads the eager weights.
+        using var scope = NewDisposeScope();
+        manual_seed(0);
+        var module = MakeModule(name);
+        var compiled = TorchScript.Compile(module);
+        using (no_grad())
+        {
+            foreach (var p in module.parameters())
+            {
+                p.add_(1.0);
+            }
+        }
+
+        var eagerKeys = module.state_dict().Keys.ToHashSet();
+        var extra = compiled.state_dict().Keys.Where(k => !eagerKeys.Contains(k)).ToList();
+        Assert.Subset(compiled.state_dict().Keys.ToHashSet(), eagerKeys);
+        Assert.All(extra, k => Assert.True(module.has_buffer(k), $"{name}: compiled-only key '{k}' is not a buffer of the eager module"));
+        var (missing, unexpected) = compiled.load_state_dict(module.state_dict(), strict: false);
+        Assert.Equal(extra.Order(), missing.Order());
+        Assert.Empty(unexpected);
+        var inputs = ((IIrrepsModule)module).IrrepsIn.Select(ir => ir!.Randn(new long[] { 3, -1 }, ScalarType.Float32, null)).ToArray();
+        AssertSameOutputs(E3Sharp.Testing.ModuleInvoker.Invoke(module, inputs),
+            Interop.Flatten(compiled.forward(inputs.Cast<object>().ToArray())), 1e-5, name);
+    }
+
     private static void AssertSameOutputs(Tensor[] expected, Tensor[] actual, double tolerance, string what)
     {
         Assert.Equal(expected.Length, actual.Length);

@@ -70,6 +70,14 @@ public class TracerBehaviourTests
         Assert.ThrowsAny<Exception>(() => rankLoaded.forward(randn(2, 3, 6)));
         var input = randn(2, 3, 6);
         Interop.Record("tracing_unflatten_from_end", archive, "forward", [input], [(Tensor)loaded.forward(input)]);
+
+        // A size read from the batch stays symbolic with a dimension from the end too.
+        var context = new CompileContext();
+        var (refoldIr, refold, _) = TracerEndToEndTests.TraceAndLoad(new RefoldModule(), [randn(4, 6)], true, context);
+        Assert.Contains(".unflatten(-1, annotate(List[int], [x.size(0), -1]))", string.Concat(TorchScriptArchive.PrintCode(refoldIr).Values));
+        Assert.Empty(context.Warnings);
+        var seven = randn(7, 6);
+        TracerEndToEndTests.AssertClose(new RefoldModule().forward(seven), (Tensor)refold.forward(seven), 1e-6);
     }
 
     [Fact]

@@ -84,6 +84,17 @@ public partial class LastDimensionSplitModule : nn.Module<Tensor, Tensor>
     }
 }
 
+/// <summary>Flattens a [n, 6] input and splits it again, from the end, with a size read from the batch.</summary>
+[CompileMode(JitMode.Trace)]
+public partial class RefoldModule : nn.Module<Tensor, Tensor>
+{
+    public RefoldModule() : base(nameof(RefoldModule))
+    {
+    }
+
+    public override Tensor forward(Tensor x) => x.flatten().unflatten(^1, x.size(0), -1) * 2.0;
+}
+
 /// <summary>Shape arithmetic from the input's leading dimension: reshape, view, zeros sized by x.shape[0].</summary>
 [CompileMode(JitMode.Trace)]
 public partial class ShapeModule : nn.Module<Tensor, Tensor>
