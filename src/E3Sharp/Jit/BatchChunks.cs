@@ -22,7 +22,8 @@ public static partial class BatchChunks
     /// argument (<see cref="IBatchChunked.IsRowArgument"/>) two-dimensional, all with the same number of rows, more
     /// than twice <see cref="IBatchChunked.BatchChunkRows"/>; row arguments are split along dimension 0, the others
     /// passed whole. Null when the call runs in one piece, and always while a trace runs (the compiled wrapper does
-    /// the chunking there).
+    /// the chunking there). (The compiled forward also flattens inputs with several batch dimensions into rows
+    /// first; an eager forward may do the same before asking.)
     /// </summary>
     /// <param name="module">The module.</param>
     /// <param name="args">The arguments of its <c>forward</c>, in order.</param>

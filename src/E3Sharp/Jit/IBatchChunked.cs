@@ -3,13 +3,16 @@ namespace E3Sharp.Jit;
 /// <summary>
 /// A traced module whose <c>forward</c> treats the rows (dimension 0) of its batched arguments independently and
 /// returns one tensor whose rows follow them. Its compiled form then evaluates large batches in chunks of
-/// <see cref="BatchChunkRows"/> rows, so that the intermediates of one chunk stay in the processor's cache; small
-/// batches, and inputs that are not all two-dimensional with the same number of rows, run in one piece.
+/// <see cref="BatchChunkRows"/> rows, so that the intermediates of one chunk stay in the processor's cache. Inputs
+/// with several batch dimensions of the same sizes are flattened into rows first and get their batch dimensions back
+/// after; small batches, and inputs whose batch dimensions differ (broadcast) or that have none, run in one piece.
 /// </summary>
 /// <remarks>
-/// <para>The traced code becomes the method <c>forward_rows</c>, and <c>forward</c> reads:</para>
+/// <para>The traced code becomes the method <c>forward_rows</c>; <c>forward</c> flattens row arguments of the same
+/// batch shape with more than one batch dimension (<c>x.flatten(0, -2)</c>, then <c>unflatten(0, batch_sizes)</c> on
+/// the result) and calls <c>forward_chunks</c>, which reads:</para>
 /// <code>
-/// def forward(self, x: Tensor, y: Tensor) -> Tensor:
+/// def forward_chunks(self, x: Tensor, y: Tensor) -> Tensor:
 ///   if x.dim() == 2 and y.dim() == 2 and x.size(0) == y.size(0) and x.size(0) > 1024:
 ///     x_chunks = torch.split(x, 512, 0)
 ///     y_chunks = torch.split(y, 512, 0)

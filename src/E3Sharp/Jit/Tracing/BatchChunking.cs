@@ -16,6 +16,10 @@ internal static class BatchChunking
     /// the pieces (see <see cref="SplitFinalConcatenation"/>).</summary>
     public const string PartsMethod = "forward_rows_parts";
 
+    /// <summary>The name the chunking method gets when a wrapper of the traced name flattens inputs with several
+    /// batch dimensions into rows first.</summary>
+    public const string ChunksMethod = "forward_chunks";
+
     /// <summary>Rewrites <paramref name="instance"/>'s class in place when <paramref name="module"/> asks for chunking
     /// and its traced forward has a tensor result and at least one row argument; otherwise leaves it alone.</summary>
     /// <param name="module">The eager module that was traced.</param>
@@ -74,23 +78,8 @@ internal static class BatchChunking
         Expr[] Arguments(Func<string, Expr> rowArgument) =>
             traced.Parameters.Select(p => rowArguments.Contains(p.Name) ? rowArgument(p.Name) : Var(p.Name)).ToArray();
 
-        var forward = new MethodBuilder(method, TsType.Tensor);
-        foreach (var p in traced.Parameters)
-        {
-            forward.Param(p.Name, p.Type, p.Default);
-        }
-
-        // Locals, renamed when a parameter or an earlier local has their name.
-        var used = new HashSet<string>(traced.Parameters.Select(p => p.Name), StringComparer.Ordinal);
-        string Local(string name)
-        {
-            while (!used.Add(name))
-            {
-                name += "_";
-            }
-
-            return name;
-        }
+        var chunksMethod = ChunksMethod + suffix;
+        var (forward, Local) = NewMethod(traced, chunksMethod);
 
         var pieces = rowArguments.ToDictionary(name => name, name => Local(name + "_chunks"), StringComparer.Ordinal);
         string count = Local("chunk_count"), chunks = Local("row_chunks"), i = Local("chunk");
@@ -159,6 +148,66 @@ internal static class BatchChunking
         forward.Return(RowsCall(Arguments(Var)));
         cls.ReplaceMethod(method, split?.Parts ?? new MethodDef(rowsMethod, traced.Parameters, traced.ReturnType, traced.Body));
         cls.AddMethod(forward.Build());
+        cls.AddMethod(FlattenBatchDimensions(traced, method, chunksMethod, rowArguments));
+    }
+
+    // A method with the traced method's parameters, and a namer for its locals: a name a parameter or an earlier local
+    // has gets underscores appended.
+    private static (MethodBuilder Method, Func<string, string> Local) NewMethod(MethodDef traced, string name)
+    {
+        var builder = new MethodBuilder(name, TsType.Tensor);
+        foreach (var p in traced.Parameters)
+        {
+            builder.Param(p.Name, p.Type, p.Default);
+        }
+
+        var used = new HashSet<string>(traced.Parameters.Select(p => p.Name), StringComparer.Ordinal);
+        return (builder, local =>
+        {
+            while (!used.Add(local))
+            {
+                local += "_";
+            }
+
+            return local;
+        });
+    }
+
+    // The method `method`: row arguments with several batch dimensions, all with the same leading sizes ([B, N, f]),
+    // run as rows ([B·N, f], so that they are chunked too) and the result gets those dimensions back; other inputs
+    // (rows already, no batch dimension, batch dimensions that broadcast) go to the chunking method as they are.
+    private static MethodDef FlattenBatchDimensions(MethodDef traced, string method, string chunksMethod, string[] rowArguments)
+    {
+        var (wrapper, Local) = NewMethod(traced, method);
+        string lead = Local("batch_sizes"), same = Local("same_batch"), d = Local("batch_dim");
+        var first = Var(rowArguments[0]);
+        Expr condition = Method(first, "dim") > 2;
+        foreach (var name in rowArguments.Skip(1))
+        {
+            condition = And(condition, Eq(Method(Var(name), "dim"), Method(first, "dim")));
+        }
+
+        Expr[] Arguments(Func<string, Expr> rowArgument) =>
+            traced.Parameters.Select(p => rowArguments.Contains(p.Name) ? rowArgument(p.Name) : Var(p.Name)).ToArray();
+
+        wrapper.If(condition, then =>
+        {
+            then.Declare(lead, TsType.List(TsType.Int), ListOf(TsType.Int));
+            then.Assign(same, Bool(true));
+            then.ForRange(d, Method(first, "dim") - Int(1), body =>
+            {
+                body.Do(Method(Var(lead), "append", Method(first, "size", Var(d))));
+                foreach (var name in rowArguments.Skip(1))
+                {
+                    body.If(Ne(Method(Var(name), "size", Var(d)), Method(first, "size", Var(d))),
+                        differ => differ.Assign(same, Bool(false)));
+                }
+            });
+            then.If(Var(same), flat => flat.Return(Method(
+                SelfCall(chunksMethod, Arguments(name => Method(Var(name), "flatten", 0, -2))), "unflatten", 0, Var(lead))));
+        });
+        wrapper.Return(SelfCall(chunksMethod, Arguments(Var)));
+        return wrapper.Build();
     }
 
     /// <summary>The traced forward split before its final concatenation: <see cref="PartsMethod"/> (the traced code

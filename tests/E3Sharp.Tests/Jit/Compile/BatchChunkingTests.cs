@@ -124,9 +124,20 @@ public class BatchChunkingTests
             e.pow(2).sum().backward();
             Assert.True(allclose(x.grad!, xe.grad!, rtol: 1e-5, atol: 1e-6), $"n = {n}: gradient");
         }
-        // Inputs that are not [rows, features] run in one piece (the traced code broadcasts as before).
-        var x3 = randn(2, 20, 3);
-        Assert.True(allclose(compiled.call(x3, shift), m.call(x3, shift), rtol: 1e-6, atol: 1e-6));
+        // Several batch dimensions: flattened into rows (so chunked: 40 rows), the result unflattened; with gradients.
+        Assert.Contains("forward_chunks(torch.flatten(x, 0, -2), shift, )", code);
+        Assert.Contains(", 0, batch_sizes)", code);
+        var x3 = randn(2, 20, 3).requires_grad_(true);
+        var x3e = x3.detach().clone().requires_grad_(true);
+        var c3 = compiled.call(x3, shift);
+        var e3 = m.call(x3e, shift);
+        Assert.Equal(e3.shape, c3.shape);
+        Assert.True(allclose(c3, e3, rtol: 1e-6, atol: 1e-6), "[2, 20, 3]: forward");
+        c3.pow(2).sum().backward();
+        e3.pow(2).sum().backward();
+        Assert.True(allclose(x3.grad!, x3e.grad!, rtol: 1e-5, atol: 1e-6), "[2, 20, 3]: gradient");
+        var x4 = randn(2, 0, 5, 3);
+        Assert.Equal(new long[] { 2, 0, 5, 2 }, compiled.call(x4, shift).shape);
         var big = randn(13, 3);
         Interop.Record("batch_chunked_row_scale", TorchScriptArchive.SaveToBytes(compiled), "forward", [big, shift],
             [compiled.call(big, shift)]);
@@ -190,6 +201,26 @@ public class BatchChunkingTests
         for (var i = 0; i < args.Count; i++)
         {
             Assert.True(allclose(args[i].grad!, eagerArgs[i].grad!, rtol: 1e-10, atol: 1e-12), $"gradient of argument {i}");
+        }
+
+        // The same rows as [3, n / 3 + ..., dim] inputs: the compiled module runs them as rows (chunked) and gives
+        // them their batch dimensions back, with and without autograd; batch dimensions that broadcast (y without
+        // the leading 3) run in one piece.
+        var n3 = (n + 2) / 3;
+        var x3 = tp.IrrepsIn1.Randn(new long[] { 3, n3, -1 }, ScalarType.Float64, null);
+        var y3 = tp.IrrepsIn2.Randn(new long[] { 3, n3, -1 }, ScalarType.Float64, null);
+        var w3 = sharedWeights ? null : randn(new long[] { 3, n3, tp.WeightNumel }, ScalarType.Float64);
+        object[] Args3(Tensor yy) => w3 is null ? [x3, yy] : [x3, yy, w3];
+        foreach (var yy in new[] { y3, y3[1] })
+        {
+            var expected = tp.forward(x3, yy, w3);
+            foreach (var grad in new[] { true, false })
+            {
+                using var mode = grad ? enable_grad() : no_grad();
+                var actual = (Tensor)compiled.forward(Args3(yy))!;
+                Assert.Equal(expected.shape, actual.shape);
+                Assert.True(allclose(actual, expected, rtol: 1e-10, atol: 1e-12), $"3-D inputs (y {string.Join("x", yy.shape)}), autograd {grad}");
+            }
         }
     }
 
