@@ -1026,9 +1026,23 @@ public static class IrValidator
 
                 case ListType lt:
                 {
-                    if (s.Indices.Count != 1 || s.Indices[0] is SliceExpr or EllipsisExpr || Infer(s.Indices[0], scope).Kind != TsTypeKind.Int)
+                    if (s.Indices.Count == 1 && s.Indices[0] is SliceExpr slice)
                     {
-                        Fail("a list index must be a single int");
+                        // list[start:stop:step] (aten::slice.t): a list of the same type.
+                        foreach (var part in new[] { slice.Start, slice.Stop, slice.Step })
+                        {
+                            if (part is not null && part is not NoneLiteral && Infer(part, scope).Kind != TsTypeKind.Int)
+                            {
+                                Fail("list slice bounds and steps must be ints");
+                            }
+                        }
+
+                        return lt;
+                    }
+
+                    if (s.Indices.Count != 1 || s.Indices[0] is EllipsisExpr || Infer(s.Indices[0], scope).Kind != TsTypeKind.Int)
+                    {
+                        Fail("a list index must be a single int or a slice");
                     }
 
                     return lt.Element;

@@ -83,6 +83,12 @@ public static class OperatorRules
                     return TsType.Bool;
                 }
 
+                if (op is BinaryOp.Eq or BinaryOp.Ne && left is ListType ll && right is ListType rl && ll.Element.Equals(rl.Element)
+                    && ll.Element.Kind is TsTypeKind.Int or TsTypeKind.Float or TsTypeKind.Bool or TsTypeKind.Str)
+                {
+                    return TsType.Bool; // aten::eq.int_list and its siblings: element-wise equality of whole lists
+                }
+
                 return op is BinaryOp.Eq or BinaryOp.Ne && left.Kind == TsTypeKind.Bool && right.Kind == TsTypeKind.Bool
                     ? TsType.Bool
                     : null;

@@ -179,34 +179,30 @@ internal static class BatchChunking
     private static MethodDef FlattenBatchDimensions(MethodDef traced, string method, string chunksMethod, string[] rowArguments)
     {
         var (wrapper, Local) = NewMethod(traced, method);
-        string lead = Local("batch_sizes"), same = Local("same_batch"), d = Local("batch_dim");
+        string lead = Local("batch_sizes"), same = Local("same_batch"), result = Local("result");
         var first = Var(rowArguments[0]);
+        Expr BatchSizes(string name) => Index(Method(Var(name), "size"), Slice(null, Int(-1)));
+
+        // One call site of the chunking method (LibTorch inlines each call site: a second would double the graph it
+        // profiles and optimises on the first calls); the arguments are flattened in place when the batch shapes agree.
+        wrapper.Assign(lead, BatchSizes(rowArguments[0]));
         Expr condition = Method(first, "dim") > 2;
         foreach (var name in rowArguments.Skip(1))
         {
-            condition = And(condition, Eq(Method(Var(name), "dim"), Method(first, "dim")));
+            condition = And(condition, Eq(BatchSizes(name), Var(lead)));
         }
 
-        Expr[] Arguments(Func<string, Expr> rowArgument) =>
-            traced.Parameters.Select(p => rowArguments.Contains(p.Name) ? rowArgument(p.Name) : Var(p.Name)).ToArray();
-
-        wrapper.If(condition, then =>
+        wrapper.Assign(same, condition);
+        wrapper.If(Var(same), flat =>
         {
-            then.Declare(lead, TsType.List(TsType.Int), ListOf(TsType.Int));
-            then.Assign(same, Bool(true));
-            then.ForRange(d, Method(first, "dim") - Int(1), body =>
+            foreach (var name in rowArguments)
             {
-                body.Do(Method(Var(lead), "append", Method(first, "size", Var(d))));
-                foreach (var name in rowArguments.Skip(1))
-                {
-                    body.If(Ne(Method(Var(name), "size", Var(d)), Method(first, "size", Var(d))),
-                        differ => differ.Assign(same, Bool(false)));
-                }
-            });
-            then.If(Var(same), flat => flat.Return(Method(
-                SelfCall(chunksMethod, Arguments(name => Method(Var(name), "flatten", 0, -2))), "unflatten", 0, Var(lead))));
+                flat.Assign(name, Method(Var(name), "flatten", 0, -2));
+            }
         });
-        wrapper.Return(SelfCall(chunksMethod, Arguments(Var)));
+        wrapper.Assign(result, SelfCall(chunksMethod, traced.Parameters.Select(p => (Expr)Var(p.Name)).ToArray()));
+        wrapper.If(Var(same), flat => flat.Assign(result, Method(Var(result), "unflatten", 0, Var(lead))));
+        wrapper.Return(Var(result));
         return wrapper.Build();
     }
 

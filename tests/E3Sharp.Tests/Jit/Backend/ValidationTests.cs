@@ -59,6 +59,28 @@ public class ValidationTests
     }
 
     [Fact]
+    public void ListsSliceAndCompareAsInTorchScript()
+    {
+        // x.size()[:-1] is a List[int]; two such lists compare with == (aten::eq.int_list); the module loads and runs.
+        var ok = WithForward(f =>
+        {
+            f.Assign("lead", Index(Method(Var("x"), "size"), Slice(null, Int(-1))));
+            f.If(Eq(Var("lead"), List(Int(2), Int(3))), t => t.Return(Var("x") * 2.0));
+            f.Return(Var("x"));
+        });
+        using var loaded = TorchScriptArchive.Load(TorchScriptArchive.Write(ok));
+        Assert.Equal(2.0f, ((Tensor)loaded.forward(ones(2, 3, 4))!)[0, 0, 0].item<float>());
+        Assert.Equal(1.0f, ((Tensor)loaded.forward(ones(3, 2, 4))!)[0, 0, 0].item<float>());
+
+        var msg = Reject(WithForward(f =>
+        {
+            f.If(Eq(Index(Method(Var("x"), "size"), Slice(null, Int(-1))), List(Float(2.0))), t => t.Return(Var("x")));
+            f.Return(Var("x"));
+        }));
+        Assert.Contains("operator '==' is not defined for List[int] and List[float]", msg);
+    }
+
+    [Fact]
     public void UnknownOpIsRejected()
     {
         var msg = Reject(WithForward(f => f.Return(Torch("frobnicate", Var("x")))));
