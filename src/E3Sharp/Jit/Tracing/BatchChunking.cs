@@ -79,10 +79,10 @@ internal static class BatchChunking
             traced.Parameters.Select(p => rowArguments.Contains(p.Name) ? rowArgument(p.Name) : Var(p.Name)).ToArray();
 
         var chunksMethod = ChunksMethod + suffix;
-        var (forward, Local) = NewMethod(traced, chunksMethod);
+        var (forward, local) = NewMethod(traced, chunksMethod);
 
-        var pieces = rowArguments.ToDictionary(name => name, name => Local(name + "_chunks"), StringComparer.Ordinal);
-        string count = Local("chunk_count"), chunks = Local("row_chunks"), i = Local("chunk");
+        var pieces = rowArguments.ToDictionary(name => name, name => local(name + "_chunks"), StringComparer.Ordinal);
+        string count = local("chunk_count"), chunks = local("row_chunks"), i = local("chunk");
         string Pieces(string name) => pieces[name];
         // The pieces are needed for the direct writes only, which need no autograd: a trace with autograd keeps its
         // final concatenation; one without writes directly (after the first chunk's check), one for both modes asks
@@ -109,8 +109,8 @@ internal static class BatchChunking
                 // result (cat with out=, which autograd does not support): the result is written once, not once per
                 // chunk and again by the concatenation of the chunks. One call site of the traced code, so
                 // LibTorch's graph optimizer sees it once.
-                string direct = Local("direct"), output = Local("rows_out"), outputs = Local("rows_out_chunks");
-                string parts = Local("parts"), piece = Local("piece");
+                string direct = local("direct"), output = local("rows_out"), outputs = local("rows_out_chunks");
+                string parts = local("parts"), piece = local("piece");
                 then.Assign(direct, gradEnabled is null ? Not(Torch("is_grad_enabled")) : Bool(true));
                 then.Declare(outputs, TsType.List(TsType.Tensor), ListOf(TsType.Tensor));
                 then.Assign(output, Var(rowArguments[0]));
@@ -178,8 +178,8 @@ internal static class BatchChunking
     // (rows already, no batch dimension, batch dimensions that broadcast) go to the chunking method as they are.
     private static MethodDef FlattenBatchDimensions(MethodDef traced, string method, string chunksMethod, string[] rowArguments)
     {
-        var (wrapper, Local) = NewMethod(traced, method);
-        string lead = Local("batch_sizes"), same = Local("same_batch"), result = Local("result");
+        var (wrapper, local) = NewMethod(traced, method);
+        string lead = local("batch_sizes"), same = local("same_batch"), result = local("result");
         var first = Var(rowArguments[0]);
         Expr BatchSizes(string name) => Index(Method(Var(name), "size"), Slice(null, Int(-1)));
 
