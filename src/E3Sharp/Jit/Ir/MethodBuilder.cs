@@ -43,6 +43,20 @@ public sealed class MethodBuilder : BlockBuilder
         return this;
     }
 
+    /// <summary>Adds parameters (another method's, for a method that takes the same arguments).</summary>
+    /// <param name="parameters">The parameters, in order.</param>
+    /// <returns>This builder.</returns>
+    public MethodBuilder Params(IEnumerable<Param> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        foreach (var p in parameters)
+        {
+            Param(p.Name, p.Type, p.Default);
+        }
+
+        return this;
+    }
+
     /// <summary>Creates the method.</summary>
     public MethodDef Build() => new(Name, _parameters, ReturnType, Statements);
 }

@@ -155,12 +155,7 @@ internal static class BatchChunking
     // has gets underscores appended.
     private static (MethodBuilder Method, Func<string, string> Local) NewMethod(MethodDef traced, string name)
     {
-        var builder = new MethodBuilder(name, TsType.Tensor);
-        foreach (var p in traced.Parameters)
-        {
-            builder.Param(p.Name, p.Type, p.Default);
-        }
-
+        var builder = new MethodBuilder(name, TsType.Tensor).Params(traced.Parameters);
         var used = new HashSet<string>(traced.Parameters.Select(p => p.Name), StringComparer.Ordinal);
         return (builder, local =>
         {

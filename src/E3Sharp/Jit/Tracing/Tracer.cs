@@ -73,11 +73,7 @@ public static class Tracer
         var withoutGrad = noGrad.Class.FindMethod("forward")!;
         instance.Class.ReplaceMethod("forward", new MethodDef(GradMethod, traced.Parameters, traced.ReturnType, traced.Body));
         instance.AddMethod(new MethodDef(NoGradMethod, withoutGrad.Parameters, withoutGrad.ReturnType, withoutGrad.Body));
-        var dispatch = new MethodBuilder("forward", traced.ReturnType);
-        foreach (var p in traced.Parameters)
-        {
-            dispatch.Param(p.Name, p.Type, p.Default);
-        }
+        var dispatch = new MethodBuilder("forward", traced.ReturnType).Params(traced.Parameters);
 
         var args = traced.Parameters.Select(p => (Expr)new VarExpr(p.Name)).ToArray();
         dispatch.If(IrBuilder.Torch("is_grad_enabled"), then => then.Return(IrBuilder.SelfCall(GradMethod, args)));

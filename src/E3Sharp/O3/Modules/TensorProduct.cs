@@ -25,9 +25,8 @@ namespace E3Sharp.O3.Modules;
 /// batched product (an extra row block), saving a per-sample product call. In float32 the mixed outputs stay
 /// component-major (<c>[..., K, w]</c>) and one gather of the concatenated output brings them to e3nn's
 /// <c>[..., w, K]</c> layout; in float64 (where LibTorch's gather is slower) each is transposed. Other modes contract
-/// each path's CG block
-/// with the second input first, then the first input. The forward uses plain tensor operations only, so the traced
-/// (compiled) module runs exactly this sequence.</para>
+/// each path's CG block with the second input first, then the first input. The forward uses plain tensor operations
+/// only, so the traced (compiled) module runs exactly this sequence.</para>
 /// </remarks>
 [CompileMode(JitMode.Trace)]
 public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsModule, IBatchChunked
@@ -1049,17 +1048,17 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         return new FusedGroup(u, blocks.ToArray(), blocks.Select(b => (long)IrrepsIn1[b].Ir.Dim).ToArray(), iBar, cgName,
             indexName, in1Name, slots.ToArray())
         {
-            Merged = MergeGroup(u, iBar, blockOffset, byOut, index, weightOffsets),
+            Merged = MergeGroup(u, iBar, blockOffset, byOut, muls, index, weightOffsets),
         };
     }
 
     // The evaluation without autograd of a fused group (see MergedProducts), or null when its outputs' multiplicities
     // differ, the weights are not shared, or padding every output to the largest V would add more than a quarter.
-    private MergedPlan? MergeGroup(int u, long iBar, Dictionary<int, long> blockOffset, List<List<int>> byOut, int index,
-        int[] weightOffsets)
+    // muls: each output's V (second-input rows over its paths), in byOut's order.
+    private MergedPlan? MergeGroup(int u, long iBar, Dictionary<int, long> blockOffset, List<List<int>> byOut, long[] muls,
+        int index, int[] weightOffsets)
     {
         var outs = byOut.Select(ps => IrrepsOut[Instructions[ps[0]].IOut]).ToArray();
-        var muls = byOut.Select(ps => ps.Sum(n => (long)IrrepsIn2[Instructions[n].IIn2].Mul)).ToArray();
         long p = muls.Max(), w = outs[0].Mul;
         long rows = outs.Select((o, s) => o.Ir.Dim * muls[s]).Sum(), padded = outs.Sum(o => o.Ir.Dim * p);
         if (!SharedWeights || outs.Any(o => o.Mul != w) || 4 * padded > 5 * rows) return null;
@@ -1108,7 +1107,6 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
             outs.Select(o => (long)o.Ir.Dim).ToArray());
     }
 
-    // pw · C[i, j, k] (row-major [I, J, K]) in double precision.
     // Writes instruction n's pw · C into a [D2, cols] constant: row (its second-input irrep's row v·J + j), column
     // column(k, v) + the first-input irrep's offset in the group + i.
     private void ScatterPathCg(double[] cg, long cols, int n, Dictionary<int, long> blockOffset, Func<long, long, long> column)
@@ -1147,6 +1145,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         return c;
     }
 
+    // pw · C[i, j, k] (row-major [I, J, K]) in double precision.
     private static double[] Cg(Irrep ir1, Irrep ir2, Irrep irO, double pathWeight)
     {
         using var c = Wigner.Wigner3j(ir1.L, ir2.L, irO.L, ScalarType.Float64);
@@ -1243,10 +1242,10 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
 
         public int[] Owners { get; } = OwnersOf(Outputs);
         public long[] CgSizes { get; } = OwnersOf(Outputs).Select(i => Outputs[i].K * Outputs[i].Slots * IBar).ToArray();
+        public long[] WeightSizes { get; } = Outputs.Select(o => o.V * U * o.W).ToArray();
 
         private static int[] OwnersOf(FusedOutput[] outputs) =>
             Enumerable.Range(0, outputs.Length).Where(i => outputs[i].Host < 0).ToArray();
-        public long[] WeightSizes { get; } = Outputs.Select(o => o.V * U * o.W).ToArray();
     }
 
     // A fused group evaluated without autograd: constant Cg [D2, Components·P·Ī] (rows: output component, then P second-
