@@ -78,6 +78,19 @@ public class ValidationTests
             f.Return(Var("x"));
         }));
         Assert.Contains("operator '==' is not defined for List[int] and List[float]", msg);
+
+        var bound = Reject(WithForward(f =>
+        {
+            f.Assign("lead", Index(Method(Var("x"), "size"), Slice(null, Float(1.0))));
+            f.Return(Var("x"));
+        }));
+        Assert.Contains("list slice bounds and steps must be ints", bound);
+        var index = Reject(WithForward(f =>
+        {
+            f.Assign("n", Index(Method(Var("x"), "size"), Str("a")));
+            f.Return(Var("x"));
+        }));
+        Assert.Contains("a list index must be a single int or a slice", index);
     }
 
     [Fact]
