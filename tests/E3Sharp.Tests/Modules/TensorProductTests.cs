@@ -300,6 +300,8 @@ public class TensorProductTests
     [InlineData("32x0e+32x1o+32x2e", "0e+1o+2e", "32x0e+32x1o+32x2e", true)] // one group; the scalar output padded
     [InlineData("4x0e+3x1o+3x2e", "0e+1o+2e", "2x0e+2x1o+2x2e", true)]       // two groups, padding
     [InlineData("8x0e+4x1o+2x2e", "0e+1o", "8x0e+4x1o+2x2e", false)]         // outputs of different multiplicities
+    [InlineData("8x0e+8x1o", "1o", "8x0e+8x1o+8x2e", true)]                  // 1o only from the scalar (scalar-first)
+    [InlineData("4x0e+4x1o", "2x0e+1o", "4x0e+4x1o", true)]                  // scalar-first rows R = 2 beside dense rows
     public void WithoutAutogradTheMergedEvaluationGivesTheSameNumbers(string in1, string in2, string outIrreps, bool merged)
     {
         using var scope = NewDisposeScope();
@@ -338,10 +340,13 @@ public class TensorProductTests
     }
 
     [Theory]
-    [InlineData("2x0e+1x1o", "1x0e+1x1o", "2x0e+1x1o")]             // small: one fused block-sparse CG product
-    [InlineData("4x0e+3x1o+3x2e", "0e+1o+2e", "2x0e+2x1o+2x2e")]    // mixed multiplicities: several fused groups
-    [InlineData("2x1o+1x2e", "40x1o", "2x1e+1x2o")]                 // large second input: per-path evaluation
-    public void FullyConnectedMatchesDenseEinsumReference(string in1, string in2, string outIrreps)
+    [InlineData("2x0e+1x1o", "1x0e+1x1o", "2x0e+1x1o", false)]             // small: one fused group
+    [InlineData("4x0e+3x1o+3x2e", "0e+1o+2e", "2x0e+2x1o+2x2e", true)]     // mixed multiplicities: several fused groups
+    [InlineData("2x1o+1x2e", "40x1o", "2x1e+1x2o", false)]                 // large second input: per-path evaluation
+    [InlineData("3x0e", "2x1o+0e", "3x1o+3x0e", true)]                     // only scalar-first paths; R = 2 rows
+    [InlineData("4x0e+4x1o", "2x0e+1o", "3x0e+3x1o", true)]                // scalar-first R = 2 and R = 1 beside dense
+    [InlineData("3x0e+3x0o+3x1o", "0e+1o", "2x0e+2x0o+2x1o+2x1e", true)]   // two scalar irreps: all dense
+    public void FullyConnectedMatchesDenseEinsumReference(string in1, string in2, string outIrreps, bool componentMajor)
     {
         using var scope = NewDisposeScope();
         var tp = new FullyConnectedTensorProduct(in1, in2, outIrreps, dtype: ScalarType.Float64);
@@ -375,10 +380,57 @@ public class TensorProductTests
         var compiled = E3Sharp.Jit.TorchScript.Compile(tp);
         var code = string.Join("\n", E3Sharp.Jit.Serialization.TorchScriptArchiveReader.Read(
             E3Sharp.Jit.Serialization.TorchScriptArchive.SaveToBytes(compiled)).Code.Values);
-        // Only the mixed-multiplicity case has component-major outputs (multiplicity and dimension above 1, fused).
-        // (The trace with autograd ends with the gather of the concatenated outputs.)
-        Assert.Equal(in2 == "0e+1o+2e", System.Text.RegularExpressions.Regex.IsMatch(code,
-            @"(_t\d+) = torch\.cat\(\[[^\]]*\], -1\)\s+out_perm = self\.out_perm\s+(_t\d+) = torch\.index_select\(\1, -1, out_perm\)\s+return \2"));
+        // Fused outputs of multiplicity and dimension above 1 are component-major until one gather of the
+        // concatenated outputs (out_perm) brings them to e3nn's layout.
+        Assert.Equal(componentMajor, code.Contains("torch.index_select(", StringComparison.Ordinal)
+            && code.Contains("out_perm = self.out_perm", StringComparison.Ordinal));
         AssertClose(out32, (Tensor)compiled.forward(x.to(ScalarType.Float32), y.to(ScalarType.Float32))!, 1e-6, "compiled, float32");
+    }
+
+    [Theory]
+    [InlineData(ScalarType.Float64)]
+    [InlineData(ScalarType.Float32)]
+    public void ScalarFirstPathsTakePerSampleWeightsAndAgreeWithRight(ScalarType dtype)
+    {
+        // 0e x 2x0e -> 0e and 0e x 1o -> 1o are mixed with their weights before the CG contraction (scalar-first);
+        // per-sample weights, Right and the gradients go through the same terms.
+        using var scope = NewDisposeScope();
+        manual_seed(5);
+        var shared = new FullyConnectedTensorProduct("4x0e+2x1o", "2x0e+1o", "3x0e+3x1o", dtype: dtype);
+        var unshared = new FullyConnectedTensorProduct("4x0e+2x1o", "2x0e+1o", "3x0e+3x1o", sharedWeights: false, dtype: dtype);
+        var tol = dtype == ScalarType.Float64 ? 1e-12 : 1e-5;
+        var x = shared.IrrepsIn1.Randn(new long[] { 3, -1 }, dtype, null);
+        var y = shared.IrrepsIn2.Randn(new long[] { 3, -1 }, dtype, null);
+        var w = randn(new long[] { 3, shared.WeightNumel }, dtype);
+        var batched = unshared.forward(x, y, w);
+        for (var b = 0; b < 3; b++)
+        {
+            AssertClose(shared.forward(x[b], y[b], w[b]), batched[b], tol, $"sample {b}");
+        }
+        var right = unshared.Right(y, w);
+        AssertClose(batched, einsum("zi,zij->zj", x, right), tol, "right, per-sample weights");
+        AssertClose(shared.forward(x, y), einsum("zi,zij->zj", x, shared.Right(y)), tol, "right, shared weights");
+
+        // Gradients with respect to every input against float64 finite differences of the same module.
+        var x64 = x.to(ScalarType.Float64).requires_grad_(true);
+        var y64 = y.to(ScalarType.Float64).requires_grad_(true);
+        var w64 = w.to(ScalarType.Float64).requires_grad_(true);
+        unshared.to(ScalarType.Float64);
+        var grads = autograd.grad(new[] { unshared.forward(x64, y64, w64).square().sum() }, new[] { x64, y64, w64 });
+        foreach (var (input, grad, name) in new[] { (x64, grads[0], "x"), (y64, grads[1], "y"), (w64, grads[2], "weight") })
+        {
+            using var noGrad = no_grad();
+            var flat = input.flatten();
+            foreach (var i in new long[] { 0, 3, flat.shape[0] - 1 })
+            {
+                var saved = flat[i].item<double>();
+                flat[i] = saved + 1e-6;
+                var up = unshared.forward(x64, y64, w64).square().sum().item<double>();
+                flat[i] = saved - 1e-6;
+                var down = unshared.forward(x64, y64, w64).square().sum().item<double>();
+                flat[i] = saved;
+                Assert.Equal((up - down) / 2e-6, grad.flatten()[i].item<double>(), 5);
+            }
+        }
     }
 }

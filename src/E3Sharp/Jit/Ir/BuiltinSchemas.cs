@@ -18,6 +18,7 @@ internal static class BuiltinSchemas
         "sub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
         "mul.Tensor(Tensor self, Tensor other) -> Tensor",
         "mul.Scalar(Tensor self, Scalar other) -> Tensor",
+        "addcmul(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor",
         "div.Tensor(Tensor self, Tensor other) -> Tensor",
         "div.Scalar(Tensor self, Scalar other) -> Tensor",
         "div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor",

@@ -66,6 +66,13 @@ public sealed partial class TraceTensor
     /// <param name="target">The other tensor.</param>
     public TraceTensor mul(TraceTensor target) => M("mul", r => r[this].mul(r[target]), target);
 
+    /// <summary>Elementwise <c>this + value · tensor1 · tensor2</c> (broadcasting), one pass.</summary>
+    /// <param name="tensor1">The first factor.</param>
+    /// <param name="tensor2">The second factor.</param>
+    /// <param name="value">The scale of the product.</param>
+    public TraceTensor addcmul(TraceTensor tensor1, TraceTensor tensor2, Scalar value) =>
+        MK("addcmul", r => r[this].addcmul(r[tensor1], r[tensor2], value), [tensor1, tensor2], new Kw("value", value));
+
     /// <summary>Multiplies by a scalar.</summary>
     /// <param name="target">The scalar.</param>
     public TraceTensor mul(Scalar target) => M("mul", r => r[this].mul(target), target);

@@ -212,7 +212,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         (_plan, _fused) = BuildPlan();
         _pathCg.Clear();
         _outputPermutation = AddOutputPermutation();
-        _mergeable = _fused.Length > 0 && _fused.All(g => g.Merged is not null);
+        _mergeable = _fused.Any(g => g.Merged is not null);
         _chunkValuesPerRow = ChunkValuesPerRow();
         _description = Describe(name);
 
@@ -356,9 +356,10 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         var perRow = (long)(IrrepsIn1.Dim + IrrepsIn2.Dim + 2 * IrrepsOut.Dim);
         foreach (var g in _fused)
         {
-            // Stacked x1, the operators, each owner's product (a guest's rows copied out of it) and the mixed outputs.
-            perRow += g.IBar * g.U + g.CgSizes.Sum()
-                      + g.Outputs.Sum(o => (o.Host < 0 ? o.K * o.Slots : o.V) * g.U + o.K * o.W);
+            // Stacked x1, the operators, each owner's product (a guest's rows copied out of it), Y and the scalar-first
+            // terms, and the mixed outputs.
+            perRow += g.IBar * g.U + g.CgSizes.Sum() + g.ScalarWidth
+                      + g.Outputs.Sum(o => (o.Host < 0 ? o.K * o.Slots : o.V) * g.U + (o.R > 0 ? 2 : 1) * o.K * o.W);
         }
         foreach (var op in _plan)
         {
@@ -465,9 +466,9 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         var fusedOut = new Tensor?[IrrepsOut.Length];
         foreach (var g in _fused)
         {
-            if (merged)
+            if (merged && g.Merged is { } mp)
             {
-                MergedProducts(g, g.Merged!, x, y, w, fusedOut);
+                MergedProducts(g, mp, x, y, w, fusedOut);
             }
             else
             {
@@ -515,56 +516,100 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         return permute ? result.index_select(-1, get_buffer(_outputPermutation!)!) : result;
     }
 
-    // A fused group: M = x2 · CG split per output o into [..., K·V, Ī]; Xc = the group's x1 blocks transposed and
-    // stacked, [..., Ī, u] (one index_select along the last dimension: a gather, much faster than concatenating
+    // A fused group: M = x2 · CG split per owner o into [..., K·V, Ī]; Xc = the group's dense x1 blocks transposed
+    // and stacked, [..., Ī, u] (one index_select along the last dimension: a gather, much faster than concatenating
     // transposed views); M_o · Xc = [..., K·V, u] viewed as [..., K, V·u] (contiguous), times o's stacked weights
-    // [V·u, w] = [..., K, w], flattened as [..., K·w] (component-major, Compute permutes the whole output to e3nn's
-    // layout) or transposed first ([..., w·K], e3nn's layout), into outputs[o] (added to what is there).
+    // [V·u, w] = [..., K, w]; plus the scalar-first terms (ScalarFirstTerms); flattened as [..., K·w] (component-major,
+    // Compute permutes the whole output to e3nn's layout) or transposed first ([..., w·K], e3nn's layout), into
+    // outputs[o] (added to what is there).
     private void FusedProducts(FusedGroup g, Tensor x, Tensor y, Tensor w, Tensor?[] outputs, bool componentMajor)
     {
-        var xi = x.index_select(-1, get_buffer(g.In1Index)!);                              // [..., Ī·u]
-        var xc = xi.unflatten(^1, g.IBar, g.U);                                            // [..., Ī, u]
-        var m = y.matmul(get_buffer(g.Cg)!);                                               // [..., Σ K·slots·Ī]
-        var ms = g.Owners.Length == 1 ? new[] { m } : m.split(g.CgSizes, -1);
-        var wg = w.index_select(-1, get_buffer(g.WeightIndex)!);                           // [..., Σ V·u·w]
-        var ws = g.Outputs.Length == 1 ? new[] { wg } : wg.split(g.WeightSizes, -1);
-        for (var n = 0; n < g.Owners.Length; n++)
+        var m = y.matmul(get_buffer(g.Cg)!);                                               // [..., Σ K·slots·Ī + Σ K·R]
+        var ms = g.CgSizes.Length == 1 ? new[] { m } : m.split(g.CgSizes, -1);
+        var wg = w.index_select(-1, get_buffer(g.WeightIndex)!);                           // [..., Σ V·u·w + u·Σ R·w]
+        var ws = g.WeightSizes.Length == 1 ? new[] { wg } : wg.split(g.WeightSizes, -1);
+        var mixed = new Tensor?[g.Outputs.Length];                                         // [..., K, w] each
+        if (g.Owners.Length > 0)
         {
-            var s = g.Owners[n];
-            var slot = g.Outputs[s];
-            var mo = ms[n].unflatten(^1, slot.K * slot.Slots, g.IBar);                     // [..., K·slots, Ī]
-            var yo = mo.matmul(xc);                                                        // [..., K·slots, u]
-            Tensor own;                                                                    // [..., K, V·u]
-            if (slot.Guest >= 0)
+            var xi = x.index_select(-1, get_buffer(g.In1Index!)!);                         // [..., Ī·u]
+            var xc = xi.unflatten(^1, g.IBar, g.U);                                        // [..., Ī, u]
+            for (var n = 0; n < g.Owners.Length; n++)
             {
-                var guest = g.Outputs[slot.Guest];
-                var parts = yo.unflatten(^2, slot.K, slot.Slots).split(new[] { slot.V, 1L }, -2);
-                own = parts[0].flatten(-2);                                                // a view: rows stay evenly spaced
-                var gx = parts[1].narrow(-3, 0, guest.V).flatten(-3).unsqueeze(-2);        // [..., 1, V'·u]
-                var gw = ws[slot.Guest].unflatten(^1, guest.V * g.U, guest.W);
-                Add(outputs, guest.IOut, gx.matmul(gw).flatten(-2));                       // [..., w] (K = 1)
+                var s = g.Owners[n];
+                var slot = g.Outputs[s];
+                var mo = ms[n].unflatten(^1, slot.K * slot.Slots, g.IBar);                 // [..., K·slots, Ī]
+                var yo = mo.matmul(xc);                                                    // [..., K·slots, u]
+                Tensor own;                                                                // [..., K, V·u]
+                if (slot.Guest >= 0)
+                {
+                    var guest = g.Outputs[slot.Guest];
+                    var parts = yo.unflatten(^2, slot.K, slot.Slots).split(new[] { slot.V, 1L }, -2);
+                    own = parts[0].flatten(-2);                                            // a view: rows stay evenly spaced
+                    var gx = parts[1].narrow(-3, 0, guest.V).flatten(-3).unsqueeze(-2);    // [..., 1, V'·u]
+                    var gw = ws[g.WeightPart(slot.Guest)].unflatten(^1, guest.V * g.U, guest.W);
+                    mixed[slot.Guest] = gx.matmul(gw);                                     // [..., 1, w]
+                }
+                else
+                {
+                    own = yo.unflatten(^2, slot.K, slot.V).flatten(-2);                    // contiguous
+                }
+                var wo = ws[g.WeightPart(s)].unflatten(^1, slot.V * g.U, slot.W);          // [..., V·u, w]
+                mixed[s] = own.matmul(wo);                                                 // [..., K, w]
             }
-            else
+        }
+        if (g.ScalarFirst.Length > 0)
+        {
+            var terms = ScalarFirstTerms(g, x, ms[^1], ws[^1]);
+            for (var j = 0; j < g.ScalarFirst.Length; j++)
             {
-                own = yo.unflatten(^2, slot.K, slot.V).flatten(-2);                        // contiguous
+                var s = g.ScalarFirst[j];
+                var (ms_, ys) = terms[j];
+                mixed[s] = g.Outputs[s].R == 1                                             // [..., K, w]
+                    ? mixed[s] is { } d ? d.addcmul(ms_, ys, 1) : ms_.mul(ys)
+                    : mixed[s] is { } e ? e.add(ms_.matmul(ys)) : ms_.matmul(ys);
             }
-            var wo = ws[s].unflatten(^1, slot.V * g.U, slot.W);                            // [..., V·u, w]
-            var mixed = own.matmul(wo);                                                    // [..., K, w]
-            Add(outputs, slot.IOut, (componentMajor ? mixed : mixed.transpose(-1, -2)).flatten(-2));
+        }
+        for (var s = 0; s < g.Outputs.Length; s++)
+        {
+            var r = mixed[s]!;
+            var k = g.Outputs[s].K;
+            Add(outputs, g.Outputs[s].IOut, (componentMajor || k == 1 ? r : r.transpose(-1, -2)).flatten(-2));
         }
     }
 
-    // A fused group without autograd: one batched product for all its outputs, M [..., C·P, Ī] · Xc = [..., C, P·u]
-    // (C output components, each output padded to P second-input rows), then one batched product over the
-    // components with their weights [C, P·u, w], giving each output as [..., w·K] (e3nn's layout). The compiled
-    // forward is 5-9% faster than with FusedProducts (one per-sample call, no per-output transposes), but the backward
-    // would be slower (one GEMM per output component, and a layout copy of the gradient), so only without autograd.
+    // The scalar-first factors of a fused group (see FuseGroup), per output with scalar-first paths: the operator
+    // part of x2 · CG as [..., K, R] and Y = x1_s · W_s as [..., R, w].
+    private (Tensor M, Tensor Y)[] ScalarFirstTerms(FusedGroup g, Tensor x, Tensor m, Tensor w)
+    {
+        var xs = x.narrow(-1, g.ScalarStart, g.U);                                         // [..., u]
+        var wsf = w.unflatten(^1, g.U, g.ScalarWidth);                                     // [..., u, Σ R·w]
+        var ysf = SharedWeights ? xs.matmul(wsf) : xs.unsqueeze(-2).matmul(wsf).squeeze(-2); // [..., Σ R·w]
+        var n = g.ScalarFirst.Length;
+        var mParts = n == 1 ? new[] { m } : m.split(g.ScalarFirst.Select(s => g.Outputs[s].K * g.Outputs[s].R).ToArray(), -1);
+        var yParts = n == 1 ? new[] { ysf } : ysf.split(g.ScalarFirst.Select(s => g.Outputs[s].R * g.Outputs[s].W).ToArray(), -1);
+        var terms = new (Tensor, Tensor)[n];
+        for (var j = 0; j < n; j++)
+        {
+            var o = g.Outputs[g.ScalarFirst[j]];
+            terms[j] = (mParts[j].unflatten(^1, o.K, o.R), yParts[j].unflatten(^1, o.R, o.W));
+        }
+        return terms;
+    }
+
+    // A fused group without autograd: one batched product for all its dense outputs, M [..., C·P, Ī] · Xc =
+    // [..., C, P·u] (C output components, each output padded to P second-input rows), then one batched product over
+    // the components with their weights [C, P·u, w], giving each output as [..., w·K] (e3nn's layout), plus the
+    // scalar-first terms. The compiled forward is 5-9% faster than with FusedProducts (one per-sample call, no
+    // per-output transposes), but the backward would be slower (one GEMM per output component, and a layout copy of
+    // the gradient), so only without autograd.
     private void MergedProducts(FusedGroup g, MergedPlan mp, Tensor x, Tensor y, Tensor w, Tensor?[] outputs)
     {
-        var xi = x.index_select(-1, get_buffer(g.In1Index)!);                              // [..., Ī·u]
+        var xi = x.index_select(-1, get_buffer(g.In1Index!)!);                             // [..., Ī·u]
         var xc = xi.unflatten(^1, g.IBar, g.U);                                            // [..., Ī, u]
-        var m = y.matmul(get_buffer(mp.Cg)!);                                              // [..., C·P·Ī]
-        var mo = m.unflatten(^1, mp.Components * mp.P, g.IBar);                            // [..., C·P, Ī]
+        var m = y.matmul(get_buffer(mp.Cg)!);                                              // [..., C·P·Ī + Σ K·R]
+        var scalarFirst = g.ScalarFirst.Length > 0;
+        var mParts = scalarFirst ? m.split(new[] { mp.DenseColumns, g.ScalarColumns }, -1) : new[] { m };
+        var mo = mParts[0].unflatten(^1, mp.Components * mp.P, g.IBar);                   // [..., C·P, Ī]
         var yo = mo.matmul(xc);                                                            // [..., C·P, u]
         // One GEMM per output component c, batched over c: the components move in front of the last batch dimension
         // (rows), after a leading 1 that gives inputs without batch dimensions a rows dimension too, so the traced
@@ -572,12 +617,40 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         var yk = yo.unflatten(^2, mp.Components, mp.P).flatten(-2).unsqueeze(0)           // [1, ..., C, P·u]
             .movedim(new long[] { -2 }, new long[] { -3 });                                // [1, ..., C, rows, P·u]
         var wp = mp.Padded ? cat(new[] { w, w.new_zeros(new long[] { 1 }) }, 0) : w;
-        var wk = wp.index_select(0, get_buffer(mp.WeightIndex)!).unflatten(0, mp.Components, mp.P * g.U, mp.W);
+        var wAll = wp.index_select(0, get_buffer(mp.WeightIndex)!);
+        var wParts = scalarFirst ? wAll.split(new[] { mp.DenseWeights, g.U * g.ScalarWidth }, 0) : new[] { wAll };
+        var wk = wParts[0].unflatten(0, mp.Components, mp.P * g.U, mp.W);
         var r = yk.matmul(wk);                                                             // [1, ..., C, rows, w]
-        var rs = r.split(mp.Dims, -3);
-        for (var s = 0; s < g.Outputs.Length; s++)
+        var rs = r.split(mp.Dims, -3);                                                    // [1, ..., K, rows, w] each
+        var cm = new Tensor?[g.Outputs.Length];
+        for (var j = 0; j < mp.Members.Length; j++) cm[mp.Members[j]] = rs[j];
+        var terms = scalarFirst ? ScalarFirstTerms(g, x, mParts[1], wParts[1]) : Array.Empty<(Tensor M, Tensor Y)>();
+        for (var j = 0; j < terms.Length; j++)
         {
-            var o = rs[s].movedim(new long[] { -3 }, new long[] { -1 }).flatten(-2);        // [1, ..., rows, w·K]
+            var s = g.ScalarFirst[j];
+            var (ms_, ys) = terms[j];
+            if (cm[s] is not { } d)
+            {
+                // No dense paths: the term alone, built in e3nn's layout [..., w, K].
+                var t = g.Outputs[s].R == 1 ? ys.transpose(-1, -2).mul(ms_.transpose(-1, -2)) : ms_.matmul(ys).transpose(-1, -2);
+                Add(outputs, g.Outputs[s].IOut, t.flatten(-2));
+                continue;
+            }
+            // Added to the component-major product [1, ..., K, rows, w] in one contiguous pass, before the layout copy.
+            var mk = ms_.unsqueeze(0).movedim(new long[] { -2 }, new long[] { -3 });          // [1, ..., K, rows, R]
+            if (g.Outputs[s].R == 1)
+            {
+                var yk1 = ys.unsqueeze(0).movedim(new long[] { -2 }, new long[] { -3 });      // [1, ..., 1, rows, w]
+                cm[s] = d.addcmul(mk, yk1, 1);
+            }
+            else
+            {
+                cm[s] = d.add(ms_.matmul(ys).unsqueeze(0).movedim(new long[] { -3 }, new long[] { -2 }));
+            }
+        }
+        foreach (var s in mp.Members)
+        {
+            var o = cm[s]!.movedim(new long[] { -3 }, new long[] { -1 }).flatten(-2);         // [1, ..., rows, w·K]
             Add(outputs, g.Outputs[s].IOut, o.squeeze(0));
         }
     }
@@ -943,19 +1016,31 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     }
 
     // One fused group (see BuildPlan), or null when its constant would be too large (x2 much larger than u).
+    // A group with exactly one scalar first-input irrep evaluates that irrep's paths "scalar-first": their weights
+    // mix x1 before the CG contraction, Y = x1_s · W_s ([..., R·w], u·R·w multiply-adds per row where the operator
+    // form needs K·R·u·w), and each output adds (x2 · CG) [..., K, R] times Y [..., R, w] (an outer product for R = 1).
+    // The group's other first-input irreps ("dense", Ī in all) take the operator form; for 32x0e+32x1o+32x2e this
+    // leaves 29 of the 35 GEMM units and Ī = 8 instead of 9.
     private FusedGroup? FuseGroup(int u, List<int> blocks, List<int> paths, int index, int[] weightOffsets)
     {
+        var scalars = blocks.Where(b => IrrepsIn1[b].Ir.Dim == 1).ToList();
+        var scalar = scalars.Count == 1 ? scalars[0] : -1;
         long iBar = 0;
         var blockOffset = new Dictionary<int, long>();
-        foreach (var b in blocks)
+        foreach (var b in blocks.Where(b => b != scalar))
         {
             blockOffset[b] = iBar;
             iBar += IrrepsIn1[b].Ir.Dim;
         }
+        if (scalar >= 0) blockOffset[scalar] = 0;
+        bool IsDense(int n) => Instructions[n].IIn1 != scalar;
+        long Mul2(int n) => IrrepsIn2[Instructions[n].IIn2].Mul;
+
         var byOut = paths.GroupBy(n => Instructions[n].IOut).OrderBy(g => g.Key)
             .Select(g => g.OrderBy(n => n).ToList()).ToList();
         var dims = byOut.Select(ps => (long)IrrepsOut[Instructions[ps[0]].IOut].Ir.Dim).ToArray();
-        var muls = byOut.Select(ps => ps.Sum(n => (long)IrrepsIn2[Instructions[n].IIn2].Mul)).ToArray();
+        var muls = byOut.Select(ps => ps.Where(IsDense).Sum(Mul2)).ToArray();
+        var rows = byOut.Select(ps => ps.Where(n => !IsDense(n)).Sum(Mul2)).ToArray();
 
         // A scalar output (K = 1) whose V rows fit in another output's K rows rides along in that output's product:
         // one extra row block per output component k of the host, whose row k holds the scalar's row v = k. It saves
@@ -964,7 +1049,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         var guest = Enumerable.Repeat(-1, byOut.Count).ToArray();
         for (var j = 0; j < byOut.Count; j++)
         {
-            if (dims[j] != 1)
+            if (dims[j] != 1 || muls[j] == 0)
             {
                 continue;
             }
@@ -972,7 +1057,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
             var best = -1;
             for (var h = 0; h < byOut.Count; h++)
             {
-                if (dims[h] > 1 && guest[h] < 0 && muls[j] <= dims[h] && (best < 0 || dims[h] < dims[best]))
+                if (dims[h] > 1 && muls[h] > 0 && guest[h] < 0 && muls[j] <= dims[h] && (best < 0 || dims[h] < dims[best]))
                 {
                     best = h;
                 }
@@ -987,8 +1072,10 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
 
         long d2 = IrrepsIn2.Dim;
         long SlotsOf(int s) => muls[s] + (guest[s] >= 0 ? 1 : 0);
-        var owners = Enumerable.Range(0, byOut.Count).Where(s => host[s] < 0).ToArray();
-        long cols = owners.Sum(s => dims[s] * SlotsOf(s) * iBar);
+        var owners = Enumerable.Range(0, byOut.Count).Where(s => host[s] < 0 && muls[s] > 0).ToArray();
+        var denseCols = owners.Sum(s => dims[s] * SlotsOf(s) * iBar);
+        var sfCols = Enumerable.Range(0, byOut.Count).Sum(s => dims[s] * rows[s]);
+        var cols = denseCols + sfCols;
         if (d2 * cols > 1 << 18 || (d2 > 2 * u && d2 * cols > 8192)) return null;
 
         var cg = new double[d2 * cols];
@@ -1007,7 +1094,6 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
             var ps = byOut[s];
             var o = Instructions[ps[0]].IOut;
             var (mo, irO) = IrrepsOut[o];
-            var dk = irO.Dim;
             // Column of (output component k, row v of this output) in the owner's [K·slots, Ī] block.
             var owner = host[s] >= 0 ? host[s] : s;
             var ownerSlots = SlotsOf(owner);
@@ -1015,7 +1101,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
                 ? colStartOf[owner] + (v * ownerSlots + muls[owner]) * iBar
                 : colStartOf[s] + (k * ownerSlots + v) * iBar;
             long vOffset = 0;
-            foreach (var n in ps)
+            foreach (var n in ps.Where(IsDense))
             {
                 var m2 = IrrepsIn2[Instructions[n].IIn2].Mul;
                 var first = vOffset;
@@ -1030,11 +1116,15 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
                 }
                 vOffset += m2;
             }
-            slots.Add(new FusedOutput(o, mo, dk, muls[s], ps.ToArray(), host[s], guest[s]));
+            slots.Add(new FusedOutput(o, mo, irO.Dim, muls[s], rows[s], ps.ToArray(), host[s], guest[s]));
         }
+        var scalarFirst = ScalarFirst(u, byOut, rows, n => !IsDense(n), blockOffset, weightOffsets);
+        scalarFirst.Scatter(cg, cols, denseCols);
+        weightIndex.AddRange(scalarFirst.WeightIndex);
+
         var slices1 = IrrepsIn1.Slices();
         var in1Index = new List<long>();
-        foreach (var b in blocks)
+        foreach (var b in blocks.Where(b => b != scalar))
         {
             var d = IrrepsIn1[b].Ir.Dim;
             for (var i = 0; i < d; i++)
@@ -1043,27 +1133,78 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
             }
         }
         var cgName = _constants.AddFloat($"cg_uvw_{index}", cg, d2, cols);
-        var in1Name = _constants.AddIndex($"x1_uvw_{index}", in1Index.ToArray());
+        var in1Name = iBar > 0 ? _constants.AddIndex($"x1_uvw_{index}", in1Index.ToArray()) : null;
         var indexName = _constants.AddIndex($"w_uvw_{index}", weightIndex.ToArray());
-        return new FusedGroup(u, blocks.ToArray(), blocks.Select(b => (long)IrrepsIn1[b].Ir.Dim).ToArray(), iBar, cgName,
-            indexName, in1Name, slots.ToArray())
+        var members = Enumerable.Range(0, byOut.Count).Where(s => muls[s] > 0).ToArray();
+        return new FusedGroup(u, iBar, cgName, indexName, in1Name, scalar >= 0 ? slices1[scalar].Start : -1,
+            slots.ToArray())
         {
-            Merged = MergeGroup(u, iBar, blockOffset, byOut, muls, index, weightOffsets),
+            Merged = members.Length == 0 ? null : MergeGroup(u, iBar, blockOffset,
+                members.Select(s => byOut[s].Where(IsDense).ToList()).ToList(), members.Select(s => muls[s]).ToArray(),
+                members, scalarFirst, index, weightOffsets),
         };
     }
 
-    // The evaluation without autograd of a fused group (see MergedProducts), or null when its outputs' multiplicities
-    // differ, the weights are not shared, or padding every output to the largest V would add more than a quarter.
-    // muls: each output's V (second-input rows over its paths), in byOut's order.
+    // The scalar-first paths of a fused group (see FuseGroup): their CG columns, per output s (in byOut's order) a
+    // [K, R] block (column k·R + r; rows r run over the paths, then their second-input multiplicity v), and the
+    // weight permutation for the matrix [u, Σ R·w] (row a; per output its rows r, then w).
+    private ScalarFirstPlan ScalarFirst(int u, List<List<int>> byOut, long[] rows, Func<int, bool> isScalarFirst,
+        Dictionary<int, long> blockOffset, int[] weightOffsets)
+    {
+        var weightIndex = new List<long>();
+        for (var a = 0; a < u; a++)
+        {
+            foreach (var ps in byOut)
+            {
+                foreach (var n in ps.Where(isScalarFirst))
+                {
+                    var m2 = IrrepsIn2[Instructions[n].IIn2].Mul;
+                    var mo = IrrepsOut[Instructions[n].IOut].Mul;
+                    for (var v = 0; v < m2; v++)
+                    {
+                        for (var w = 0; w < mo; w++) weightIndex.Add(weightOffsets[n] + ((long)a * m2 + v) * mo + w);
+                    }
+                }
+            }
+        }
+
+        void Scatter(double[] cg, long cols, long start)
+        {
+            var colStart = start;
+            for (var s = 0; s < byOut.Count; s++)
+            {
+                var dk = IrrepsOut[Instructions[byOut[s][0]].IOut].Ir.Dim;
+                long rOffset = 0;
+                foreach (var n in byOut[s].Where(isScalarFirst))
+                {
+                    var first = rOffset;
+                    var begin = colStart;
+                    var r = rows[s];
+                    ScatterPathCg(cg, cols, n, blockOffset, (k, v) => begin + k * r + first + v);
+                    rOffset += IrrepsIn2[Instructions[n].IIn2].Mul;
+                }
+                colStart += dk * rows[s];
+            }
+        }
+
+        var columns = byOut.Select((ps, s) => IrrepsOut[Instructions[ps[0]].IOut].Ir.Dim * rows[s]).Sum();
+        return new ScalarFirstPlan(weightIndex, columns, Scatter);
+    }
+
+    // The evaluation without autograd of a fused group's dense outputs (see MergedProducts), or null when their
+    // multiplicities differ, the weights are not shared, or padding every output to the largest V would add more than
+    // a quarter. byOut, muls: the dense paths and V of the group's outputs listed in members (indices into the
+    // group's outputs). The scalar-first columns and weights follow the merged ones in the constants.
     private MergedPlan? MergeGroup(int u, long iBar, Dictionary<int, long> blockOffset, List<List<int>> byOut, long[] muls,
-        int index, int[] weightOffsets)
+        int[] members, ScalarFirstPlan scalarFirst, int index, int[] weightOffsets)
     {
         var outs = byOut.Select(ps => IrrepsOut[Instructions[ps[0]].IOut]).ToArray();
         long p = muls.Max(), w = outs[0].Mul;
         long rows = outs.Select((o, s) => o.Ir.Dim * muls[s]).Sum(), padded = outs.Sum(o => o.Ir.Dim * p);
         if (!SharedWeights || outs.Any(o => o.Mul != w) || 4 * padded > 5 * rows) return null;
 
-        long d2 = IrrepsIn2.Dim, components = outs.Sum(o => (long)o.Ir.Dim), cols = components * p * iBar;
+        long d2 = IrrepsIn2.Dim, components = outs.Sum(o => (long)o.Ir.Dim), denseCols = components * p * iBar;
+        var cols = denseCols + scalarFirst.Columns;
         var cg = new double[d2 * cols];
         var weightIndex = new List<long>();
         long component = 0;
@@ -1102,9 +1243,12 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
             }
             component += dk;
         }
+        var denseWeights = weightIndex.Count;
+        scalarFirst.Scatter(cg, cols, denseCols);
+        weightIndex.AddRange(scalarFirst.WeightIndex);
         return new MergedPlan(_constants.AddFloat($"cg_uvw_{index}_merged", cg, d2, cols),
             _constants.AddIndex($"w_uvw_{index}_merged", weightIndex.ToArray()), components, p, w, padded > rows,
-            outs.Select(o => (long)o.Ir.Dim).ToArray());
+            outs.Select(o => (long)o.Ir.Dim).ToArray(), members, denseCols, denseWeights);
     }
 
     // Writes instruction n's pw · C into a [D2, cols] constant: row (its second-input irrep's row v·J + j), column
@@ -1230,33 +1374,55 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         public bool LayoutsDiffer => Dim > 1 && Mul > 1;
     }
 
-    // Fused "uvw" paths with first-input multiplicity U over the first-input irreps Blocks (dimensions BlockDims, Ī in
-    // all): constant Cg [D2, Σ_owners K·slots·Ī], weight permutation WeightIndex (concatenated [V·U, W] matrices, one per
-    // output irrep in Outputs order), one entry per output irrep. Owners are the outputs with their own batched
-    // product (all but the guests).
+    // Fused "uvw" paths with first-input multiplicity U: constant Cg [D2, Σ_owners K·slots·Ī + Σ K·R] (the owners'
+    // operators, then the scalar-first columns), gather In1Index of the dense first-input irreps (Ī columns; null when
+    // there are none), x1 offset ScalarStart of the scalar-first irrep (or -1), and weight permutation WeightIndex (the
+    // [V·U, W] matrices of the outputs with dense paths, in Outputs order, then the scalar-first [U, Σ R·W]). Owners
+    // are the outputs with their own batched product (dense paths, not a guest).
     private sealed record FusedGroup(
-        long U, int[] Blocks, long[] BlockDims, long IBar, string Cg, string WeightIndex, string In1Index,
-        FusedOutput[] Outputs)
+        long U, long IBar, string Cg, string WeightIndex, string? In1Index, long ScalarStart, FusedOutput[] Outputs)
     {
         public MergedPlan? Merged { get; init; }
 
         public int[] Owners { get; } = OwnersOf(Outputs);
-        public long[] CgSizes { get; } = OwnersOf(Outputs).Select(i => Outputs[i].K * Outputs[i].Slots * IBar).ToArray();
-        public long[] WeightSizes { get; } = Outputs.Select(o => o.V * U * o.W).ToArray();
+
+        // The outputs with scalar-first paths.
+        public int[] ScalarFirst { get; } = Enumerable.Range(0, Outputs.Length).Where(i => Outputs[i].R > 0).ToArray();
+
+        // Columns of the scalar-first block of Cg, and width of Y (Σ R·W).
+        public long ScalarColumns { get; } = Outputs.Sum(o => o.K * o.R);
+        public long ScalarWidth { get; } = Outputs.Sum(o => o.R * o.W);
+
+        // Parts of x2 · Cg: the owners' operators, then the scalar-first block.
+        public long[] CgSizes { get; } = OwnersOf(Outputs).Select(i => Outputs[i].K * Outputs[i].Slots * IBar)
+            .Concat(Outputs.Any(o => o.R > 0) ? new[] { Outputs.Sum(o => o.K * o.R) } : Array.Empty<long>()).ToArray();
+
+        // Parts of the gathered weights: each output with dense paths, then the scalar-first matrix.
+        public long[] WeightSizes { get; } = Outputs.Where(o => o.V > 0).Select(o => o.V * U * o.W)
+            .Concat(Outputs.Any(o => o.R > 0) ? new[] { U * Outputs.Sum(o => o.R * o.W) } : Array.Empty<long>()).ToArray();
+
+        // Index of output s's weights among the parts (WeightSizes), or -1.
+        public int WeightPart(int s) => Outputs[s].V > 0 ? Outputs.Take(s).Count(o => o.V > 0) : -1;
 
         private static int[] OwnersOf(FusedOutput[] outputs) =>
-            Enumerable.Range(0, outputs.Length).Where(i => outputs[i].Host < 0).ToArray();
+            Enumerable.Range(0, outputs.Length).Where(i => outputs[i].Host < 0 && outputs[i].V > 0).ToArray();
     }
 
-    // A fused group evaluated without autograd: constant Cg [D2, Components·P·Ī] (rows: output component, then P second-
-    // input rows, V of them used per output), weight permutation WeightIndex for [Components, P·u, W] (Padded: it reads
-    // one zero appended to the weights), and the outputs' dimensions in the group's order.
-    private sealed record MergedPlan(string Cg, string WeightIndex, long Components, long P, long W, bool Padded, long[] Dims);
+    // A fused group's dense outputs (Members, indices into the group's outputs) evaluated without autograd: constant
+    // Cg [D2, Components·P·Ī + scalar-first columns] (rows: output component, then P second-input rows, V of them used
+    // per output), weight permutation WeightIndex for [Components, P·u, W] (Padded: it reads one zero appended to the
+    // weights; DenseWeights entries) then the scalar-first [u, Σ R·w], and the members' dimensions.
+    private sealed record MergedPlan(string Cg, string WeightIndex, long Components, long P, long W, bool Padded,
+        long[] Dims, int[] Members, long DenseColumns, long DenseWeights);
 
-    // One output irrep of a fused group: multiplicity W, dimension K, V second-input multiplicities over its paths.
-    // Host: the output whose product also computes this (scalar) one, or -1; Guest: the scalar output this one
-    // computes in an extra row block, or -1.
-    private sealed record FusedOutput(int IOut, long W, long K, long V, int[] Instructions, int Host, int Guest)
+    // The scalar-first part of a fused group: weight permutation, number of CG columns, and the writer of the CG
+    // columns into a constant (cg, its column count, first column).
+    private sealed record ScalarFirstPlan(List<long> WeightIndex, long Columns, Action<double[], long, long> Scatter);
+
+    // One output irrep of a fused group: multiplicity W, dimension K, V second-input rows over its dense paths, R over
+    // its scalar-first paths. Host: the output whose product also computes this (scalar) one, or -1; Guest: the
+    // scalar output this one computes in an extra row block, or -1.
+    private sealed record FusedOutput(int IOut, long W, long K, long V, long R, int[] Instructions, int Host, int Guest)
     {
         // Row blocks per output component in the owner's product: V, plus one for a guest.
         public long Slots => V + (Guest >= 0 ? 1 : 0);

@@ -249,7 +249,7 @@ public partial class OpCoverage : nn.Module<Tensor, Tensor, Tensor>
         var d = c.where(c > 0.2, c.exp()).masked_fill(c < 0.1, 0.5).clamp(0.0, 2.0).pow(2).sqrt().abs().neg();
         var e = einsum("bi,bj->bij", d, y.narrow(-1, 0, 2)).reshape(-1, 4).mean(new long[] { -1 }, keepdim: true);
         var f = stack(new[] { e, e * 2.0 }, 0).sum(new long[] { 0 }) + y.select(-1, 1).unsqueeze(-1).expand_as(e);
-        var g = f.square().log1p().rsqrt().sigmoid().relu() - 1.0 / (f.abs() + 1.0) + (2.0 - f) * 0.5;
+        var g = (f.square().log1p().rsqrt().sigmoid().relu() - 1.0 / (f.abs() + 1.0) + (2.0 - f) * 0.5).addcmul(f, e, 0.25);
         var h = torch.nn.functional.normalize(g.repeat(1, 3), 2.0, -1).logsumexp(-1, keepdim: true);
         return cat(new[] { h, g, y.amax(new long[] { -1 }, keepdim: true), y.norm(-1, keepdim: true), y[TensorIndex.Ellipsis, TensorIndex.Slice(1, 3)] }, -1);
     }
