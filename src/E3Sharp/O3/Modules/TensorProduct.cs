@@ -22,7 +22,10 @@ namespace E3Sharp.O3.Modules;
 /// gives, per output irrep, a <c>[..., K·V, Ī]</c> operator; their batched product is <c>[..., K, V·u]</c>, laid out
 /// so that a single matrix product with the output irrep's stacked weights <c>[V·u, w]</c> (one gather of the weight
 /// vector) mixes all its paths without copying the operand. A scalar output irrep rides along in another output's
-/// batched product (an extra row block), saving a per-sample product call. In float32 the mixed outputs stay
+/// batched product (an extra row block), saving a per-sample product call. The paths of a group's scalar first-input
+/// irrep are evaluated "scalar-first": one matrix product mixes that irrep with their weights (<c>[..., u]·[u, R·w]</c>,
+/// u·w multiply-adds per path and row instead of K·u·w), and each output adds its part of x2·CG times that
+/// (<c>addcmul</c>, an outer product). In float32 the mixed outputs stay
 /// component-major (<c>[..., K, w]</c>) and one gather of the concatenated output brings them to e3nn's
 /// <c>[..., w, K]</c> layout; in float64 (where LibTorch's gather is slower) each is transposed. Other modes contract
 /// each path's CG block with the second input first, then the first input. The forward uses plain tensor operations
@@ -528,45 +531,41 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         var ms = g.CgSizes.Length == 1 ? new[] { m } : m.split(g.CgSizes, -1);
         var wg = w.index_select(-1, get_buffer(g.WeightIndex)!);                           // [..., Σ V·u·w + u·Σ R·w]
         var ws = g.WeightSizes.Length == 1 ? new[] { wg } : wg.split(g.WeightSizes, -1);
+        var (xc, xs) = GatherX1(g, x);
         var mixed = new Tensor?[g.Outputs.Length];                                         // [..., K, w] each
-        if (g.Owners.Length > 0)
+        for (var n = 0; n < g.Owners.Length; n++)
         {
-            var xi = x.index_select(-1, get_buffer(g.In1Index!)!);                         // [..., Ī·u]
-            var xc = xi.unflatten(^1, g.IBar, g.U);                                        // [..., Ī, u]
-            for (var n = 0; n < g.Owners.Length; n++)
+            var s = g.Owners[n];
+            var slot = g.Outputs[s];
+            var mo = ms[n].unflatten(^1, slot.K * slot.Slots, g.IBar);                     // [..., K·slots, Ī]
+            var yo = mo.matmul(xc!);                                                       // [..., K·slots, u]
+            Tensor own;                                                                    // [..., K, V·u]
+            if (slot.Guest >= 0)
             {
-                var s = g.Owners[n];
-                var slot = g.Outputs[s];
-                var mo = ms[n].unflatten(^1, slot.K * slot.Slots, g.IBar);                 // [..., K·slots, Ī]
-                var yo = mo.matmul(xc);                                                    // [..., K·slots, u]
-                Tensor own;                                                                // [..., K, V·u]
-                if (slot.Guest >= 0)
-                {
-                    var guest = g.Outputs[slot.Guest];
-                    var parts = yo.unflatten(^2, slot.K, slot.Slots).split(new[] { slot.V, 1L }, -2);
-                    own = parts[0].flatten(-2);                                            // a view: rows stay evenly spaced
-                    var gx = parts[1].narrow(-3, 0, guest.V).flatten(-3).unsqueeze(-2);    // [..., 1, V'·u]
-                    var gw = ws[g.WeightPart(slot.Guest)].unflatten(^1, guest.V * g.U, guest.W);
-                    mixed[slot.Guest] = gx.matmul(gw);                                     // [..., 1, w]
-                }
-                else
-                {
-                    own = yo.unflatten(^2, slot.K, slot.V).flatten(-2);                    // contiguous
-                }
-                var wo = ws[g.WeightPart(s)].unflatten(^1, slot.V * g.U, slot.W);          // [..., V·u, w]
-                mixed[s] = own.matmul(wo);                                                 // [..., K, w]
+                var guest = g.Outputs[slot.Guest];
+                var parts = yo.unflatten(^2, slot.K, slot.Slots).split(new[] { slot.V, 1L }, -2);
+                own = parts[0].flatten(-2);                                                // a view: rows stay evenly spaced
+                var gx = parts[1].narrow(-3, 0, guest.V).flatten(-3).unsqueeze(-2);        // [..., 1, V'·u]
+                var gw = ws[g.WeightPart(slot.Guest)].unflatten(^1, guest.V * g.U, guest.W);
+                mixed[slot.Guest] = gx.matmul(gw);                                         // [..., 1, w]
             }
+            else
+            {
+                own = yo.unflatten(^2, slot.K, slot.V).flatten(-2);                        // contiguous
+            }
+            var wo = ws[g.WeightPart(s)].unflatten(^1, slot.V * g.U, slot.W);              // [..., V·u, w]
+            mixed[s] = own.matmul(wo);                                                     // [..., K, w]
         }
-        if (g.ScalarFirst.Length > 0)
+        if (xs is not null)
         {
-            var terms = ScalarFirstTerms(g, x, ms[^1], ws[^1]);
+            var terms = ScalarFirstTerms(g, xs, ms[^1], ws[^1], moved: false);
             for (var j = 0; j < g.ScalarFirst.Length; j++)
             {
                 var s = g.ScalarFirst[j];
-                var (ms_, ys) = terms[j];
-                mixed[s] = g.Outputs[s].R == 1                                             // [..., K, w]
-                    ? mixed[s] is { } d ? d.addcmul(ms_, ys, 1) : ms_.mul(ys)
-                    : mixed[s] is { } e ? e.add(ms_.matmul(ys)) : ms_.matmul(ys);
+                var (mt, yt) = terms[j];                                                   // [..., K, R], [..., R, w]
+                mixed[s] = g.Outputs[s].R == 1
+                    ? mixed[s] is { } d ? d.addcmul(mt, yt, 1) : mt.mul(yt)
+                    : mixed[s] is { } e ? e.add(mt.matmul(yt)) : mt.matmul(yt);
             }
         }
         for (var s = 0; s < g.Outputs.Length; s++)
@@ -577,23 +576,54 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         }
     }
 
-    // The scalar-first factors of a fused group (see FuseGroup), per output with scalar-first paths: the operator
-    // part of x2 · CG as [..., K, R] and Y = x1_s · W_s as [..., R, w].
-    private (Tensor M, Tensor Y)[] ScalarFirstTerms(FusedGroup g, Tensor x, Tensor m, Tensor w)
+    // One gather of a fused group's first-input columns: the dense blocks stacked as Xc [..., Ī, u] (null without
+    // dense paths), then the scalar-first irrep [..., u] (null without scalar-first paths). Gathering the scalar too
+    // (rather than narrowing x) leaves x's gradient one scatter.
+    private (Tensor? Xc, Tensor? Xs) GatherX1(FusedGroup g, Tensor x)
     {
-        var xs = x.narrow(-1, g.ScalarStart, g.U);                                         // [..., u]
+        var xi = x.index_select(-1, get_buffer(g.In1Index)!);                              // [..., Ī·u (+ u)]
+        if (g.ScalarFirst.Length == 0) return (xi.unflatten(^1, g.IBar, g.U), null);
+        if (g.IBar == 0) return (null, xi);
+        var parts = xi.split(new[] { g.IBar * g.U, g.U }, -1);
+        return (parts[0].unflatten(^1, g.IBar, g.U), parts[1]);
+    }
+
+    // The scalar-first factors of a fused group (see FuseGroup), per output with scalar-first paths: the operator
+    // part of x2 · CG and Y = x1_s · W_s, as [..., K, R] and [..., R, w], or (moved: every R = 1 and every w equal) as
+    // [1, ..., K, rows, 1] and [1, ..., 1, rows, w], the component-major layout of MergedProducts. m: [..., Σ K·R];
+    // w: the weights [..., u·Σ R·w].
+    private (Tensor M, Tensor Y)[] ScalarFirstTerms(FusedGroup g, Tensor xs, Tensor m, Tensor w, bool moved)
+    {
         var wsf = w.unflatten(^1, g.U, g.ScalarWidth);                                     // [..., u, Σ R·w]
         var ysf = SharedWeights ? xs.matmul(wsf) : xs.unsqueeze(-2).matmul(wsf).squeeze(-2); // [..., Σ R·w]
         var n = g.ScalarFirst.Length;
-        var mParts = n == 1 ? new[] { m } : m.split(g.ScalarFirst.Select(s => g.Outputs[s].K * g.Outputs[s].R).ToArray(), -1);
-        var yParts = n == 1 ? new[] { ysf } : ysf.split(g.ScalarFirst.Select(s => g.Outputs[s].R * g.Outputs[s].W).ToArray(), -1);
-        var terms = new (Tensor, Tensor)[n];
-        for (var j = 0; j < n; j++)
+        var outs = g.ScalarFirst.Select(s => g.Outputs[s]).ToArray();
+        long[] ks = outs.Select(o => o.K).ToArray(), rs = outs.Select(o => o.R).ToArray();
+        var dim = moved ? -3L : -2L;
+        Tensor[] mParts, yParts;
+        if (outs.All(o => o.R == 1))
         {
-            var o = g.Outputs[g.ScalarFirst[j]];
-            terms[j] = (mParts[j].unflatten(^1, o.K, o.R), yParts[j].unflatten(^1, o.R, o.W));
+            var mu = m.unsqueeze(-1);                                                      // [..., Σ K, 1]
+            if (moved) mu = mu.unsqueeze(0).movedim(new long[] { -2 }, new long[] { -3 }); // [1, ..., Σ K, rows, 1]
+            mParts = n == 1 ? new[] { mu } : mu.split(ks, dim);
         }
-        return terms;
+        else
+        {
+            mParts = (n == 1 ? new[] { m } : m.split(outs.Select(o => o.K * o.R).ToArray(), -1))
+                .Select((t, j) => t.unflatten(^1, outs[j].K, outs[j].R)).ToArray();
+        }
+        if (outs.All(o => o.W == outs[0].W))
+        {
+            var yu = ysf.unflatten(^1, rs.Sum(), outs[0].W);                               // [..., Σ R, w]
+            if (moved) yu = yu.unsqueeze(0).movedim(new long[] { -2 }, new long[] { -3 }); // [1, ..., Σ R, rows, w]
+            yParts = n == 1 ? new[] { yu } : yu.split(rs, dim);
+        }
+        else
+        {
+            yParts = ysf.split(outs.Select(o => o.R * o.W).ToArray(), -1)
+                .Select((t, j) => t.unflatten(^1, outs[j].R, outs[j].W)).ToArray();
+        }
+        return mParts.Zip(yParts).ToArray();
     }
 
     // A fused group without autograd: one batched product for all its dense outputs, M [..., C·P, Ī] · Xc =
@@ -604,13 +634,11 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     // the gradient), so only without autograd.
     private void MergedProducts(FusedGroup g, MergedPlan mp, Tensor x, Tensor y, Tensor w, Tensor?[] outputs)
     {
-        var xi = x.index_select(-1, get_buffer(g.In1Index!)!);                             // [..., Ī·u]
-        var xc = xi.unflatten(^1, g.IBar, g.U);                                            // [..., Ī, u]
+        var (xc, xs) = GatherX1(g, x);
         var m = y.matmul(get_buffer(mp.Cg)!);                                              // [..., C·P·Ī + Σ K·R]
-        var scalarFirst = g.ScalarFirst.Length > 0;
-        var mParts = scalarFirst ? m.split(new[] { mp.DenseColumns, g.ScalarColumns }, -1) : new[] { m };
+        var mParts = xs is not null ? m.split(new[] { mp.DenseColumns, g.ScalarColumns }, -1) : new[] { m };
         var mo = mParts[0].unflatten(^1, mp.Components * mp.P, g.IBar);                   // [..., C·P, Ī]
-        var yo = mo.matmul(xc);                                                            // [..., C·P, u]
+        var yo = mo.matmul(xc!);                                                           // [..., C·P, u]
         // One GEMM per output component c, batched over c: the components move in front of the last batch dimension
         // (rows), after a leading 1 that gives inputs without batch dimensions a rows dimension too, so the traced
         // code does not depend on the inputs' rank ([1, C, rows, P·u] · [C, P·u, w] is one bmm for 2-D inputs).
@@ -618,37 +646,33 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
             .movedim(new long[] { -2 }, new long[] { -3 });                                // [1, ..., C, rows, P·u]
         var wp = mp.Padded ? cat(new[] { w, w.new_zeros(new long[] { 1 }) }, 0) : w;
         var wAll = wp.index_select(0, get_buffer(mp.WeightIndex)!);
-        var wParts = scalarFirst ? wAll.split(new[] { mp.DenseWeights, g.U * g.ScalarWidth }, 0) : new[] { wAll };
+        var wParts = xs is not null ? wAll.split(new[] { mp.DenseWeights, g.U * g.ScalarWidth }, 0) : new[] { wAll };
         var wk = wParts[0].unflatten(0, mp.Components, mp.P * g.U, mp.W);
         var r = yk.matmul(wk);                                                             // [1, ..., C, rows, w]
-        var rs = r.split(mp.Dims, -3);                                                    // [1, ..., K, rows, w] each
-        var cm = new Tensor?[g.Outputs.Length];
+        var cm = new Tensor?[g.Outputs.Length];                                            // [1, ..., K, rows, w] each
+        var rs = r.split(mp.Dims, -3);
         for (var j = 0; j < mp.Members.Length; j++) cm[mp.Members[j]] = rs[j];
-        var terms = scalarFirst ? ScalarFirstTerms(g, x, mParts[1], wParts[1]) : Array.Empty<(Tensor M, Tensor Y)>();
-        for (var j = 0; j < terms.Length; j++)
+        if (xs is not null)
         {
-            var s = g.ScalarFirst[j];
-            var (ms_, ys) = terms[j];
-            if (cm[s] is not { } d)
+            // The scalar-first terms are added to the component-major products in one contiguous pass each, before
+            // the layout copy below.
+            var moved = g.ScalarFirst.All(s => g.Outputs[s].R == 1 && g.Outputs[s].W == mp.W);
+            var terms = ScalarFirstTerms(g, xs, mParts[1], wParts[1], moved);
+            for (var j = 0; j < terms.Length; j++)
             {
-                // No dense paths: the term alone, built in e3nn's layout [..., w, K].
-                var t = g.Outputs[s].R == 1 ? ys.transpose(-1, -2).mul(ms_.transpose(-1, -2)) : ms_.matmul(ys).transpose(-1, -2);
-                Add(outputs, g.Outputs[s].IOut, t.flatten(-2));
-                continue;
-            }
-            // Added to the component-major product [1, ..., K, rows, w] in one contiguous pass, before the layout copy.
-            var mk = ms_.unsqueeze(0).movedim(new long[] { -2 }, new long[] { -3 });          // [1, ..., K, rows, R]
-            if (g.Outputs[s].R == 1)
-            {
-                var yk1 = ys.unsqueeze(0).movedim(new long[] { -2 }, new long[] { -3 });      // [1, ..., 1, rows, w]
-                cm[s] = d.addcmul(mk, yk1, 1);
-            }
-            else
-            {
-                cm[s] = d.add(ms_.matmul(ys).unsqueeze(0).movedim(new long[] { -3 }, new long[] { -2 }));
+                var s = g.ScalarFirst[j];
+                var (mt, yt) = terms[j];
+                if (moved)
+                {
+                    cm[s] = cm[s] is { } d ? d.addcmul(mt, yt, 1) : mt.mul(yt);
+                    continue;
+                }
+                var term = (g.Outputs[s].R == 1 ? mt.mul(yt) : mt.matmul(yt))              // [..., rows, K, w]
+                    .unsqueeze(0).movedim(new long[] { -3 }, new long[] { -2 });            // [1, ..., K, rows, w]
+                cm[s] = cm[s] is { } e ? e.add(term) : term;
             }
         }
-        foreach (var s in mp.Members)
+        for (var s = 0; s < g.Outputs.Length; s++)
         {
             var o = cm[s]!.movedim(new long[] { -3 }, new long[] { -1 }).flatten(-2);         // [1, ..., rows, w·K]
             Add(outputs, g.Outputs[s].IOut, o.squeeze(0));
@@ -1133,11 +1157,14 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
             }
         }
         var cgName = _constants.AddFloat($"cg_uvw_{index}", cg, d2, cols);
-        var in1Name = iBar > 0 ? _constants.AddIndex($"x1_uvw_{index}", in1Index.ToArray()) : null;
+        if (scalar >= 0)
+        {
+            for (var a = 0; a < u; a++) in1Index.Add(slices1[scalar].Start + a);
+        }
+        var in1Name = _constants.AddIndex($"x1_uvw_{index}", in1Index.ToArray());
         var indexName = _constants.AddIndex($"w_uvw_{index}", weightIndex.ToArray());
         var members = Enumerable.Range(0, byOut.Count).Where(s => muls[s] > 0).ToArray();
-        return new FusedGroup(u, iBar, cgName, indexName, in1Name, scalar >= 0 ? slices1[scalar].Start : -1,
-            slots.ToArray())
+        return new FusedGroup(u, iBar, cgName, indexName, in1Name, slots.ToArray())
         {
             Merged = members.Length == 0 ? null : MergeGroup(u, iBar, blockOffset,
                 members.Select(s => byOut[s].Where(IsDense).ToList()).ToList(), members.Select(s => muls[s]).ToArray(),
@@ -1375,12 +1402,12 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     }
 
     // Fused "uvw" paths with first-input multiplicity U: constant Cg [D2, Σ_owners K·slots·Ī + Σ K·R] (the owners'
-    // operators, then the scalar-first columns), gather In1Index of the dense first-input irreps (Ī columns; null when
-    // there are none), x1 offset ScalarStart of the scalar-first irrep (or -1), and weight permutation WeightIndex (the
+    // operators, then the scalar-first columns), gather In1Index of x1's columns (the dense first-input irreps as
+    // [Ī, u], then the scalar-first irrep's u columns), and weight permutation WeightIndex (the
     // [V·U, W] matrices of the outputs with dense paths, in Outputs order, then the scalar-first [U, Σ R·W]). Owners
     // are the outputs with their own batched product (dense paths, not a guest).
     private sealed record FusedGroup(
-        long U, long IBar, string Cg, string WeightIndex, string? In1Index, long ScalarStart, FusedOutput[] Outputs)
+        long U, long IBar, string Cg, string WeightIndex, string In1Index, FusedOutput[] Outputs)
     {
         public MergedPlan? Merged { get; init; }
 
