@@ -92,60 +92,65 @@ internal static class BatchChunking
         // One piece through the traced code: forward_rows, or the concatenation of forward_rows_parts.
         Expr RowsCall(Expr[] args) => split is { } s ? s.Finish(SelfCall(partsMethod, args), null) : SelfCall(rowsMethod, args);
 
-        // torch.split, not narrow: the backward of one split is one concatenation, where each narrow's backward
-        // would write a zero-padded tensor of the whole batch.
+        // One call site of the traced code (LibTorch inlines each call site into the graph it profiles and optimises
+        // on the first calls: a second one, for the batches that are not chunked, would double that work): a batch
+        // that is not chunked is a list of one piece. torch.split, not narrow: the backward of one split is one
+        // concatenation, where each narrow's backward would write a zero-padded tensor of the whole batch.
+        foreach (var name in rowArguments)
+        {
+            forward.Assign(Pieces(name), List(Var(name)));
+        }
+
         forward.If(condition, then =>
         {
             foreach (var name in rowArguments)
             {
                 then.Assign(Pieces(name), Torch("split", Var(name), rows, 0));
             }
-
-            then.Assign(count, Builtin("len", Var(Pieces(rowArguments[0]))));
-            then.Declare(chunks, TsType.List(TsType.Tensor), ListOf(TsType.Tensor));
-            if (split is { } sp)
-            {
-                // Without autograd, each chunk after the first concatenates its pieces straight into its rows of the
-                // result (cat with out=, which autograd does not support): the result is written once, not once per
-                // chunk and again by the concatenation of the chunks. One call site of the traced code, so
-                // LibTorch's graph optimizer sees it once.
-                string direct = local("direct"), output = local("rows_out"), outputs = local("rows_out_chunks");
-                string parts = local("parts"), piece = local("piece");
-                then.Assign(direct, gradEnabled is null ? Not(Torch("is_grad_enabled")) : Bool(true));
-                then.Declare(outputs, TsType.List(TsType.Tensor), ListOf(TsType.Tensor));
-                then.Assign(output, Var(rowArguments[0]));
-                then.ForRange(i, Var(count), body =>
-                {
-                    body.Assign(parts, SelfCall(partsMethod, ChunkArguments()));
-                    body.If(And(Var(direct), Var(i) > 0),
-                        into => into.Do(sp.Finish(Var(parts), Index(Var(outputs), Var(i)))),
-                        whole =>
-                        {
-                            whole.Assign(piece, sp.Finish(Var(parts), null));
-                            whole.If(And(Var(direct), Eq(Method(Var(piece), "dim"), 2)), first =>
-                            {
-                                first.Assign(output, Method(Var(piece), "new_empty",
-                                    List(Method(Var(rowArguments[0]), "size", 0), Method(Var(piece), "size", 1))));
-                                first.Assign(outputs, Torch("split", Var(output), rows, 0));
-                                first.Do(Method(Index(Var(outputs), 0), "copy_", Var(piece)));
-                            }, other =>
-                            {
-                                other.Assign(direct, Bool(false));
-                                other.Do(Method(Var(chunks), "append", Var(piece)));
-                            });
-                        });
-                });
-                then.If(Var(direct), d => d.Return(Var(output)));
-            }
-            else
-            {
-                then.ForRange(i, Var(count), body => body.Do(Method(Var(chunks), "append", RowsCall(ChunkArguments()))));
-            }
-
-            then.Return(Torch("cat", Var(chunks), 0));
         });
+        forward.Assign(count, Builtin("len", Var(Pieces(rowArguments[0]))));
+        forward.Declare(chunks, TsType.List(TsType.Tensor), ListOf(TsType.Tensor));
+        if (split is { } sp)
+        {
+            // Without autograd, each chunk after the first concatenates its pieces straight into its rows of the
+            // result (cat with out=, which autograd does not support): the result is written once, not once per
+            // chunk and again by the concatenation of the chunks.
+            string direct = local("direct"), output = local("rows_out"), outputs = local("rows_out_chunks");
+            string parts = local("parts"), piece = local("piece");
+            Expr several = Var(count) > 1;
+            forward.Assign(direct, gradEnabled is null ? And(several, Not(Torch("is_grad_enabled"))) : several);
+            forward.Declare(outputs, TsType.List(TsType.Tensor), ListOf(TsType.Tensor));
+            forward.Assign(output, Var(rowArguments[0]));
+            forward.ForRange(i, Var(count), body =>
+            {
+                body.Assign(parts, SelfCall(partsMethod, ChunkArguments()));
+                body.If(And(Var(direct), Var(i) > 0),
+                    into => into.Do(sp.Finish(Var(parts), Index(Var(outputs), Var(i)))),
+                    whole =>
+                    {
+                        whole.Assign(piece, sp.Finish(Var(parts), null));
+                        whole.If(And(Var(direct), Eq(Method(Var(piece), "dim"), 2)), first =>
+                        {
+                            first.Assign(output, Method(Var(piece), "new_empty",
+                                List(Method(Var(rowArguments[0]), "size", 0), Method(Var(piece), "size", 1))));
+                            first.Assign(outputs, Torch("split", Var(output), rows, 0));
+                            first.Do(Method(Index(Var(outputs), 0), "copy_", Var(piece)));
+                        }, other =>
+                        {
+                            other.Assign(direct, Bool(false));
+                            other.Do(Method(Var(chunks), "append", Var(piece)));
+                        });
+                    });
+            });
+            forward.If(Var(direct), d => d.Return(Var(output)));
+        }
+        else
+        {
+            forward.ForRange(i, Var(count), body => body.Do(Method(Var(chunks), "append", RowsCall(ChunkArguments()))));
+        }
 
-        forward.Return(RowsCall(Arguments(Var)));
+        forward.If(Eq(Builtin("len", Var(chunks)), 1), one => one.Return(Index(Var(chunks), 0)));
+        forward.Return(Torch("cat", Var(chunks), 0));
         cls.ReplaceMethod(method, split?.Parts ?? new MethodDef(rowsMethod, traced.Parameters, traced.ReturnType, traced.Body));
         cls.AddMethod(forward.Build());
         cls.AddMethod(FlattenBatchDimensions(traced, method, chunksMethod, rowArguments));

@@ -112,6 +112,8 @@ public class BatchChunkingTests
         var code = string.Join("\n", TorchScriptArchiveReader.Read(TorchScriptArchive.SaveToBytes(compiled)).Code.Values);
         Assert.Contains("def forward_rows(", code);
         Assert.Contains("torch.split(x, 4", code);
+        // One call site of the traced code (LibTorch inlines each one into the graph it optimises on the first calls).
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(code, @"\.forward_rows\("));
         var shift = tensor(new[] { 0.5f, -0.25f });
         foreach (var n in new[] { 1, 3, 8, 9, 13, 40 })
         {
@@ -238,6 +240,7 @@ public class BatchChunkingTests
         var code = string.Join("\n", TorchScriptArchiveReader.Read(TorchScriptArchive.SaveToBytes(compiled)).Code.Values);
         Assert.Contains("def forward_rows_parts(", code);
         Assert.Contains(", out=rows_out_chunks", code);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(code, @"\.forward_rows_parts\("));
         Assert.Contains("torch.is_grad_enabled()", code);
         var rows = tp.BatchChunkRows;
         foreach (var n in new[] { 2 * rows + 1, 3 * rows, 4 * rows + 37 })
