@@ -1,6 +1,8 @@
 // Compile time of TorchScript.Compile and compiled-vs-eager forward speed (stopwatch, medians of interleaved runs).
-// dotnet run --project bench/E3Sharp.CompileBench -c Release [-- --threads N --rounds R]
+// dotnet run --project bench/E3Sharp.CompileBench -c Release [-- --threads N --rounds R --anchor PATH]
+// Ahead of time: dotnet publish bench/E3Sharp.CompileBench -c Release -r linux-x64 -p:PublishReadyToRun=true
 using System.Diagnostics;
+using E3Sharp.Bench;
 using E3Sharp.CompileBench;
 using E3Sharp.Jit;
 using E3Sharp.O3;
@@ -14,7 +16,23 @@ set_num_threads(threads);
 Console.WriteLine($"TorchSharp {typeof(torch).Assembly.GetName().Version}, {get_num_threads()} thread(s), {Environment.ProcessorCount} cores, {rounds} rounds");
 
 manual_seed(0);
+// Construct + compile, the first in this process: it includes the .NET JIT compiling E3Sharp's code (publish with
+// -p:PublishReadyToRun=true to precompile it). LibTorch's TorchScript runtime is started before by loading the e3nn
+// anchor when there is one (as the main bench does), else its start is included.
+var anchorPath = AnchorLocator.Find(ArgText("--anchor"));
+var libTorchStart = Stopwatch.StartNew();
+if (anchorPath is not null) jit.load(anchorPath).Dispose();
+var startMs = libTorchStart.Elapsed.TotalMilliseconds;
+var jitBefore = System.Runtime.JitInfo.GetCompilationTime();
+var firstCall = Stopwatch.StartNew();
 var tp = new FullyConnectedTensorProduct("32x0e+32x1o+32x2e", "0e+1o+2e", "32x0e+32x1o+32x2e");
+var constructMs = firstCall.Elapsed.TotalMilliseconds;
+TorchScript.Compile(tp).Dispose();
+Console.WriteLine($"Construct + compile of FullyConnectedTensorProduct(32x0e+32x1o+32x2e x 0e+1o+2e), first in this " +
+                  $"process: {firstCall.Elapsed.TotalMilliseconds:F0} ms (construct {constructMs:F0} ms; .NET JIT " +
+                  $"{(System.Runtime.JitInfo.GetCompilationTime() - jitBefore).TotalMilliseconds:F0} ms of it; " +
+                  (anchorPath is null ? "LibTorch's TorchScript start included)"
+                      : $"LibTorch's TorchScript runtime started before, loading the e3nn anchor: {startMs:F0} ms)"));
 var x = tp.IrrepsIn1.Randn(4096, -1);
 var y = tp.IrrepsIn2.Randn(4096, -1);
 TimeCompile("FullyConnectedTensorProduct(32x0e+32x1o+32x2e x 0e+1o+2e)", () => TorchScript.Compile(tp), () => TorchScript.Compile(tp, inPlace: true));
@@ -30,6 +48,12 @@ var netCompiled = TorchScript.Trace(net, example);
 Console.WriteLine(TorchScript.Describe(netCompiled));
 TimeForward("GateNetwork forward, batch 4096", () => net.call(xn), () => netCompiled.call(xn));
 return;
+
+string? ArgText(string name)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
 
 int Arg(string name, int fallback)
 {
