@@ -10,7 +10,10 @@ namespace E3Sharp.Jit;
 /// <example>
 /// <code>
 /// if (BatchChunks.Split(this, x, y) is { } chunks)
-///     return torch.cat(chunks.Select(c => Compute(c[0], c[1])).ToList(), 0);
+/// {
+///     var result = torch.cat(chunks.Select(c => Compute(c[0], c[1])).ToList(), 0);
+///     return x.dim() > 2 ? result.unflatten(0, x.shape[..^1]) : result;
+/// }
 /// return Compute(x, y);
 /// </code>
 /// </example>
@@ -18,12 +21,14 @@ namespace E3Sharp.Jit;
 public static partial class BatchChunks
 {
     /// <summary>
-    /// The arguments of each chunk when <paramref name="module"/>'s compiled forward would split this call: every row
-    /// argument (<see cref="IBatchChunked.IsRowArgument"/>) two-dimensional, all with the same number of rows, more
-    /// than twice <see cref="IBatchChunked.BatchChunkRows"/>; row arguments are split along dimension 0, the others
-    /// passed whole. Null when the call runs in one piece, and always while a trace runs (the compiled wrapper does
-    /// the chunking there). (The compiled forward also flattens inputs with several batch dimensions into rows
-    /// first; an eager forward may do the same before asking.)
+    /// The arguments of each chunk when <paramref name="module"/>'s compiled forward would split this call, by the
+    /// compiled wrapper's rule: row arguments (<see cref="IBatchChunked.IsRowArgument"/>) with several batch dimensions,
+    /// all of the same sizes, are first flattened into rows (<c>[B, N, f]</c> to <c>[B·N, f]</c>); then every row
+    /// argument two-dimensional, all with the same number of rows, more than twice
+    /// <see cref="IBatchChunked.BatchChunkRows"/>: row arguments are split along dimension 0, the others passed whole.
+    /// The caller concatenates the chunks' results along dimension 0 and, when the first row argument had several
+    /// batch dimensions, gives the result those back (<c>unflatten(0, ...)</c>). Null when the call runs in one piece,
+    /// and always while a trace runs (the compiled wrapper does the chunking there).
     /// </summary>
     /// <param name="module">The module.</param>
     /// <param name="args">The arguments of its <c>forward</c>, in order.</param>
@@ -34,7 +39,25 @@ public static partial class BatchChunks
         ArgumentNullException.ThrowIfNull(args);
         var rows = module.BatchChunkRows;
         var rowArgs = Enumerable.Range(0, args.Length).Where(module.IsRowArgument).ToArray();
-        if (TorchScript.IsTracing || rows <= 0 || rowArgs.Length == 0 || rowArgs.Any(i => args[i].dim() != 2))
+        if (TorchScript.IsTracing || rows <= 0 || rowArgs.Length == 0)
+        {
+            return null;
+        }
+
+        var first = args[rowArgs[0]];
+        if (first.dim() > 2)
+        {
+            // Several batch dimensions: rows when every row argument has the first one's batch sizes.
+            var batch = first.shape[..^1];
+            if (rowArgs.Any(i => !args[i].shape[..^1].SequenceEqual(batch)))
+            {
+                return null;
+            }
+
+            args = args.Select((a, i) => rowArgs.Contains(i) ? a.flatten(0, -2) : a).ToArray();
+        }
+
+        if (rowArgs.Any(i => args[i].dim() != 2))
         {
             return null;
         }

@@ -433,4 +433,26 @@ public class TensorProductTests
             }
         }
     }
+
+    [Fact]
+    public void EagerForwardChunksSeveralBatchDimensionsAsRows()
+    {
+        // [B, N, dim] inputs are rows for the eager chunking too (as the compiled forward flattens them): more than
+        // twice BatchChunkRows of them run in chunks and give the numbers of the same rows as one 2-D batch.
+        using var scope = NewDisposeScope();
+        manual_seed(8);
+        var tp = new FullyConnectedTensorProduct("8x0e+8x1o", "0e+1o", "8x0e+8x1o");
+        var n = 2 * tp.BatchChunkRows / 3 + 5;
+        var x = tp.IrrepsIn1.Randn(new long[] { 3, n, -1 }).requires_grad_(true);
+        var y = tp.IrrepsIn2.Randn(new long[] { 3, n, -1 });
+        Assert.NotNull(E3Sharp.Jit.BatchChunks.Split(tp, x, y, tp.Weight));
+        var nd = tp.forward(x, y);
+        Assert.Equal(new long[] { 3, n, tp.IrrepsOut.Dim }, nd.shape);
+        var rows = tp.forward(x.detach().flatten(0, 1), y.flatten(0, 1));
+        AssertClose(rows.reshape(3, n, -1), nd.detach(), 0, "chunked [B, N, dim]: the numbers of the same rows in 2-D");
+        var g = autograd.grad(new[] { nd.square().sum() }, new[] { x })[0];
+        var x2 = x.detach().flatten(0, 1).requires_grad_(true);
+        var g2 = autograd.grad(new[] { tp.forward(x2, y.flatten(0, 1)).square().sum() }, new[] { x2 })[0];
+        AssertClose(g2.reshape(3, n, -1), g, 1e-5, "gradient");
+    }
 }

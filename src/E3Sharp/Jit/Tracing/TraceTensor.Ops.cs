@@ -535,6 +535,12 @@ public sealed partial class TraceTensor
     /// <param name="sizes">The new sizes.</param>
     public TraceTensor unflatten(long dim, long[] sizes) => M("unflatten", r => r[this].unflatten(dim, sizes), dim, sizes);
 
+    /// <summary>Splits dimension <paramref name="dim"/> into sizes read from a shape (symbolic, as
+    /// <c>x.unflatten(0, y.shape[..^1])</c> in the eager code).</summary>
+    /// <param name="dim">The dimension.</param>
+    /// <param name="sizes">The new sizes.</param>
+    public TraceTensor unflatten(long dim, TraceShape sizes) => unflatten(dim, sizes.ToArray());
+
     // unflatten with a dimension that may count from the end (TensorExtensions' overloads for TraceTensor, which are
     // extension methods so that an int dimension still binds to the long overloads above): recorded negative.
     internal TraceTensor UnflattenAt(Index dim, long[] sizes) =>

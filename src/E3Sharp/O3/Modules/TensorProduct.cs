@@ -290,7 +290,9 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
                 using var chunkScope = NewDisposeScope();
                 pieces.Add(Compute(c[0], c[1], c[2]).MoveToOuterDisposeScope());
             }
-            return cat(pieces, 0).MoveToOuterDisposeScope();
+            var result = cat(pieces, 0);
+            // Inputs with several batch dimensions were chunked as rows (as the compiled forward flattens them).
+            return (x.dim() > 2 ? result.unflatten(0, x.shape[..^1]) : result).MoveToOuterDisposeScope();
         }
         return Compute(x, y, w).MoveToOuterDisposeScope();
     }

@@ -87,7 +87,13 @@ public class BatchChunkingTests
         var m = new RowScale();
         var shared = randn(2);
         Assert.Null(BatchChunks.Split(m, randn(8, 3), shared));
-        Assert.Null(BatchChunks.Split(m, randn(9, 3, 1), shared));
+        // Several batch dimensions are rows first, as the compiled wrapper flattens them: [3, 3, 2] is 9 rows.
+        var nd = BatchChunks.Split(m, arange(18).reshape(3, 3, 2), shared);
+        Assert.NotNull(nd);
+        Assert.Equal(new long[] { 4, 4, 1 }, nd!.Select(c => c[0].shape[0]));
+        Assert.Equal(new long[] { 4, 2 }, nd![0][0].shape);
+        Assert.Equal(17, nd[2][0][0, 1].ToInt64());
+        Assert.Null(BatchChunks.Split(m, randn(2, 4, 3), shared));                 // 8 rows: one piece
         var chunks = BatchChunks.Split(m, arange(27).reshape(9, 3), shared);
         Assert.NotNull(chunks);
         Assert.Equal(new long[] { 4, 4, 1 }, chunks!.Select(c => c[0].shape[0]));
@@ -96,6 +102,9 @@ public class BatchChunkingTests
         var two = new TwoRowArguments();
         Assert.Null(BatchChunks.Split(two, randn(9, 3), randn(8, 3)));
         Assert.Equal(3, BatchChunks.Split(two, randn(9, 3), randn(9, 5))!.Length);
+        Assert.Equal(3, BatchChunks.Split(two, randn(3, 3, 3), randn(3, 3, 5))!.Length);
+        Assert.Null(BatchChunks.Split(two, randn(3, 3, 3), randn(9, 5)));          // batch sizes differ: broadcasting rules
+        Assert.Null(BatchChunks.Split(two, randn(3, 3, 3), randn(1, 3, 5)));
     }
 
     private sealed class TwoRowArguments : IBatchChunked
