@@ -147,7 +147,15 @@ public static class CompareRunner
         {
             using var anchor = torch.jit.load<Tensor, Tensor, Tensor>(anchorPath);
             using var scope = NewDisposeScope();
-            anchor.call(randn(4, 288), randn(4, 9));                               // the anchor's input dimensions
+            try
+            {
+                anchor.call(randn(4, new E3Sharp.O3.Irreps(TensorProductWorkload.Irreps1).Dim),
+                    randn(4, new E3Sharp.O3.Irreps(TensorProductWorkload.Irreps2).Dim));
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Another anchor than the float32 product benchmarked: the tables report it; its load started LibTorch.
+            }
         }
         var libTorchStart = anchorPath is null ? double.NaN : start.Elapsed.TotalMilliseconds;
         var sw = Stopwatch.StartNew();

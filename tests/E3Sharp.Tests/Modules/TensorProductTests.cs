@@ -300,8 +300,8 @@ public class TensorProductTests
     [InlineData("32x0e+32x1o+32x2e", "0e+1o+2e", "32x0e+32x1o+32x2e", true)] // one group; the scalar output padded
     [InlineData("4x0e+3x1o+3x2e", "0e+1o+2e", "2x0e+2x1o+2x2e", true)]       // two groups, padding
     [InlineData("8x0e+4x1o+2x2e", "0e+1o", "8x0e+4x1o+2x2e", false)]         // outputs of different multiplicities
-    [InlineData("8x0e+8x1o", "1o", "8x0e+8x1o+8x2e", true)]                  // 1o only from the scalar (scalar-first)
-    [InlineData("4x0e+4x1o", "2x0e+1o", "4x0e+4x1o", true)]                  // scalar-first rows R = 2 beside dense rows
+    [InlineData("32x0e+32x1o", "1o", "32x0e+32x1o+32x2e", true)]             // 1o only from the scalar (scalar-first)
+    [InlineData("32x0e+32x1o+32x2e", "2x0e+1o+2e", "32x0e+32x1o+32x2e", true)] // scalar-first R = 2 (0e) and R = 1
     public void WithoutAutogradTheMergedEvaluationGivesTheSameNumbers(string in1, string in2, string outIrreps, bool merged)
     {
         using var scope = NewDisposeScope();
@@ -344,7 +344,8 @@ public class TensorProductTests
     [InlineData("4x0e+3x1o+3x2e", "0e+1o+2e", "2x0e+2x1o+2x2e", true)]     // mixed multiplicities: several fused groups
     [InlineData("2x1o+1x2e", "40x1o", "2x1e+1x2o", false)]                 // large second input: per-path evaluation
     [InlineData("3x0e", "2x1o+0e", "3x1o+3x0e", true)]                     // only scalar-first paths; R = 2 rows
-    [InlineData("4x0e+4x1o", "2x0e+1o", "3x0e+3x1o", true)]                // scalar-first R = 2 and R = 1 beside dense
+    [InlineData("32x0e+32x1o+32x2e", "2x0e+1o+2e", "32x0e+16x1o+8x2e", true)] // scalar-first R = 2 and R = 1, unequal w
+    [InlineData("4x0e+4x1o", "2x0e+1o", "3x0e+3x1o", true)]                // small: scalar in the operator (no scalar-first)
     [InlineData("3x0e+3x0o+3x1o", "0e+1o", "2x0e+2x0o+2x1o+2x1e", true)]   // two scalar irreps: all dense
     public void FullyConnectedMatchesDenseEinsumReference(string in1, string in2, string outIrreps, bool componentMajor)
     {
@@ -382,8 +383,7 @@ public class TensorProductTests
             E3Sharp.Jit.Serialization.TorchScriptArchive.SaveToBytes(compiled)).Code.Values);
         // Fused outputs of multiplicity and dimension above 1 are component-major until one gather of the
         // concatenated outputs (out_perm) brings them to e3nn's layout.
-        Assert.Equal(componentMajor, code.Contains("torch.index_select(", StringComparison.Ordinal)
-            && code.Contains("out_perm = self.out_perm", StringComparison.Ordinal));
+        Assert.Equal(componentMajor, code.Contains("out_perm = self.out_perm", StringComparison.Ordinal));
         AssertClose(out32, (Tensor)compiled.forward(x.to(ScalarType.Float32), y.to(ScalarType.Float32))!, 1e-6, "compiled, float32");
     }
 
@@ -454,5 +454,26 @@ public class TensorProductTests
         var x2 = x.detach().flatten(0, 1).requires_grad_(true);
         var g2 = autograd.grad(new[] { tp.forward(x2, y.flatten(0, 1)).square().sum() }, new[] { x2 })[0];
         AssertClose(g2.reshape(3, n, -1), g, 1e-5, "gradient");
+    }
+
+    [Theory]
+    [InlineData("32x0e+32x1o+32x2e", "0e+1o+2e", "32x0e+32x1o+32x2e", 3)]   // saves 6144 MACs a row for 288 written
+    [InlineData("64x0e+64x1o", "0e+1o", "64x0e+64x1o", 2)]                   // 8192 for 256
+    [InlineData("64x0e+32x1o", "0e+1o", "64x0e+32x1o", 2)]                   // the scalar alone in its group (u = 64)
+    [InlineData("3x0e", "1o+0e", "3x1o+3x0e", 2)]                            // likewise, however small
+    [InlineData("32x0e+32x1o", "0e+1o", "32x0e+32x1o", 0)]                   // 2048 for 128: below the ratio
+    [InlineData("16x0e+16x1o+16x2e", "0e+1o+2e", "16x0e+16x1o+16x2e", 0)]   // 1536 for 144
+    [InlineData("8x0e+8x0o+8x1o", "0e+1o", "8x0e+8x0o+8x1o+8x1e", 0)]       // two scalar irreps in the group
+    public void ScalarFirstRunsWhereItsMeasuredRulePays(string in1, string in2, string outIrreps, int terms)
+    {
+        // Scalar-first terms (one addcmul or product per output that the scalar reaches) only where the GEMM work they
+        // save is at least 20 times what their elementwise passes write, or where the scalar is alone in its group.
+        using var scope = NewDisposeScope();
+        var tp = new FullyConnectedTensorProduct(in1, in2, outIrreps);
+        var code = string.Join("\n", E3Sharp.Jit.Serialization.TorchScriptArchiveReader.Read(
+            E3Sharp.Jit.Serialization.TorchScriptArchive.SaveToBytes(E3Sharp.Jit.TorchScript.Compile(tp))).Code.Values);
+        var grad = code[code.IndexOf("def forward_rows", StringComparison.Ordinal)..];
+        grad = grad[..grad.IndexOf("return", StringComparison.Ordinal)];
+        Assert.Equal(terms, System.Text.RegularExpressions.Regex.Matches(grad, @"torch\.(addcmul|mul)\(").Count);
     }
 }

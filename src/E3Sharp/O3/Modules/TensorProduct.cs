@@ -22,10 +22,11 @@ namespace E3Sharp.O3.Modules;
 /// gives, per output irrep, a <c>[..., K·V, Ī]</c> operator; their batched product is <c>[..., K, V·u]</c>, laid out
 /// so that a single matrix product with the output irrep's stacked weights <c>[V·u, w]</c> (one gather of the weight
 /// vector) mixes all its paths without copying the operand. A scalar output irrep rides along in another output's
-/// batched product (an extra row block), saving a per-sample product call. The paths of a group's scalar first-input
-/// irrep are evaluated "scalar-first": one matrix product mixes that irrep with their weights (<c>[..., u]·[u, R·w]</c>,
-/// u·w multiply-adds per path and row instead of K·u·w), and each output adds its part of x2·CG times that
-/// (<c>addcmul</c>, an outer product). In float32 the mixed outputs stay
+/// batched product (an extra row block), saving a per-sample product call. Where it pays (large multiplicities, or a
+/// scalar alone in its group) the paths of a group's scalar first-input irrep are evaluated "scalar-first": one matrix
+/// product mixes that irrep with their weights (<c>[..., u]·[u, R·w]</c>, u·w multiply-adds per path and row instead
+/// of K·u·w), and each output adds its part of x2·CG times that (<c>addcmul</c>, an outer product). In float32 the
+/// mixed outputs stay
 /// component-major (<c>[..., K, w]</c>) and one gather of the concatenated output brings them to e3nn's
 /// <c>[..., w, K]</c> layout; in float64 (where LibTorch's gather is slower) each is transposed. Other modes contract
 /// each path's CG block with the second input first, then the first input. The forward uses plain tensor operations
@@ -36,9 +37,12 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
 {
     private static readonly string[] Modes = { "uvw", "uvu", "uvv", "uuw", "uuu", "uvuv", "uvu<v", "u<vw" };
 
-    // Largest total dimension Ī of the first-input irreps stacked in one fused group (the products with x1 are dense
-    // over them: a path only uses its own irrep's I of the Ī columns).
+    // Largest total dimension of the first-input irreps of one fused group: Ī, the irreps stacked for the per-sample
+    // products (dense over them: a path only uses its own irrep's I of the Ī columns), plus a scalar-first irrep's 1.
     private const int MaxFusedDim = 16;
+
+    // See ScalarFirstPays.
+    private const int ScalarFirstMinRatio = 20;
 
     [ComponentName(Name = "weight")]
     private Tensor _weight;
@@ -215,7 +219,9 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         (_plan, _fused) = BuildPlan();
         _pathCg.Clear();
         _outputPermutation = AddOutputPermutation();
-        _mergeable = _fused.Any(g => g.Merged is not null);
+        // Merged without autograd when every group with per-sample products can merge (a group of only scalar-first
+        // paths has none; it runs the same way in both grad modes).
+        _mergeable = _fused.Any(g => g.Merged is not null) && _fused.All(g => g.Merged is not null || g.Owners.Length == 0);
         _chunkValuesPerRow = ChunkValuesPerRow();
         _description = Describe(name);
 
@@ -601,9 +607,15 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         var n = g.ScalarFirst.Length;
         var outs = g.ScalarFirst.Select(s => g.Outputs[s]).ToArray();
         long[] ks = outs.Select(o => o.K).ToArray(), rs = outs.Select(o => o.R).ToArray();
+        bool allOne = outs.All(o => o.R == 1), sameW = outs.All(o => o.W == outs[0].W);
+        if (moved && !(allOne && sameW))
+        {
+            throw new InvalidOperationException($"{_description}: internal error: scalar-first terms moved with R > 1 or unequal w.");
+        }
+
         var dim = moved ? -3L : -2L;
         Tensor[] mParts, yParts;
-        if (outs.All(o => o.R == 1))
+        if (allOne)
         {
             var mu = m.unsqueeze(-1);                                                      // [..., Σ K, 1]
             if (moved) mu = mu.unsqueeze(0).movedim(new long[] { -2 }, new long[] { -3 }); // [1, ..., Σ K, rows, 1]
@@ -614,7 +626,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
             mParts = (n == 1 ? new[] { m } : m.split(outs.Select(o => o.K * o.R).ToArray(), -1))
                 .Select((t, j) => t.unflatten(^1, outs[j].K, outs[j].R)).ToArray();
         }
-        if (outs.All(o => o.W == outs[0].W))
+        if (sameW)
         {
             var yu = ysf.unflatten(^1, rs.Sum(), outs[0].W);                               // [..., Σ R, w]
             if (moved) yu = yu.unsqueeze(0).movedim(new long[] { -2 }, new long[] { -3 }); // [1, ..., Σ R, rows, w]
@@ -965,10 +977,11 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
             && IrrepsIn1[ins.IIn1].Mul > 0 && IrrepsIn2[ins.IIn2].Mul > 0;
 
         // Fused groups: "uvw" paths with first-input multiplicity u over a few first-input irreps ("blocks") whose
-        // dimensions add up to at most MaxFusedDim. The blocks of x1, transposed and stacked, form Xc [..., Ī, u]. One
-        // product of x2 with a constant holding every path's path-weighted CG gives, per output irrep o, an operator
-        // M_o [..., K·V, Ī] (rows: output component k, then the second-input multiplicities v of o's paths), so
-        // M_o · Xc is [..., K, V·u] — contiguous, the operand of one product with o's stacked weights [V·u, w].
+        // dimensions add up to at most MaxFusedDim. The dense blocks of x1 (all but a scalar-first one, see FuseGroup),
+        // transposed and stacked, form Xc [..., Ī, u]. One product of x2 with a constant holding every path's
+        // path-weighted CG gives, per output irrep o, an operator M_o [..., K·V, Ī] (rows: output component k, then the
+        // second-input multiplicities v of o's dense paths), so M_o · Xc is [..., K, V·u] — contiguous, the operand of
+        // one product with o's stacked weights [V·u, w].
         var fused = new List<FusedGroup>();
         var fusedInstructions = new HashSet<int>();
         var uvw = Enumerable.Range(0, Instructions.Count)
@@ -1042,15 +1055,17 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     }
 
     // One fused group (see BuildPlan), or null when its constant would be too large (x2 much larger than u).
-    // A group with exactly one scalar first-input irrep evaluates that irrep's paths "scalar-first": their weights
-    // mix x1 before the CG contraction, Y = x1_s · W_s ([..., R·w], u·R·w multiply-adds per row where the operator
-    // form needs K·R·u·w), and each output adds (x2 · CG) [..., K, R] times Y [..., R, w] (an outer product for R = 1).
-    // The group's other first-input irreps ("dense", Ī in all) take the operator form; for 32x0e+32x1o+32x2e this
-    // leaves 29 of the 35 GEMM units and Ī = 8 instead of 9.
+    // A group with exactly one scalar first-input irrep may evaluate that irrep's paths "scalar-first" (ScalarFirstPays):
+    // their weights mix x1 before the CG contraction, Y = x1_s · W_s ([..., R·w], u·R·w multiply-adds per row where the
+    // operator form needs K·R·u·w), and each output adds (x2 · CG) [..., K, R] times Y [..., R, w] (an outer product for
+    // R = 1). The group's other first-input irreps ("dense", Ī in all) take the operator form; for 32x0e+32x1o+32x2e
+    // this leaves 29 of the 35 GEMM units and Ī = 8 instead of 9.
     private FusedGroup? FuseGroup(int u, List<int> blocks, List<int> paths, int index, int[] weightOffsets)
     {
         var scalars = blocks.Where(b => IrrepsIn1[b].Ir.Dim == 1).ToList();
-        var scalar = scalars.Count == 1 ? scalars[0] : -1;
+        var scalar = scalars.Count == 1 && ScalarFirstPays(u, blocks.Count, paths.Where(n => Instructions[n].IIn1 == scalars[0]))
+            ? scalars[0]
+            : -1;
         long iBar = 0;
         var blockOffset = new Dictionary<int, long>();
         foreach (var b in blocks.Where(b => b != scalar))
@@ -1172,6 +1187,29 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
                 members.Select(s => byOut[s].Where(IsDense).ToList()).ToList(), members.Select(s => muls[s]).ToArray(),
                 members, scalarFirst, index, weightOffsets),
         };
+    }
+
+    // Whether a fused group's scalar paths (from a first-input irrep of multiplicity u; the group has `blocks`
+    // first-input irreps) run scalar-first: always when the scalar is the group's only irrep (no per-sample product
+    // is left at all), else when the GEMM work it saves, Σ (K − 1)·R·u·w multiply-adds per row, is at least
+    // ScalarFirstMinRatio times the elements its addcmul passes write, Σ K·w per row. Those passes broadcast along w
+    // and run far below the GEMM's speed, and the terms add a dozen small operations per call. Measured, compiled,
+    // one thread, 4096 rows, forward / fwd+bwd with scalar-first over without (ratio S/E): 32x0e+32x1o+32x2e 0.90 / 0.88
+    // (21), 48x(0e+1o+2e) 0.87 / 0.88 (32), 32x(0e+1o+2e+3o) 0.92 / 0.92 (24), 64x0e+64x1o 0.87 / 1.07 (32); below the
+    // ratio 16x(0e+1o+2e) 0.96 / 0.97 (11), 32x0e+32x1o 1.20–1.40 / 0.99–1.06 (16), 16x0e+16x1o 1.3 / 1.4 (8); a
+    // group of only the scalar, 64x0e+32x1o: 0.44 / 0.64.
+    private bool ScalarFirstPays(int u, int blocks, IEnumerable<int> scalarPaths)
+    {
+        if (blocks == 1) return true;
+        long saved = 0;
+        var written = new Dictionary<int, long>();
+        foreach (var n in scalarPaths)
+        {
+            var (w, irO) = IrrepsOut[Instructions[n].IOut];
+            saved += (irO.Dim - 1L) * IrrepsIn2[Instructions[n].IIn2].Mul * u * w;
+            written[Instructions[n].IOut] = (long)irO.Dim * w;
+        }
+        return saved >= ScalarFirstMinRatio * written.Values.Sum();
     }
 
     // The scalar-first paths of a fused group (see FuseGroup): their CG columns, per output s (in byOut's order) a
