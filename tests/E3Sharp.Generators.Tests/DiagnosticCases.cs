@@ -183,12 +183,18 @@ public static class DiagnosticCases
         return y;
 """, "y[0] =", "E3S033",
             "Element assignment (x[i] = v) is not supported in scripted code: tensors are not written in place. Build the result with torch.cat, torch.stack or torch.where, or collect tensors in a List<Tensor> with Add."),
-        new("dictionary_item_assignment", """
+        new("dictionary_compound_item_assignment", """
         var d = new Dictionary<string, Tensor> { ["a"] = x };
-        d["b"] = x * 2.0; // here
+        d["a"] += x * 2.0; // here
         return d["a"];
-""", "d[\"b\"] =", "E3S033",
-            "Item assignment (d[key] = v, list[i] = v) is not supported in scripted code. Build a dictionary with its initializer ('new Dictionary<string, Tensor> { [\"a\"] = a, [\"b\"] = b }') and a list with Add, after computing the values."),
+""", "d[\"a\"] +=", "E3S033",
+            "Compound item assignment (d[key] += v) is not supported in scripted code; write 'd[key] = d[key] + v'."),
+        new("field_item_assignment", """
+        saved["a"] = x; // here
+        return x;
+""", "saved[\"a\"] =", "E3S016",
+            "Item assignment (d[key] = v, list[i] = v) is supported on local dictionaries and lists (and parameters) only: scripted code does not change module state or values fixed when the module is scripted. Copy into a local first.",
+            Members: "    private readonly Dictionary<string, Tensor> saved = new();\n"),
         new("object_creation", """
         var ones = torch.ones(3);
         var r = new Random(1).Next(); // here

@@ -486,7 +486,7 @@ internal sealed partial class ScriptTranslator
             case IPropertyReferenceOperation { Property.IsIndexer: true } indexer
                 when MapType(indexer.Property.ContainingType, false)?.Kind is TsKind.Dict or TsKind.List:
                 Report(ScriptDiagnostics.UnsupportedExpression, site,
-                    "Item assignment (d[key] = v, list[i] = v) is not supported in scripted code. Build a dictionary with its initializer ('new Dictionary<string, Tensor> { [\"a\"] = a, [\"b\"] = b }') and a list with Add, after computing the values.");
+                    "Compound item assignment (d[key] += v) is not supported in scripted code; write 'd[key] = d[key] + v'.");
                 return null;
             case IPropertyReferenceOperation or IArrayElementReferenceOperation:
                 Report(ScriptDiagnostics.UnsupportedExpression, site,
@@ -547,6 +547,20 @@ internal sealed partial class ScriptTranslator
             return;
         }
 
+        if (Unwrap(targetOp) is IPropertyReferenceOperation { Property.IsIndexer: true, Arguments.Length: 1, Instance: { } container } item
+            && MapType(item.Property.ContainingType, false)?.Kind is TsKind.Dict or TsKind.List)
+        {
+            SetItem(container, item.Arguments[0].Value, valueOp, site, b);
+            return;
+        }
+
+        if (Unwrap(targetOp) is IImplicitIndexerReferenceOperation implicitItem                      // list[^1] = v
+            && implicitItem.Instance.Type is { } listType && MapType(listType, false)?.Kind is TsKind.List)
+        {
+            SetItem(implicitItem.Instance, implicitItem.Argument, valueOp, site, b);
+            return;
+        }
+
         if (AssignTarget(targetOp, site) is not { } target)
         {
             return;
@@ -561,6 +575,51 @@ internal sealed partial class ScriptTranslator
         var first = !_m.Assigned.Contains(target.Symbol);
         MarkAssigned(target.Symbol, site);
         EmitAssign(b, target.Name, target.Type, ex, declare: first);
+    }
+
+    // d[key] = v or list[i] = v on a local Dictionary<string, T> or List<T> (or a parameter): TorchScript's item
+    // assignment, which changes the dict or list in place as the C# indexer does.
+    private void SetItem(IOperation containerOp, IOperation indexOp, IOperation valueOp, IOperation site, string b)
+    {
+        switch (Unwrap(containerOp))
+        {
+            case ILocalReferenceOperation l when !_m.CompileTime.Contains(l.Local):
+            case IParameterReferenceOperation:
+                break;
+            default:
+                Report(ScriptDiagnostics.StateAssignment, site,
+                    "Item assignment (d[key] = v, list[i] = v) is supported on local dictionaries and lists (and parameters) only: scripted code does not change module state or values fixed when the module is scripted. Copy into a local first.");
+                return;
+        }
+
+        var container = E(containerOp);
+        if (container is null)
+        {
+            return;
+        }
+
+        var isDict = container.Type.Kind == TsKind.Dict;
+        var index = isDict ? E(indexOp) : IndexValue(indexOp);
+        var value = E(valueOp);
+        if (index is null || value is null)
+        {
+            return;
+        }
+
+        if (isDict && index.Type.Kind != TsKind.Str)
+        {
+            Report(ScriptDiagnostics.UnsupportedExpression, indexOp, $"A dict key must be a string (this one is {index.Type.Name}).");
+            return;
+        }
+
+        var element = isDict ? container.Type.Items[1] : container.Type.Element;
+        if (!value.Type.Equals(element) && !(element.Kind == TsKind.Optional && element.Element.Equals(value.Type)))
+        {
+            Report(ScriptDiagnostics.UnsupportedExpression, valueOp, $"A {value.Type.Name} cannot be stored in a {container.Type.Name}.");
+            return;
+        }
+
+        _w.Line($"{b}.SetItem({container.Code}, {index.Code}, {value.Code});");
     }
 
     private void Deconstruct(IDeconstructionAssignmentOperation d, string b)

@@ -56,6 +56,13 @@ public class BlockBuilder
     /// <returns>This builder.</returns>
     public BlockBuilder Do(Expr expression) => Add(new ExprStmt(expression));
 
+    /// <summary>Appends <c>target[index] = value</c> (a list or dict item, see <see cref="SetItemStmt"/>).</summary>
+    /// <param name="target">The list or dict variable.</param>
+    /// <param name="index">The index or key.</param>
+    /// <param name="value">The new item.</param>
+    /// <returns>This builder.</returns>
+    public BlockBuilder SetItem(Expr target, Expr index, Expr value) => Add(new SetItemStmt(target, index, value));
+
     /// <summary><c>if condition: ... else: ...</c>.</summary>
     /// <param name="condition">The condition.</param>
     /// <param name="then">Builds the then-branch.</param>

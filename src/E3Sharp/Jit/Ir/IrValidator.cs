@@ -447,6 +447,49 @@ public static class IrValidator
                 case ExprStmt e:
                     Infer(e.Expression, scope);
                     return default;
+                case SetItemStmt si:
+                {
+                    if (si.Target is not VarExpr)
+                    {
+                        Fail("item assignment (x[i] = v) needs a variable holding a list or a dict");
+                    }
+
+                    var container = Infer(si.Target, scope);
+                    var index = Infer(si.Index, scope);
+                    var value = Infer(si.Value, scope);
+                    switch (container)
+                    {
+                        case ListType list:
+                            if (index.Kind != TsTypeKind.Int)
+                            {
+                                Fail($"a list index must be an int, not a {index.Name}");
+                            }
+
+                            if (!value.IsSubtypeOf(list.Element))
+                            {
+                                Fail($"cannot store a {value.Name} in a {list.Name}");
+                            }
+
+                            break;
+                        case DictType dict:
+                            if (!index.IsSubtypeOf(dict.Key))
+                            {
+                                Fail($"a key of a {dict.Name} must be a {dict.Key.Name}, not a {index.Name}");
+                            }
+
+                            if (!value.IsSubtypeOf(dict.Value))
+                            {
+                                Fail($"cannot store a {value.Name} in a {dict.Name}");
+                            }
+
+                            break;
+                        default:
+                            Fail($"item assignment (x[i] = v) needs a list or a dict, not a {container.Name}");
+                            break;
+                    }
+
+                    return default;
+                }
                 case IfStmt i:
                 {
                     Condition(i.Condition, scope, "if");

@@ -35,6 +35,7 @@ public static class IrWalker
             {
                 AssignStmt a => [a.Value],
                 ExprStmt e => [e.Expression],
+                SetItemStmt si => [si.Target, si.Index, si.Value],
                 IfStmt i => [i.Condition],
                 ForRangeStmt f => [f.Start, f.End, f.Step],
                 ForInStmt f => [f.Iterable],

@@ -61,6 +61,13 @@ public sealed record BreakStmt : Stmt;
 /// <summary><c>continue</c> (inside a loop).</summary>
 public sealed record ContinueStmt : Stmt;
 
+/// <summary>Item assignment <c>target[index] = value</c> into a list (int index, from the end when negative) or a dict
+/// (a key of its key type; adds or replaces). The list or dict is changed in place, as in Python.</summary>
+/// <param name="Target">The list or dict: a variable.</param>
+/// <param name="Index">The index or key.</param>
+/// <param name="Value">The new item.</param>
+public sealed record SetItemStmt(Expr Target, Expr Index, Expr Value) : Stmt;
+
 /// <summary><c>return value</c> (<c>return</c> alone when <paramref name="Value"/> is null; the method must return None then).</summary>
 /// <param name="Value">The returned value, or null.</param>
 public sealed record ReturnStmt(Expr? Value) : Stmt;

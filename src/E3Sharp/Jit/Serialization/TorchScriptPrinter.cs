@@ -147,6 +147,10 @@ public sealed class TorchScriptPrinter
             case ExprStmt e:
                 Pad(sb, level).Append(Expression(e.Expression)).Append('\n');
                 break;
+            case SetItemStmt si:
+                Pad(sb, level).Append(Expression(si.Target)).Append('[').Append(Expression(si.Index)).Append("] = ")
+                    .Append(Expression(si.Value)).Append('\n');
+                break;
             case IfStmt i:
                 Pad(sb, level).Append("if ").Append(Expression(i.Condition)).Append(":\n");
                 Block(sb, i.Then, level + 1);

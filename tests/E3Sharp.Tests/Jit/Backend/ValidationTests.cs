@@ -94,6 +94,34 @@ public class ValidationTests
     }
 
     [Fact]
+    public void ItemAssignmentChecksTheContainerTheIndexAndTheValue()
+    {
+        // Accepted: a dict key set and a list item set (printed as Python's item assignment).
+        var ok = WithForward(f =>
+        {
+            f.Declare("d", TsType.Dict(TsType.Tensor), new DictExpr(new Expr[] { Str("a") }, new Expr[] { Var("x") }, TsType.Str, TsType.Tensor));
+            f.SetItem(Var("d"), Str("b"), Var("x"));
+            f.Assign("l", List(Var("x"), Var("x")));
+            f.SetItem(Var("l"), Int(-1), Index(Var("d"), Str("b")));
+            f.Return(Index(Var("l"), Int(1)));
+        });
+        IrValidator.Validate(ok);
+        Assert.Contains("d[\"b\"] = x", string.Join("\n", E3Sharp.Jit.Serialization.TorchScriptArchive.PrintCode(ok).Values));
+        string Set(Expr target, Expr index, Expr value) => Reject(WithForward(f =>
+        {
+            f.Declare("d", TsType.Dict(TsType.Tensor), new DictExpr(new Expr[] { Str("a") }, new Expr[] { Var("x") }, TsType.Str, TsType.Tensor));
+            f.Assign("l", List(Var("x")));
+            f.SetItem(target, index, value);
+            f.Return(Var("x"));
+        }));
+        Assert.Contains("cannot store a int in a Dict[str, Tensor]", Set(Var("d"), Str("b"), Int(1)));
+        Assert.Contains("a key of a Dict[str, Tensor] must be a str, not a int", Set(Var("d"), Int(0), Var("x")));
+        Assert.Contains("a list index must be an int, not a str", Set(Var("l"), Str("0"), Var("x")));
+        Assert.Contains("needs a list or a dict, not a Tensor", Set(Var("x"), Int(0), Var("x")));
+        Assert.Contains("needs a variable holding a list or a dict", Set(Method(Var("d"), "copy"), Str("b"), Var("x")));
+    }
+
+    [Fact]
     public void UnknownOpIsRejected()
     {
         var msg = Reject(WithForward(f => f.Return(Torch("frobnicate", Var("x")))));

@@ -7,7 +7,7 @@ namespace E3Sharp.Tests.Jit.Scripting.Modules;
 /// <summary>
 /// Exercises more of the subset: an optional tensor argument tested for null, torch.nn.functional and torch.where,
 /// dtype arguments, multi-int overloads, tuple-returning helpers and element access, tensor lists with initializers,
-/// foreach over a tensor list, int arithmetic with C# semantics, a runtime ternary, raise, and dispose scopes.
+/// list and dict item assignment, foreach over a tensor list, int arithmetic with C# semantics, a runtime ternary, raise, and dispose scopes.
 /// </summary>
 [CompileMode(JitMode.Script)]
 public partial class MiscModule : nn.Module<Tensor, Tensor?, Tensor>
@@ -37,10 +37,16 @@ public partial class MiscModule : nn.Module<Tensor, Tensor?, Tensor>
         var pair = SplitHalf(y);
         var total = pair.Item1.sum(type: ScalarType.Float64) + pair.Item2.sum(new long[] { 0, 1 }).to_type(ScalarType.Float64);
         var rows = new List<Tensor> { y[0], -y[0] };
+        rows[^1] = rows[^1] * 2.0;                               // list item assignment, index from the end
         foreach (var r in rows)
         {
             total = total + r.abs().max();
         }
+
+        var named = new Dictionary<string, Tensor> { ["a"] = y.sum() };
+        named["b"] = y.mean();                                   // dict item assignment: a new key
+        named["a"] = named["a"] + 1.0;                           // and a replaced one
+        total = total + named["a"] * named["b"];
 
         long n = x.shape[1];
         var q = (n - offset) / 2 + (n - offset) % 2;
