@@ -121,6 +121,29 @@ public static class DiagnosticCases
         return y;
 """, "for (var i", "E3S023",
             "Scripted for loops must have the form 'for (int i = start; i < end; i++)' (or <=, >, >= with i++, i--, i += k, i -= k for a constant k) and must not assign i or the variables of the bound in the body; write a while loop for anything else."),
+        new("for_bound_item_changes", """
+        var n = new List<long> { x.size(0) };
+        var y = x;
+        for (var i = 0; i < n[0]; i++) // here
+        {
+            n[0] = n[0] - 1;
+            y = y * 0.5;
+        }
+        return y;
+""", "for (var i", "E3S023",
+            "Scripted for loops must have the form 'for (int i = start; i < end; i++)' (or <=, >, >= with i++, i--, i += k, i -= k for a constant k) and must not assign i or the variables of the bound in the body; write a while loop for anything else."),
+        new("parameter_item_assignment", """
+        return First(new List<Tensor> { x }, x);
+""", "s[0] =", "E3S016",
+            "Item assignment (d[key] = v, list[i] = v) is supported on a local dictionary or list that this method creates (new Dictionary<string, T> { ... }, new List<T> { ... }, [ ... ]) and assigns nothing else: a field, a parameter, or a value fixed when the module is scripted is written into the script as a copy, so the change would not be seen where it is read. Build a new dictionary or list in a local.",
+            Members: "    private static Tensor First(List<Tensor> s, Tensor v) { s[0] = v; return s[0]; }\n"),
+        new("alias_item_assignment", """
+        var a = new List<Tensor> { x };
+        var c = a;
+        c[0] = x * 2.0; // here
+        return a[0];
+""", "c[0] =", "E3S016",
+            "Item assignment (d[key] = v, list[i] = v) is supported on a local dictionary or list that this method creates (new Dictionary<string, T> { ... }, new List<T> { ... }, [ ... ]) and assigns nothing else: a field, a parameter, or a value fixed when the module is scripted is written into the script as a copy, so the change would not be seen where it is read. Build a new dictionary or list in a local."),
         new("recursion", """
         return Halve(x, 3);
 """, "// recursive", "E3S024",
@@ -193,7 +216,7 @@ public static class DiagnosticCases
         saved["a"] = x; // here
         return x;
 """, "saved[\"a\"] =", "E3S016",
-            "Item assignment (d[key] = v, list[i] = v) is supported on local dictionaries and lists (and parameters) only: scripted code does not change module state or values fixed when the module is scripted. Copy into a local first.",
+            "Item assignment (d[key] = v, list[i] = v) is supported on a local dictionary or list that this method creates (new Dictionary<string, T> { ... }, new List<T> { ... }, [ ... ]) and assigns nothing else: a field, a parameter, or a value fixed when the module is scripted is written into the script as a copy, so the change would not be seen where it is read. Build a new dictionary or list in a local.",
             Members: "    private readonly Dictionary<string, Tensor> saved = new();\n"),
         new("object_creation", """
         var ones = torch.ones(3);

@@ -172,10 +172,16 @@ internal sealed partial class ScriptTranslator
     private static bool References(IOperation op, ILocalSymbol v) =>
         op.DescendantsAndSelf().OfType<ILocalReferenceOperation>().Any(l => SymbolEqualityComparer.Default.Equals(l.Local, v));
 
+    // Whether the loop body assigns v, or an item of it (d[k] = x, list[i] = x: a bound that reads v[...] changes too).
     private static bool IsAssignedIn(IOperation body, ISymbol v) =>
         body.DescendantsAndSelf().Any(o => o switch
         {
-            IAssignmentOperation a => IsLocal(a.Target, v),
+            IAssignmentOperation a => IsLocal(a.Target, v) || Unwrap(a.Target) switch
+            {
+                IPropertyReferenceOperation { Property.IsIndexer: true, Instance: { } i } => IsLocal(i, v),
+                IImplicitIndexerReferenceOperation ii => IsLocal(ii.Instance, v),
+                _ => false,
+            },
             IIncrementOrDecrementOperation i => IsLocal(i.Target, v),
             IArgumentOperation arg => arg.Parameter?.RefKind is RefKind.Ref or RefKind.Out && IsLocal(arg.Value, v),
             _ => false,

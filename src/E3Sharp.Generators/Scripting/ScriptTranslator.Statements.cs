@@ -353,6 +353,40 @@ internal sealed partial class ScriptTranslator
     private static string SlotName(string name, IOperation index) =>
         $"{Literal(name + "_")} + ((long)({Text(index)})).ToString(global::System.Globalization.CultureInfo.InvariantCulture)";
 
+    // Whether every value the method gives `local` (its initializer and each assignment) is a dictionary or list it
+    // creates: an object creation or a collection expression.
+    private bool OnlyCreatedHere(ILocalSymbol local)
+    {
+        var body = _m.Method.DeclaringSyntaxReferences[0].GetSyntax(_ct);
+        var model = _compilation.GetSemanticModel(body.SyntaxTree);
+        var any = false;
+        foreach (var node in body.DescendantNodes())
+        {
+            ExpressionSyntax? value = node switch
+            {
+                VariableDeclaratorSyntax d when d.Identifier.Text == local.Name &&
+                    SymbolEqualityComparer.Default.Equals(model.GetDeclaredSymbol(d, _ct), local) => d.Initializer?.Value,
+                AssignmentExpressionSyntax { Left: IdentifierNameSyntax id } a when id.Identifier.Text == local.Name &&
+                    SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(id, _ct).Symbol, local) => a.Right,
+                ArgumentSyntax { RefKindKeyword.RawKind: not 0, Expression: IdentifierNameSyntax r } when r.Identifier.Text == local.Name &&
+                    SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(r, _ct).Symbol, local) => r,
+                _ => null,
+            };
+            if (value is null)
+            {
+                continue;
+            }
+
+            any = true;
+            if (model.GetOperation(value, _ct) is not { } op || Unwrap(op) is not (IObjectCreationOperation or ICollectionExpressionOperation))
+            {
+                return false;
+            }
+        }
+
+        return any;
+    }
+
     private bool IsAssignedAnywhere(ILocalSymbol local)
     {
         var body = _m.Method.DeclaringSyntaxReferences[0].GetSyntax(_ct);
@@ -577,19 +611,17 @@ internal sealed partial class ScriptTranslator
         EmitAssign(b, target.Name, target.Type, ex, declare: first);
     }
 
-    // d[key] = v or list[i] = v on a local Dictionary<string, T> or List<T> (or a parameter): TorchScript's item
-    // assignment, which changes the dict or list in place as the C# indexer does.
+    // d[key] = v or list[i] = v on a local Dictionary<string, T> or List<T> that the method creates: TorchScript's item
+    // assignment, which changes the dict or list in place as the C# indexer does. Only such locals: a dict or list
+    // fixed when the module is scripted (a field, or a value computed from fields) is written into the script as a copy
+    // wherever it is used, so a change made through another name (a parameter, an alias) would not be seen there.
     private void SetItem(IOperation containerOp, IOperation indexOp, IOperation valueOp, IOperation site, string b)
     {
-        switch (Unwrap(containerOp))
+        if (Unwrap(containerOp) is not ILocalReferenceOperation l || _m.CompileTime.Contains(l.Local) || !OnlyCreatedHere(l.Local))
         {
-            case ILocalReferenceOperation l when !_m.CompileTime.Contains(l.Local):
-            case IParameterReferenceOperation:
-                break;
-            default:
-                Report(ScriptDiagnostics.StateAssignment, site,
-                    "Item assignment (d[key] = v, list[i] = v) is supported on local dictionaries and lists (and parameters) only: scripted code does not change module state or values fixed when the module is scripted. Copy into a local first.");
-                return;
+            Report(ScriptDiagnostics.StateAssignment, site,
+                "Item assignment (d[key] = v, list[i] = v) is supported on a local dictionary or list that this method creates (new Dictionary<string, T> { ... }, new List<T> { ... }, [ ... ]) and assigns nothing else: a field, a parameter, or a value fixed when the module is scripted is written into the script as a copy, so the change would not be seen where it is read. Build a new dictionary or list in a local.");
+            return;
         }
 
         var container = E(containerOp);

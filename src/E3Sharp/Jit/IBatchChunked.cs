@@ -13,14 +13,17 @@ namespace E3Sharp.Jit;
 /// the result) and calls <c>forward_chunks</c>, which reads:</para>
 /// <code>
 /// def forward_chunks(self, x: Tensor, y: Tensor) -> Tensor:
+///   x_chunks = [x]
+///   y_chunks = [y]
 ///   if x.dim() == 2 and y.dim() == 2 and x.size(0) == y.size(0) and x.size(0) > 1024:
 ///     x_chunks = torch.split(x, 512, 0)
 ///     y_chunks = torch.split(y, 512, 0)
-///     chunks : List[Tensor] = []
-///     for i in range(len(x_chunks)):
-///       chunks.append(self.forward_rows(x_chunks[i], y_chunks[i]))
-///     return torch.cat(chunks, 0)
-///   return self.forward_rows(x, y)
+///   chunks : List[Tensor] = []
+///   for i in range(len(x_chunks)):
+///     chunks.append(self.forward_rows(x_chunks[i], y_chunks[i]))
+///   if len(chunks) == 1:
+///     return chunks[0]
+///   return torch.cat(chunks, 0)
 /// </code>
 /// <para>When the traced code ends with <c>return torch.cat(parts, dim)</c> along a feature dimension, it becomes
 /// <c>forward_rows_parts</c> (returning <c>parts</c>), and when autograd is off (<c>torch.is_grad_enabled()</c> false)

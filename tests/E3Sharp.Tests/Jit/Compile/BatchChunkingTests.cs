@@ -200,13 +200,17 @@ public class BatchChunkingTests
         var c = (Tensor)compiled.forward(args.Cast<object>().ToArray())!;
         var e = sharedWeights ? tp.forward(eagerArgs[0], eagerArgs[1]) : tp.forward(eagerArgs[0], eagerArgs[1], eagerArgs[2]);
         Assert.True(allclose(c, e, rtol: 1e-10, atol: 1e-12), "forward");
-        // The eager forward chunks too; with a leading dimension of 1 the same rows run in one piece.
+        // The eager forward chunks too: the same rows in two halves, each at most 2·rows and so run in one piece.
         using (no_grad())
         {
-            var whole = sharedWeights
-                ? tp.forward(args[0].unsqueeze(0), args[1].unsqueeze(0))[0]
-                : tp.forward(args[0].unsqueeze(0), args[1].unsqueeze(0), args[2].unsqueeze(0))[0];
-            Assert.True(allclose(e, whole, rtol: 1e-10, atol: 1e-12), "eager chunks vs one piece");
+            var half = n / 2;
+            var pieces = new[] { (0L, half), (half, n - half) }.Select(r =>
+            {
+                var a = args.Select(t => t.narrow(0, r.Item1, r.Item2)).ToArray();
+                Assert.Null(BatchChunks.Split(tp, a[0], a[1], sharedWeights ? tp.Weight : a[2]));
+                return sharedWeights ? tp.forward(a[0], a[1]) : tp.forward(a[0], a[1], a[2]);
+            }).ToArray();
+            Assert.True(allclose(e, cat(pieces, 0), rtol: 1e-10, atol: 1e-12), "eager chunks vs halves in one piece");
         }
         c.pow(2).sum().backward();
         e.pow(2).sum().backward();
