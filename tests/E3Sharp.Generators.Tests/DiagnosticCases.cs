@@ -137,6 +137,12 @@ public static class DiagnosticCases
 """, "s[0] =", "E3S016",
             "Item assignment (d[key] = v, list[i] = v) is supported on a local dictionary or list that this method creates (new Dictionary<string, T> { ... }, new List<T> { ... }, [ ... ]) and assigns nothing else: a field, a parameter, or a value fixed when the module is scripted is written into the script as a copy, so the change would not be seen where it is read. Build a new dictionary or list in a local.",
             Members: "    private static Tensor First(List<Tensor> s, Tensor v) { s[0] = v; return s[0]; }\n"),
+        new("add_to_script_time_list", """
+        var l = sizes.ToList();
+        l.Add(x.size(0)); // here
+        return x * l.Count;
+""", "l.Add", "E3S016",
+            "Add on a list fixed when the module is scripted (a field, or a local computed from fields) is not supported: the script holds a copy of it wherever it is used, so the item would be lost. Build a new list in a local (new List<T> { ... } or new List<T>() and Add)."),
         new("alias_item_assignment", """
         var a = new List<Tensor> { x };
         var c = a;

@@ -88,6 +88,15 @@ internal sealed partial class ScriptTranslator
 
         if (m.ContainingType is { Name: "List" } && m.Name == "Add" && inv.Instance is not null && inv.Arguments.Length == 1)
         {
+            if (Unwrap(inv.Instance) is IFieldReferenceOperation or IPropertyReferenceOperation { Instance: IInstanceReferenceOperation }
+                || (Unwrap(inv.Instance) is ILocalReferenceOperation cl && _m.CompileTime.Contains(cl.Local)))
+            {
+                // Such a list is written into the script as a copy wherever it is used: the item would be lost.
+                Report(ScriptDiagnostics.StateAssignment, inv,
+                    "Add on a list fixed when the module is scripted (a field, or a local computed from fields) is not supported: the script holds a copy of it wherever it is used, so the item would be lost. Build a new list in a local (new List<T> { ... } or new List<T>() and Add).");
+                return null;
+            }
+
             var list = E(inv.Instance);
             var item = E(inv.Arguments[0].Value);
             return list is null || item is null ? null : new Ex($"__ir.Method({list.Code}, \"append\", {item.Code})", TsT.None);
