@@ -132,6 +132,19 @@ public static class DiagnosticCases
         return y;
 """, "for (var i", "E3S023",
             "Scripted for loops must have the form 'for (int i = start; i < end; i++)' (or <=, >, >= with i++, i--, i += k, i -= k for a constant k) and must not assign i or the variables of the bound in the body; write a while loop for anything else."),
+        new("for_bound_list_grows", """
+        var l = new List<Tensor> { x };
+        for (var i = 0; i < l.Count; i++) // here
+        {
+            if (i < 3) l.Add(l[i] * 2.0);
+        }
+        return l[^1];
+""", "for (var i", "E3S023",
+            "Scripted for loops must have the form 'for (int i = start; i < end; i++)' (or <=, >, >= with i++, i--, i += k, i -= k for a constant k) and must not assign i or the variables of the bound in the body; write a while loop for anything else."),
+        new("index_past_the_end", """
+        var l = new List<Tensor> { x };
+        return l[^0]; // here
+""", "^0", "E3S033", "The index ^0 is past the end; the last item is ^1."),
         new("parameter_item_assignment", """
         return First(new List<Tensor> { x }, x);
 """, "s[0] =", "E3S016",

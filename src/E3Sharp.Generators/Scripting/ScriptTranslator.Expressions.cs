@@ -489,7 +489,15 @@ internal sealed partial class ScriptTranslator
         {
             if (hat.Operand.ConstantValue is { HasValue: true } cv)
             {
-                return new Ex($"__ir.Int({-Convert.ToInt64(cv.Value, CultureInfo.InvariantCulture)})", TsT.Int);
+                var fromEnd = Convert.ToInt64(cv.Value, CultureInfo.InvariantCulture);
+                if (fromEnd <= 0)
+                {
+                    // ^0 is one past the last item (C# throws); -0 would be the first item in TorchScript.
+                    Report(ScriptDiagnostics.UnsupportedExpression, index, $"The index ^{fromEnd} is past the end; the last item is ^1.");
+                    return null;
+                }
+
+                return new Ex($"__ir.Int({-fromEnd})", TsT.Int);
             }
 
             var inner = E(hat.Operand);

@@ -172,7 +172,8 @@ internal sealed partial class ScriptTranslator
     private static bool References(IOperation op, ILocalSymbol v) =>
         op.DescendantsAndSelf().OfType<ILocalReferenceOperation>().Any(l => SymbolEqualityComparer.Default.Equals(l.Local, v));
 
-    // Whether the loop body assigns v, or an item of it (d[k] = x, list[i] = x: a bound that reads v[...] changes too).
+    // Whether the loop body assigns v, an item of it (d[k] = x, list[i] = x: a bound that reads v[...] changes too), or
+    // changes its length.
     private static bool IsAssignedIn(IOperation body, ISymbol v) =>
         body.DescendantsAndSelf().Any(o => o switch
         {
@@ -182,6 +183,9 @@ internal sealed partial class ScriptTranslator
                 IImplicitIndexerReferenceOperation ii => IsLocal(ii.Instance, v),
                 _ => false,
             },
+            // list.Add(...) and the like: a bound reading list.Count changes too.
+            IInvocationOperation { TargetMethod.Name: "Add" or "AddRange" or "Insert" or "Remove" or "RemoveAt" or "Clear", Instance: { } r }
+                => IsLocal(r, v),
             IIncrementOrDecrementOperation i => IsLocal(i.Target, v),
             IArgumentOperation arg => arg.Parameter?.RefKind is RefKind.Ref or RefKind.Out && IsLocal(arg.Value, v),
             _ => false,
