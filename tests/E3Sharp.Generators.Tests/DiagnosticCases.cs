@@ -156,6 +156,11 @@ public static class DiagnosticCases
         return x * l.Count;
 """, "l.Add", "E3S016",
             "Add on a list fixed when the module is scripted (a field, or a local computed from fields) is not supported: the script holds a copy of it wherever it is used, so the item would be lost. Build a new list in a local (new List<T> { ... } or new List<T>() and Add)."),
+        new("helper_adds_to_script_time_list", """
+        return x * Grow(extra, 2); // here
+""", "Grow(extra", "E3S016",
+            "'Grow' changes 's' (Add, Insert, Remove, Clear), but this argument is fixed when the module is scripted (a field, or a local computed from fields): the script passes a copy, so the change would be lost. Pass a list this method creates (new List<T> { ... }).",
+            Members: "    private readonly List<long> extra = new() { 1 };\n    private static long Grow(List<long> s, long v) { s.Add(v); return s.Count; }\n"),
         new("alias_item_assignment", """
         var a = new List<Tensor> { x };
         var c = a;

@@ -226,6 +226,13 @@ internal sealed partial class ScriptTranslator
                 return null;
             }
 
+            if (a.Parameter is { } parameter && IsScriptTimeValue(a.Value) && ChangesLength(m, parameter))
+            {
+                Report(ScriptDiagnostics.StateAssignment, a,
+                    $"'{m.Name}' changes '{parameter.Name}' (Add, Insert, Remove, Clear), but this argument is fixed when the module is scripted (a field, or a local computed from fields): the script passes a copy, so the change would be lost. Pass a list this method creates (new List<T> {{ ... }}).");
+                return null;
+            }
+
             var v = E(a.Value);
             if (v is null)
             {
@@ -252,6 +259,31 @@ internal sealed partial class ScriptTranslator
 
         _calls.Add((_m.Method, def, site));
         return new Ex($"__ir.SelfCall({Literal(name)}{string.Concat(args.Select(a => ", " + a))})", ret);
+    }
+
+    // A value written into the script as a copy where it is used: a field or property of the module, or a local
+    // evaluated when the module is scripted.
+    private bool IsScriptTimeValue(IOperation op) => Unwrap(op) switch
+    {
+        IFieldReferenceOperation or IPropertyReferenceOperation { Instance: IInstanceReferenceOperation or null } => true,
+        ILocalReferenceOperation l => _m.CompileTime.Contains(l.Local),
+        _ => false,
+    };
+
+    // Whether helper `m` calls Add, AddRange, Insert, Remove, RemoveAt or Clear on its parameter `p`.
+    private bool ChangesLength(IMethodSymbol m, IParameterSymbol p)
+    {
+        if (m.DeclaringSyntaxReferences.Length == 0)
+        {
+            return false;
+        }
+
+        var body = m.DeclaringSyntaxReferences[0].GetSyntax(_ct);
+        var model = _compilation.GetSemanticModel(body.SyntaxTree);
+        return body.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(call =>
+            call.Expression is MemberAccessExpressionSyntax { Name.Identifier.Text: "Add" or "AddRange" or "Insert" or "Remove" or "RemoveAt" or "Clear", Expression: IdentifierNameSyntax receiver }
+            && receiver.Identifier.Text == p.Name
+            && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(receiver, _ct).Symbol, p.OriginalDefinition));
     }
 
     private string HelperName(string csharpName)
@@ -293,6 +325,13 @@ internal sealed partial class ScriptTranslator
             if (a.ArgumentKind == ArgumentKind.DefaultValue)
             {
                 continue;
+            }
+
+            if (a.Parameter is { } parameter && IsScriptTimeValue(a.Value) && ChangesLength(m, parameter))
+            {
+                Report(ScriptDiagnostics.StateAssignment, a,
+                    $"'{m.Name}' changes '{parameter.Name}' (Add, Insert, Remove, Clear), but this argument is fixed when the module is scripted (a field, or a local computed from fields): the script passes a copy, so the change would be lost. Pass a list this method creates (new List<T> {{ ... }}).");
+                return null;
             }
 
             var v = E(a.Value);
