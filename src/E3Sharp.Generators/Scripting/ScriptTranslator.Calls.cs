@@ -88,8 +88,7 @@ internal sealed partial class ScriptTranslator
 
         if (m.ContainingType is { Name: "List" } && m.Name == "Add" && inv.Instance is not null && inv.Arguments.Length == 1)
         {
-            if (Unwrap(inv.Instance) is IFieldReferenceOperation or IPropertyReferenceOperation { Instance: IInstanceReferenceOperation }
-                || (Unwrap(inv.Instance) is ILocalReferenceOperation cl && _m.CompileTime.Contains(cl.Local)))
+            if (IsScriptTimeValue(inv.Instance))
             {
                 // Such a list is written into the script as a copy wherever it is used: the item would be lost.
                 Report(ScriptDiagnostics.StateAssignment, inv,

@@ -353,62 +353,43 @@ internal sealed partial class ScriptTranslator
     private static string SlotName(string name, IOperation index) =>
         $"{Literal(name + "_")} + ((long)({Text(index)})).ToString(global::System.Globalization.CultureInfo.InvariantCulture)";
 
-    // Whether every value the method gives `local` (its initializer and each assignment) is a dictionary or list it
+    // Whether every value the method gives `local` (its initializer and each write) is a dictionary or list it
     // creates: an object creation or a collection expression.
     private bool OnlyCreatedHere(ILocalSymbol local)
     {
-        var body = _m.Method.DeclaringSyntaxReferences[0].GetSyntax(_ct);
-        var model = _compilation.GetSemanticModel(body.SyntaxTree);
-        var any = false;
-        foreach (var node in body.DescendantNodes())
-        {
-            ExpressionSyntax? value = node switch
-            {
-                VariableDeclaratorSyntax d when d.Identifier.Text == local.Name &&
-                    SymbolEqualityComparer.Default.Equals(model.GetDeclaredSymbol(d, _ct), local) => d.Initializer?.Value,
-                AssignmentExpressionSyntax { Left: IdentifierNameSyntax id } a when id.Identifier.Text == local.Name &&
-                    SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(id, _ct).Symbol, local) => a.Right,
-                ArgumentSyntax { RefKindKeyword.RawKind: not 0, Expression: IdentifierNameSyntax r } when r.Identifier.Text == local.Name &&
-                    SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(r, _ct).Symbol, local) => r,
-                _ => null,
-            };
-            if (value is null)
-            {
-                continue;
-            }
-
-            any = true;
-            if (model.GetOperation(value, _ct) is not { } op || Unwrap(op) is not (IObjectCreationOperation or ICollectionExpressionOperation))
-            {
-                return false;
-            }
-        }
-
-        return any;
+        var writes = WritesOf(local).ToList();
+        return writes.Count > 0 && writes.All(w => w.Value is { } value &&
+            w.Model.GetOperation(value, _ct) is { } op && Unwrap(op) is IObjectCreationOperation or ICollectionExpressionOperation);
     }
 
-    private bool IsAssignedAnywhere(ILocalSymbol local)
+    private bool IsAssignedAnywhere(ILocalSymbol local) => WritesOf(local).Any(w => !w.Declaration);
+
+    // Every place the method gives `local` a value: its declarator (Declaration, the initializer as Value, if any), an
+    // assignment (the right-hand side), ++ / -- and ref / out arguments (no Value).
+    private IEnumerable<(bool Declaration, ExpressionSyntax? Value, SemanticModel Model)> WritesOf(ILocalSymbol local)
     {
         var body = _m.Method.DeclaringSyntaxReferences[0].GetSyntax(_ct);
         var model = _compilation.GetSemanticModel(body.SyntaxTree);
+        bool Is(ExpressionSyntax? e) => e is IdentifierNameSyntax id && id.Identifier.Text == local.Name &&
+            SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(id, _ct).Symbol, local);
         foreach (var node in body.DescendantNodes())
         {
-            ExpressionSyntax? target = node switch
+            switch (node)
             {
-                AssignmentExpressionSyntax a => a.Left,
-                PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PreIncrementExpression or (int)SyntaxKind.PreDecrementExpression } p => p.Operand,
-                PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PostIncrementExpression or (int)SyntaxKind.PostDecrementExpression } p => p.Operand,
-                ArgumentSyntax { RefKindKeyword.RawKind: not 0 } arg => arg.Expression,
-                _ => null,
-            };
-            if (target is IdentifierNameSyntax id && id.Identifier.Text == local.Name &&
-                SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(id, _ct).Symbol, local))
-            {
-                return true;
+                case VariableDeclaratorSyntax d when d.Identifier.Text == local.Name &&
+                    SymbolEqualityComparer.Default.Equals(model.GetDeclaredSymbol(d, _ct), local):
+                    yield return (true, d.Initializer?.Value, model);
+                    break;
+                case AssignmentExpressionSyntax a when Is(a.Left):
+                    yield return (false, a.Right, model);
+                    break;
+                case PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PreIncrementExpression or (int)SyntaxKind.PreDecrementExpression } p when Is(p.Operand):
+                case PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PostIncrementExpression or (int)SyntaxKind.PostDecrementExpression } q when Is(q.Operand):
+                case ArgumentSyntax { RefKindKeyword.RawKind: not 0 } arg when Is(arg.Expression):
+                    yield return (false, null, model);
+                    break;
             }
         }
-
-        return false;
     }
 
     private void ExpressionStatement(IOperation e, string b)

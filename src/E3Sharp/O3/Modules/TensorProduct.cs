@@ -1152,7 +1152,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
                 {
                     for (var a = 0; a < u; a++)
                     {
-                        for (var w = 0; w < mo; w++) weightIndex.Add(weightOffsets[n] + ((long)a * m2 + v) * mo + w);
+                        for (var w = 0; w < mo; w++) weightIndex.Add(WeightAt(weightOffsets, n, a, v, w));
                     }
                 }
                 vOffset += m2;
@@ -1229,7 +1229,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
                     var mo = IrrepsOut[Instructions[n].IOut].Mul;
                     for (var v = 0; v < m2; v++)
                     {
-                        for (var w = 0; w < mo; w++) weightIndex.Add(weightOffsets[n] + ((long)a * m2 + v) * mo + w);
+                        for (var w = 0; w < mo; w++) weightIndex.Add(WeightAt(weightOffsets, n, a, v, w));
                     }
                 }
             }
@@ -1302,8 +1302,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
                                 continue;
                             }
                             var (n, vn) = rowsOf[v];
-                            var m2 = IrrepsIn2[Instructions[n].IIn2].Mul;
-                            weightIndex.Add(weightOffsets[n] + ((long)a * m2 + vn) * w + c);
+                            weightIndex.Add(WeightAt(weightOffsets, n, a, vn, c));
                         }
                     }
                 }
@@ -1317,6 +1316,11 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
             _constants.AddIndex($"w_uvw_{index}_merged", weightIndex.ToArray()), components, p, w, padded > rows,
             outs.Select(o => (long)o.Ir.Dim).ToArray(), members, denseCols, denseWeights);
     }
+
+    // Position in the flat weight vector of instruction n's weight (u = a, v, w): e3nn's row-major [u, v, w] block
+    // at the instruction's offset.
+    private long WeightAt(int[] weightOffsets, int n, long a, long v, long w) =>
+        weightOffsets[n] + (a * IrrepsIn2[Instructions[n].IIn2].Mul + v) * IrrepsOut[Instructions[n].IOut].Mul + w;
 
     // Writes instruction n's pw · C into a [D2, cols] constant: row (its second-input irrep's row v·J + j), column
     // column(k, v) + the first-input irrep's offset in the group + i.
