@@ -45,6 +45,11 @@ public static class Scripter
         var type = module.GetType();
         if (!ScriptRegistry.TryGet(type, out var builder))
         {
+            if (E3SharpGeneratorRanAttribute.GeneratorMissing(type) is { } missing)
+            {
+                throw new ScriptingException(missing);
+            }
+
             throw new ScriptingException(
                 $"{type.FullName ?? type.Name} cannot be scripted: the E3Sharp generator has not translated its " +
                 "forward. Mark the class [CompileMode(JitMode.Script)] and declare it partial (build errors E3S0xx " +

@@ -118,6 +118,8 @@ public static class TraceRuntime
             $"{session.Describe()}: cannot trace through module type {module.GetType().FullName}{where}: " +
             (reason is not null
                 ? $"its tracing twin could not be generated ({reason})."
+                : E3SharpGeneratorRanAttribute.GeneratorMissing(module.GetType()) is { } missing
+                    ? missing
                 : method == "forward"
                     ? "it has no tracing twin (declare it 'partial' so the E3Sharp generator can twin its forward) and " +
                       "is not a supported TorchSharp built-in module (" + BuiltinTrace.SupportedNames + "). " +

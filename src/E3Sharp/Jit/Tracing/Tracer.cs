@@ -199,6 +199,11 @@ public static class Tracer
                    $"{string.Join(" or ", arities)} tensor argument(s).";
         }
 
+        if (E3SharpGeneratorRanAttribute.GeneratorMissing(moduleType) is { } missing)
+        {
+            return missing;
+        }
+
         return $"Cannot trace module type {moduleType.FullName}: it has no tracing twin (declare the class 'partial', and " +
                "every class containing it, so the E3Sharp source generator twins its forward) and it is not a supported " +
                $"TorchSharp built-in module ({BuiltinTrace.SupportedNames}).";
