@@ -1,10 +1,21 @@
 #!/usr/bin/env bash
-# The test command (README): builds the solution, runs the .NET tests, then the PyTorch interop tests on the
-# archives the .NET tests wrote. Ends with one line 'N passed, M failed' counting both.
+# The test command (README): the package check (build/test-package.sh: pack, a fresh consumer app outside the clone),
+# then builds the solution, runs the .NET tests, then the PyTorch interop tests on the archives the .NET tests wrote.
+# Ends with one line 'N passed, M failed' counting all three.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export E3SHARP_INTEROP_DIR="${E3SHARP_INTEROP_DIR:-$PWD/artifacts/interop}"
-rm -rf "$E3SHARP_INTEROP_DIR"; mkdir -p "$E3SHARP_INTEROP_DIR"
+rm -rf "$E3SHARP_INTEROP_DIR"; mkdir -p "$E3SHARP_INTEROP_DIR" artifacts
+# The NuGet package as a new user gets it; it leaves the packages in artifacts/packages for the package-contents test.
+export E3SHARP_PACKAGE_DIR="$PWD/artifacts/packages"
+set +e
+bash build/test-package.sh 2>&1 | tee artifacts/package.log
+package_status=${PIPESTATUS[0]}
+set -e
+pkg_counts=$(tail -1 artifacts/package.log | awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}')
+pkg_passed=${pkg_counts% *}; pkg_passed=${pkg_passed:-0}
+pkg_failed=${pkg_counts#* }; pkg_failed=${pkg_failed:-0}
+if [ "$package_status" != 0 ] && [ "$pkg_failed" = 0 ]; then pkg_failed=1; fi
 # Archives written by PyTorch (torch.jit.script + save) for the .NET tests to load.
 /usr/bin/python3 tests/interop/run_interop.py --make "$E3SHARP_INTEROP_DIR"
 set +e
@@ -20,22 +31,17 @@ if [ "$status" != 0 ]; then
     awk '/^  Failed [A-Za-z_]/ {show=1; n=0} /^  Passed [A-Za-z_]/ {show=0} show && n < 40 {print; n++}' artifacts/dotnet-test.log
     echo "---------------------------"
     echo "dotnet test failed (exit $status)"
-    echo "${dn_passed} passed, $((dn_failed > 0 ? dn_failed : 1)) failed"
+    echo "$((dn_passed + pkg_passed)) passed, $((pkg_failed + (dn_failed > 0 ? dn_failed : 1))) failed"
     exit "$status"
 fi
 set +e
 /usr/bin/python3 tests/interop/run_interop.py "$E3SHARP_INTEROP_DIR" 2>&1 | tee artifacts/interop.log
 py_status=${PIPESTATUS[0]}
 set -e
-# The libstdc++ fix of the native library (build/fix_libtorchsharp.py), on the real file from the NuGet cache.
-set +e
-python3 tests/native/test_fix_libtorchsharp.py 2>&1 | tee -a artifacts/interop.log
-native_status=${PIPESTATUS[0]}
-set -e
 counts=$({ grep -E '^[0-9]+ passed, [0-9]+ failed' artifacts/interop.log || true; } | awk '{p+=$1; f+=$3} END {print p+0, f+0}')
 py_passed=${counts% *}
 py_failed=${counts#* }
-if { [ "$py_status" != 0 ] || [ "$native_status" != 0 ]; } && [ "$py_failed" = 0 ]; then py_failed=1; fi
-echo "Total (.NET + PyTorch interop + native-library fix):"
-echo "$((dn_passed + py_passed)) passed, $((dn_failed + py_failed)) failed"
-[ "$py_status" = 0 ] && [ "$native_status" = 0 ]
+if [ "$py_status" != 0 ] && [ "$py_failed" = 0 ]; then py_failed=1; fi
+echo "Total (package check + .NET + PyTorch interop):"
+echo "$((pkg_passed + dn_passed + py_passed)) passed, $((pkg_failed + dn_failed + py_failed)) failed"
+[ "$py_status" = 0 ] && [ "$package_status" = 0 ]
