@@ -12,15 +12,18 @@ namespace E3Sharp.Jit;
 public sealed class E3SharpGeneratorRanAttribute : Attribute
 {
     /// <summary>
-    /// The message for a module type whose assembly was built without the generator, or null when the generator ran
-    /// there.
+    /// The message for a module type whose assembly references E3Sharp but was built without the generator, or null
+    /// when the generator ran there (or the assembly does not use E3Sharp: a TorchSharp built-in, for example).
     /// </summary>
     /// <param name="moduleType">The module's .NET type.</param>
     public static string? GeneratorMissing(Type moduleType)
     {
         ArgumentNullException.ThrowIfNull(moduleType);
         var assembly = moduleType.Assembly;
-        if (assembly.IsDefined(typeof(E3SharpGeneratorRanAttribute), inherit: false))
+        var e3Sharp = typeof(E3SharpGeneratorRanAttribute).Assembly;
+        // Only an assembly built against E3Sharp could have had the generator (a TorchSharp built-in could not).
+        if (assembly == e3Sharp || assembly.IsDefined(typeof(E3SharpGeneratorRanAttribute), inherit: false) ||
+            !assembly.GetReferencedAssemblies().Any(a => a.Name == e3Sharp.GetName().Name))
         {
             return null;
         }
