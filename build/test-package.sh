@@ -120,7 +120,20 @@ if build model; then
     done
 fi
 
-# 5. An unsupported construct in the scripted forward: the build fails with the E3S diagnostic at its line.
+# 5. Published for a runtime (warnings as errors: the compiler sees the IL reference assembly, not the x64 image),
+#    the fix applied to the publish folder, and the published app runs.
+t=$(now)
+if consumer dotnet publish -r linux-x64 --self-contained false -warnaserror -o "$work/publish" > "$work/publish.log" 2>&1 &&
+    ! grep -qE "warning [A-Z]+[0-9]+" "$work/publish.log" && mkdir -p "$work/out-published" &&
+    consumer "$work/publish/Consumer" check "$work/out-published" > "$work/run-published.log" 2>&1; then
+    pass "model: dotnet publish -r linux-x64, no warnings, the published app runs ($(took "$t"))"
+else
+    grep -E "error|warning" "$work/publish.log" | sort -u | head; tail -5 "$work/run-published.log" 2>/dev/null
+    fail "model: dotnet publish -r linux-x64, no warnings, the published app runs"
+fi
+rm -rf "$work/publish"
+
+# 6. An unsupported construct in the scripted forward: the build fails with the E3S diagnostic at its line.
 line=$(grep -n "var y = linear.call(n);" "$app/Program.cs" | cut -d: -f1)
 sed -i "${line}a\\        Func<Tensor, Tensor> twice = t => t * 2.0;" "$app/Program.cs"
 bad=$((line + 1))

@@ -25,7 +25,8 @@ public sealed class PackageContentsTests : IClassFixture<PackageContentsTests.Pa
         var entries = zip.Entries.Select(e => e.FullName).ToHashSet();
         foreach (var expected in new[]
                  {
-                     "lib/net10.0/E3Sharp.dll", "lib/net10.0/E3Sharp.xml", "analyzers/dotnet/cs/E3Sharp.Generators.dll",
+                     "lib/net10.0/E3Sharp.dll", "lib/net10.0/E3Sharp.xml", "ref/net10.0/E3Sharp.dll", "ref/net10.0/E3Sharp.xml",
+                     "analyzers/dotnet/cs/E3Sharp.Generators.dll",
                      "buildTransitive/E3Sharp.targets", "buildTransitive/FixLibTorchSharp.cs", "README.md",
                  })
         {
@@ -69,6 +70,20 @@ public sealed class PackageContentsTests : IClassFixture<PackageContentsTests.Pa
         using var pdb = MetadataReaderProvider.FromPortablePdbStream(new MemoryStream(Bytes(symbols, "lib/net10.0/E3Sharp.pdb")));
         var id = pdb.GetMetadataReader().DebugMetadataHeader!.Id;
         Assert.Equal(pdbGuid, new Guid(id.AsSpan(0, 16)));
+    }
+
+    [Fact]
+    public void TheCompilerSeesAnILReferenceAssembly()
+    {
+        // A consumer building for a RuntimeIdentifier would be warned (CS8012) about referencing the x64 image.
+        using var zip = ZipFile.OpenRead(packages.Nupkg);
+        using var pe = new PEReader(new MemoryStream(Bytes(zip, "ref/net10.0/E3Sharp.dll")));
+        Assert.Equal(0, pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size);
+        Assert.Equal(Machine.I386, pe.PEHeaders.CoffHeader.Machine);
+        var md = pe.GetMetadataReader();
+        Assert.Contains(md.CustomAttributes, a =>
+            md.GetCustomAttribute(a).Constructor.Kind == HandleKind.MemberReference &&
+            md.GetString(md.GetTypeReference((TypeReferenceHandle)md.GetMemberReference((MemberReferenceHandle)md.GetCustomAttribute(a).Constructor).Parent).Name) == "ReferenceAssemblyAttribute");
     }
 
     [Fact]
