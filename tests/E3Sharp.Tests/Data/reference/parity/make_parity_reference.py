@@ -1,0 +1,163 @@
+"""Generates parity.json from the real e3nn 0.5.6 (see README.md next to this file).
+
+Run with Debian's python3-torch 1.13 and netlib BLAS, one thread:
+  LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/blas:/usr/lib/x86_64-linux-gnu/lapack \
+  PYTHONPATH=<e3nn 0.5.6>:<opt_einsum_fx 0.1.4>:<opt_einsum 3.4.0> /usr/bin/python3 make_parity_reference.py
+This script holds no e3nn code: it imports e3nn from PYTHONPATH. Scatter and radius_graph (torch_scatter /
+torch_cluster, not available here) are written below in plain PyTorch, following those libraries' documented
+semantics; see README.md.
+"""
+import json
+import os
+import subprocess
+import sys
+
+import torch
+import e3nn
+from e3nn import o3
+from e3nn.math import soft_one_hot_linspace, soft_unit_step, normalize2mom
+from e3nn.nn import FullyConnectedNet
+from e3nn.util.jit import compile as e3nn_compile
+
+torch.set_num_threads(1)
+
+
+def enc(t):
+    t = t.detach().contiguous()
+    dtype = str(t.dtype).replace("torch.", "")
+    if dtype in ("int64", "int32"):
+        data = [int(v) for v in t.reshape(-1).tolist()]
+    elif dtype == "bool":
+        data = [bool(v) for v in t.reshape(-1).tolist()]
+    else:
+        data = [float(v) for v in t.reshape(-1).tolist()]
+    return {"shape": list(t.shape), "dtype": dtype, "data": data}
+
+
+def e3nn_commit():
+    try:
+        root = os.path.dirname(os.path.dirname(e3nn.__file__))
+        return subprocess.run(["git", "-C", root, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip() or None
+    except Exception:  # noqa: BLE001
+        return None
+
+
+out = {"meta": {
+    "e3nn_version": e3nn.__version__, "e3nn_commit": e3nn_commit() or "cf17804342e3579147f588de7340d366c696a15b",
+    "torch_version": torch.__version__, "python": sys.version.split()[0], "generator": "make_parity_reference.py",
+    "blas": os.environ.get("LD_LIBRARY_PATH", ""), "threads": torch.get_num_threads(),
+    "default_dtype": str(torch.get_default_dtype())}}
+
+# --- e3nn.math.soft_one_hot_linspace: every basis, cutoff True/False, float64 and float32 ---
+configs = [
+    # (x, start, end, number): e3nn's docstring plot range (x avoids start: bessel divides by x - start)
+    (torch.linspace(-1.0, 2.0, 11, dtype=torch.float64), -0.5, 1.5, 4),
+    # a radial embedding of edge lengths (start 0, as NequIP / e3nn's examples)
+    (torch.tensor([[0.3, 1.1, 2.5], [4.9, 5.6, 0.05]], dtype=torch.float64), 0.0, 5.0, 8),
+]
+cases = []
+for ci, (x, start, end, number) in enumerate(configs):
+    for basis in ["gaussian", "cosine", "smooth_finite", "fourier", "bessel"]:
+        for cutoff in [True, False]:
+            cases.append({"config": ci, "basis": basis, "cutoff": cutoff,
+                          "float64": enc(soft_one_hot_linspace(x, start, end, number, basis, cutoff)),
+                          "float32": enc(soft_one_hot_linspace(x.float(), start, end, number, basis, cutoff))})
+out["soft_one_hot_linspace"] = {
+    "configs": [{"x": enc(x), "start": s, "end": e, "number": n} for x, s, e, n in configs], "cases": cases}
+
+# --- e3nn.math.soft_unit_step and its (custom autograd) gradient ---
+x = torch.tensor([-1.0, -0.1, 0.0, 1e-3, 0.1, 0.5, 1.0, 3.0, 10.0], dtype=torch.float64, requires_grad=True)
+y = soft_unit_step(x)
+(g,) = torch.autograd.grad(y.sum(), x)
+out["soft_unit_step"] = {"x": enc(x), "float64": enc(y), "grad_float64": enc(g),
+                         "float32": enc(soft_unit_step(x.detach().float()))}
+
+# --- e3nn.math.normalize2mom constants of activations not in gate.json ---
+out["normalize2mom"] = [{"name": name, "cst": normalize2mom(f).cst, "is_id": normalize2mom(f)._is_id}
+                        for name, f in [("cos", torch.cos), ("softsign", torch.nn.functional.softsign),
+                                        ("elu", torch.nn.functional.elu), ("identity", lambda t: t)]]
+
+# --- e3nn.nn.FullyConnectedNet: weights right after torch.manual_seed(0) (default dtype float32) ---
+fc_cases = []
+for hs, act_name, kwargs in [([4, 8, 8, 3], "silu", {}), ([3, 5, 2], None, {}),
+                             ([2, 6, 4], "tanh", {"variance_in": 2, "variance_out": 3, "out_act": True}),
+                             ([5, 1], "relu", {})]:
+    act = {"silu": torch.nn.functional.silu, "tanh": torch.tanh, "relu": torch.relu, None: None}[act_name]
+    torch.manual_seed(0)
+    net = FullyConnectedNet(hs, act, **kwargs)
+    torch.manual_seed(1)
+    xin = torch.randn(6, hs[0], dtype=torch.float64)
+    case = {"hs": hs, "act": act_name, "kwargs": kwargs, "repr": repr(net),
+            "weights": [enc(getattr(net, f"layer{i}").weight) for i in range(len(hs) - 1)],
+            "state_dict_keys": list(net.state_dict().keys()), "x": enc(xin),
+            "float32": enc(net(xin.float())), "float32_e3nn_compiled": enc(e3nn_compile(net)(xin.float()))}
+    net64 = FullyConnectedNet(hs, act, **kwargs).double()
+    net64.load_state_dict({k: v.double() for k, v in net.state_dict().items()})
+    case["float64"] = enc(net64(xin))
+    fc_cases.append(case)
+out["fully_connected_net"] = fc_cases
+
+
+# --- graph helpers: plain PyTorch versions of torch_scatter.scatter and torch_cluster.radius_graph ---
+def scatter(src, index, dim_size, reduce):
+    shape = (dim_size,) + tuple(src.shape[1:])
+    if reduce in ("sum", "mean"):
+        total = torch.zeros(shape, dtype=src.dtype).index_add(0, index, src)
+        if reduce == "sum":
+            return total
+        count = torch.zeros(dim_size, dtype=src.dtype).index_add(0, index, torch.ones(index.shape[0], dtype=src.dtype))
+        return total / count.clamp(min=1).view((-1,) + (1,) * (src.dim() - 1))
+    # max: empty segments are 0, as torch_scatter
+    res = torch.zeros(shape, dtype=src.dtype)
+    for i in range(dim_size):
+        sel = src[index == i]
+        if sel.shape[0] > 0:
+            res[i] = sel.max(0).values
+    return res
+
+
+def radius_graph(pos, r, batch, max_num_neighbors):
+    # torch_cluster.radius_graph(pos, r, batch, loop=False, max_num_neighbors, flow="source_to_target") with its
+    # brute-force (CUDA) search order: for each centre i (ascending), the points j (ascending) with |p_j - p_i|^2 < r^2
+    # in the same batch, the first max_num_neighbors + 1 of them kept (i itself counts), then i removed.
+    # edge_index[0] = source j (neighbour), edge_index[1] = target i (centre).
+    src, dst = [], []
+    n = pos.shape[0]
+    for i in range(n):
+        found = []
+        for j in range(n):
+            if batch[j] != batch[i]:
+                continue
+            if float(((pos[j] - pos[i]) ** 2).sum()) < r * r:
+                found.append(j)
+            if len(found) >= max_num_neighbors + 1:
+                break
+        for j in found:
+            if j != i:
+                src.append(j)
+                dst.append(i)
+    return torch.tensor([src, dst], dtype=torch.int64)
+
+
+torch.manual_seed(2)
+src = torch.randn(7, 3, dtype=torch.float64)
+index = torch.tensor([0, 2, 2, 4, 0, 2, 1])
+out["scatter"] = {"src": enc(src), "index": enc(index), "dim_size": 6,
+                  "sum": enc(scatter(src, index, 6, "sum")), "mean": enc(scatter(src, index, 6, "mean")),
+                  "max": enc(scatter(src, index, 6, "max"))}
+pos = torch.randn(12, 3, dtype=torch.float64) * 0.6
+batch = torch.tensor([0] * 7 + [1] * 5)
+out["radius_graph"] = {"pos": enc(pos), "batch": enc(batch), "r_max": 1.5, "cases": [
+    {"max_num_neighbors": m, "edge_index": enc(radius_graph(pos, 1.5, batch, m))} for m in [32, 2]]}
+
+# --- o3.spherical_harmonics (the functional form) on a batched input ---
+v = torch.tensor([[[0.3, -0.2, 0.9], [1.0, 2.0, -0.5]], [[0.0, 0.0, 0.0], [-1.5, 0.4, 0.2]]], dtype=torch.float64)
+out["spherical_harmonics"] = {"x": enc(v), "cases": [
+    {"ls": ls, "normalize": nz, "normalization": nm, "float64": enc(o3.spherical_harmonics(ls, v, nz, nm)),
+     "float32": enc(o3.spherical_harmonics(ls, v.float(), nz, nm))}
+    for ls, nz, nm in [([0, 1, 2], True, "component"), ([3, 1], False, "norm"), (2, True, "integral")]]}
+
+here = os.path.dirname(os.path.abspath(__file__))
+with open(os.path.join(here, "parity.json"), "w") as f:
+    json.dump(out, f, indent=None, separators=(",", ":"))
+print("wrote parity.json")
