@@ -128,7 +128,7 @@ public static partial class E3nnMath
     /// <returns>The normalised activation, a traced module.</returns>
     /// <example>
     /// <code>
-    /// var act = E3nnMath.Normalize2Mom(new TorchSharp.Modules.SiLU()); // act.Cst == 1.679...
+    /// var act = E3nnMath.Normalize2Mom(torch.nn.SiLU()); // act.Cst == 1.679...
     /// </code>
     /// </example>
     public static Nn.Normalize2Mom Normalize2Mom(nn.Module<Tensor, Tensor> f) => new(f);

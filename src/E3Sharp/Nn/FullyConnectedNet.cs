@@ -20,7 +20,7 @@ namespace E3Sharp.Nn;
 /// <example>
 /// A radial network turning 10 basis values per edge into 16 tensor-product weights:
 /// <code>
-/// var fc = new FullyConnectedNet(new[] { 10, 64, 64, 16 }, new TorchSharp.Modules.SiLU());
+/// var fc = new FullyConnectedNet(new[] { 10, 64, 64, 16 }, torch.nn.SiLU());
 /// var weights = fc.call(E3nnMath.SoftOneHotLinspace(lengths, 0.0, 5.0, 10, "bessel", cutoff: true)); // [edges, 16]
 /// </code>
 /// </example>
