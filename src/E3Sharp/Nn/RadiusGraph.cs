@@ -1,0 +1,63 @@
+using E3Sharp.Jit;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace E3Sharp.Nn;
+
+/// <summary>
+/// <see cref="GraphOps.RadiusGraph(Tensor, double, Tensor?, int)"/> as a module (a traced child of a scripted module, whose forward calls only methods
+/// of its own class): <c>forward(pos, batch)</c> gives the edges <c>[2, E]</c> (row 0 source, row 1 target) between
+/// points of the same batch entry closer than <see cref="RMax"/>, without self loops.
+/// </summary>
+/// <example>
+/// <code>
+/// var graph = new RadiusGraph(rMax: 2.5);
+/// var edges = graph.call(pos, batch);   // int64 [2, E]
+/// </code>
+/// </example>
+[CompileMode(JitMode.Trace)]
+public partial class RadiusGraph : nn.Module<Tensor, Tensor, Tensor>, ITracingInputs
+{
+    /// <summary>Creates the module.</summary>
+    /// <param name="rMax">The cutoff radius (positive).</param>
+    /// <param name="maxNumNeighbors">Most neighbours per centre (torch_cluster's rule, see <see cref="GraphOps.RadiusGraph(Tensor, double, Tensor?, int)"/>).</param>
+    public RadiusGraph(double rMax, int maxNumNeighbors = 32) : base(nameof(RadiusGraph))
+    {
+        if (!(rMax > 0))
+        {
+            throw new ArgumentException($"RadiusGraph: rMax must be positive, got {rMax}.", nameof(rMax));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(maxNumNeighbors);
+        RMax = rMax;
+        MaxNumNeighbors = maxNumNeighbors;
+        RegisterComponents();
+    }
+
+    /// <summary>The cutoff radius.</summary>
+    public double RMax { get; }
+
+    /// <summary>Most neighbours per centre.</summary>
+    public int MaxNumNeighbors { get; }
+
+    /// <summary>The edges of the radius graph.</summary>
+    /// <param name="pos">Positions <c>[N, 3]</c>.</param>
+    /// <param name="batch">int64 <c>[N]</c>, the point cloud of each point.</param>
+    /// <returns>int64 <c>[2, E]</c>.</returns>
+    public override Tensor forward(Tensor pos, Tensor batch) => GraphOps.RadiusGraph(pos, RMax, batch, MaxNumNeighbors);
+
+    /// <inheritdoc />
+    public IReadOnlyList<Tensor[]> MakeTracingInputs(int n)
+    {
+        var list = new List<Tensor[]>();
+        for (var i = 0; i < Math.Max(n, 1); i++)
+        {
+            var count = 9 + 3 * i;
+            var pos = rand(new long[] { count, 3 }, dtype: get_default_dtype()).mul(2.0 * RMax);
+            var batch = arange(count, dtype: ScalarType.Int64).mul(2).div(count, rounding_mode: RoundingMode.floor);
+            list.Add(new[] { pos, batch });
+        }
+
+        return list;
+    }
+}
