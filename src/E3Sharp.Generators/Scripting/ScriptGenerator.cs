@@ -1,4 +1,5 @@
 using Microsoft.CodeAnalysis;
+using System.Linq;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace E3Sharp.Generators.Scripting;
@@ -20,6 +21,9 @@ public sealed class ScriptGenerator : IIncrementalGenerator
     /// <summary>The tracking name of the translation step (for incremental-generator tests).</summary>
     public const string TranslateStep = "E3Sharp.Script.Translate";
 
+    /// <summary>The tracking name of the step translating partial module classes without a compile mode.</summary>
+    public const string ImplicitStep = "E3Sharp.Script.TranslateImplicit";
+
     /// <inheritdoc />
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
@@ -39,6 +43,25 @@ public sealed class ScriptGenerator : IIncrementalGenerator
             }
 
             if (r.Source is not null)
+            {
+                spc.AddSource(r.HintName, r.Source);
+            }
+        });
+
+        // Partial module classes without a compile mode: scripted with a scripted parent, as torch.jit.script
+        // scripts children (no diagnostics; a class outside the subset registers why instead).
+        var implicitResults = context.SyntaxProvider
+            .CreateSyntaxProvider(
+                static (node, _) => node is ClassDeclarationSyntax { BaseList: not null } c &&
+                    c.Modifiers.Any(m => m.ValueText == "partial") &&
+                    !c.Modifiers.Any(m => m.ValueText is "static" or "abstract"),
+                static (ctx, ct) => ScriptTranslator.TransformImplicit(ctx, ct))
+            .Where(static r => r is not null)
+            .WithTrackingName(ImplicitStep);
+
+        context.RegisterImplementationSourceOutput(implicitResults, static (spc, r) =>
+        {
+            if (r!.Source is not null)
             {
                 spc.AddSource(r.HintName, r.Source);
             }

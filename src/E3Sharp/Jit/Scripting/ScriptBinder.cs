@@ -302,6 +302,14 @@ public sealed class ScriptBinder
             return builtin;
         }
 
+        if (ScriptRegistry.UnscriptableReason(type) is { } reason)
+        {
+            throw new ScriptingException(
+                $"Cannot script {ModuleName}: its submodule '{member}' is a {type.FullName ?? type.Name}, which has no " +
+                $"compile mode and cannot be scripted with it: {reason} Give that class [CompileMode(JitMode.Trace)] " +
+                "(then it is traced as a child), or change its forward to the scripting subset.");
+        }
+
         throw new ScriptingException(
             $"Cannot script {ModuleName}: its submodule '{member}' is a {type.FullName ?? type.Name}, which has no " +
             "TorchScript form yet (TorchSharp built-ins such as Linear, SiLU, Sequential are converted automatically). " +

@@ -22,6 +22,7 @@ public delegate IReadOnlyList<MethodDef> ScriptMethodsBuilder(torch.nn.Module mo
 public static class ScriptRegistry
 {
     private static readonly ConcurrentDictionary<Type, ScriptMethodsBuilder> Builders = new();
+    private static readonly ConcurrentDictionary<Type, string> Unscriptable = new();
 
     /// <summary>Registers the generated builder of a module class (called by generated code).</summary>
     /// <param name="moduleType">The module class.</param>
@@ -31,6 +32,28 @@ public static class ScriptRegistry
         ArgumentNullException.ThrowIfNull(moduleType);
         ArgumentNullException.ThrowIfNull(builder);
         Builders[moduleType] = builder;
+    }
+
+    /// <summary>
+    /// Records why a partial module class without a compile mode could not be translated (called by generated code),
+    /// so that a scripted parent's error names the class and the reason.
+    /// </summary>
+    /// <param name="moduleType">The module class.</param>
+    /// <param name="reason">The generator's findings (what in its forward is outside the scripting subset).</param>
+    public static void RegisterUnscriptable(Type moduleType, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(moduleType);
+        ArgumentNullException.ThrowIfNull(reason);
+        Unscriptable[moduleType] = reason;
+    }
+
+    /// <summary>Why <paramref name="moduleType"/> could not be translated, or null when nothing was recorded.</summary>
+    /// <param name="moduleType">The module class.</param>
+    public static string? UnscriptableReason(Type moduleType)
+    {
+        ArgumentNullException.ThrowIfNull(moduleType);
+        EnsureInitialized(moduleType);
+        return Unscriptable.TryGetValue(moduleType, out var reason) ? reason : null;
     }
 
     /// <summary>
