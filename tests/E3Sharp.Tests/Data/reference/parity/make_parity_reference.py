@@ -157,6 +157,27 @@ out["spherical_harmonics"] = {"x": enc(v), "cases": [
      "float32": enc(o3.spherical_harmonics(ls, v.float(), nz, nm))}
     for ls, nz, nm in [([0, 1, 2], True, "component"), ([3, 1], False, "norm"), (2, True, "integral")]]}
 
+# --- Irrep / Irreps D_from_matrix, D_from_quaternion, D_from_axis_angle ---
+# float64 under the float64 default dtype (e3nn builds its so3 generators in the default dtype), float32 under float32.
+torch.manual_seed(3)
+R = o3.rand_matrix(4, dtype=torch.float64)
+R = torch.cat([R, -R[:2]])  # the last two include the inversion
+q = o3.rand_quaternion(3, dtype=torch.float64)
+axis, angle = o3.rand_axis_angle(3, dtype=torch.float64)
+d_cases = []
+for name in ["2x0e + 1x1o + 1x2e + 1x1e + 1x0o", "1o", "2e", "3o"]:
+    entry = {"irreps": name}
+    for dt, suffix in [(torch.float64, "float64"), (torch.float32, "float32")]:
+        torch.set_default_dtype(dt)
+        rep = o3.Irreps(name) if "x" in name else o3.Irrep(name)
+        entry["matrix_" + suffix] = enc(rep.D_from_matrix(R.to(dt)))
+        entry["quaternion_" + suffix] = enc(rep.D_from_quaternion(q.to(dt)))
+        entry["quaternion_k1_" + suffix] = enc(rep.D_from_quaternion(q.to(dt), torch.ones(3, dtype=dt)))
+        entry["axis_angle_" + suffix] = enc(rep.D_from_axis_angle(axis.to(dt), angle.to(dt)))
+    torch.set_default_dtype(torch.float32)
+    d_cases.append(entry)
+out["d_from"] = {"matrix": enc(R), "quaternion": enc(q), "axis": enc(axis), "angle": enc(angle), "cases": d_cases}
+
 here = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(here, "parity.json"), "w") as f:
     json.dump(out, f, indent=None, separators=(",", ":"))
