@@ -178,6 +178,26 @@ for name in ["2x0e + 1x1o + 1x2e + 1x1e + 1x0o", "1o", "2e", "3o"]:
     d_cases.append(entry)
 out["d_from"] = {"matrix": enc(R), "quaternion": enc(q), "axis": enc(axis), "angle": enc(angle), "cases": d_cases}
 
+# --- e3nn.nn.NormActivation (normalize=False is left out: e3nn 0.5.6 raises a TypeError for it, `not None > 0`) ---
+from e3nn.nn import NormActivation
+torch.manual_seed(4)
+na_cases = []
+for irreps, act_name, kwargs in [("2x0e + 1x1o + 2x2e", "sigmoid", {}), ("1x1o + 1x2e", "tanh", {}),
+                                 ("3x1e", "silu", {"bias": True}), ("1x0e + 2x1o", "sigmoid", {"epsilon": 0.5})]:
+    act = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "silu": torch.nn.functional.silu}[act_name]
+    na = NormActivation(o3.Irreps(irreps), act, **kwargs)  # an Irreps: with bias=True e3nn 0.5.6 fails on a str
+    if kwargs.get("bias"):
+        with torch.no_grad():
+            na.biases.copy_(torch.randn(na.biases.shape))
+    x = na.irreps_in.randn(4, -1, dtype=torch.float64)
+    x[1] = 0.0  # zero norms: the epsilon clamp (normalize) or f(0) (no normalize)
+    case = {"irreps": irreps, "act": act_name, "kwargs": kwargs, "x": enc(x),
+            "float64": enc(na.double()(x)), "float32": enc(na.float()(x.float()))}
+    if kwargs.get("bias"):
+        case["biases"] = enc(na.biases)
+    na_cases.append(case)
+out["norm_activation"] = na_cases
+
 here = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(here, "parity.json"), "w") as f:
     json.dump(out, f, indent=None, separators=(",", ":"))
