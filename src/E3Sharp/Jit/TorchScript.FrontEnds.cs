@@ -9,8 +9,12 @@ public static partial class TorchScript
     internal static class FrontEnds
     {
         /// <summary>Scripts one module (its compiled children are in the context).</summary>
-        public static ModuleInstance Script(torch.nn.Module module, CompileContext context) =>
-            Scripting.Scripter.Script(module, context);
+        public static ModuleInstance Script(torch.nn.Module module, CompileContext context)
+        {
+            var instance = Scripting.Scripter.Script(module, context);
+            InputGuards.Apply(module, instance);
+            return instance;
+        }
 
         /// <summary>Traces one module on the first of <paramref name="inputs"/> (its compiled children are in the context);
         /// an <see cref="IBatchChunked"/> module gets its chunking forward.</summary>
@@ -19,6 +23,7 @@ public static partial class TorchScript
         {
             var instance = Tracing.Tracer.Trace(module, inputs[0], context, fixedLastDimension);
             Tracing.BatchChunking.Apply(module, instance);
+            InputGuards.Apply(module, instance);
             return instance;
         }
     }

@@ -15,7 +15,7 @@ namespace E3Sharp.Nn;
 /// activation, stays odd under an odd one, and is rejected under an activation that is neither.
 /// </summary>
 [CompileMode(JitMode.Trace)]
-public partial class Activation : nn.Module<Tensor, Tensor>, IIrrepsModule
+public partial class Activation : nn.Module<Tensor, Tensor>, IIrrepsModule, IInputContract
 {
     [ComponentName(Name = "acts")]
     private readonly ModuleList<nn.Module<Tensor, Tensor>> _acts;
@@ -97,7 +97,7 @@ public partial class Activation : nn.Module<Tensor, Tensor>, IIrrepsModule
     /// <returns>Shape <c>[..., IrrepsOut.Dim]</c>.</returns>
     public override Tensor forward(Tensor features)
     {
-        ModuleChecks.CheckInput(this, "features", features.shape, features.dtype, IrrepsInSingle, features.dtype);
+        InputContract.Check(this, features);
         var output = new List<Tensor>();
         for (var k = 0; k < _starts.Length; k++)
         {
@@ -110,6 +110,12 @@ public partial class Activation : nn.Module<Tensor, Tensor>, IIrrepsModule
         return zeros_like(features);
     }
 
+
+    private InputContract? _contract;
+
+    /// <summary>What <c>forward</c> needs (checked eagerly and by the compiled module).</summary>
+    public InputContract InputContract => _contract ??= new InputContract(
+        ToString(), [ModuleChecks.Input("features", IrrepsInSingle)], null);
     /// <inheritdoc />
     public override string ToString()
     {

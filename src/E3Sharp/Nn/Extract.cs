@@ -11,7 +11,7 @@ namespace E3Sharp.Nn;
 /// <c>instructions[k]</c>, in that order, and has irreps <c>irrepsOuts[k]</c>.
 /// </summary>
 [CompileMode(JitMode.Script)]
-public partial class Extract : nn.Module<Tensor, Tensor[]>, IIrrepsModule
+public partial class Extract : nn.Module<Tensor, Tensor[]>, IIrrepsModule, IInputContract
 {
     private readonly long[][] _starts;
     private readonly long[][] _lengths;
@@ -104,7 +104,7 @@ public partial class Extract : nn.Module<Tensor, Tensor[]>, IIrrepsModule
     /// <returns>One tensor per output, shape <c>[..., irrepsOuts[k].Dim]</c>.</returns>
     public override Tensor[] forward(Tensor x)
     {
-        ModuleChecks.CheckInput(this, "x", x.shape, x.dtype, IrrepsInSingle, x.dtype);
+        InputContract.Check(this, x);
         var outputs = new Tensor[_starts.Length];
         for (var k = 0; k < _starts.Length; k++)
         {
@@ -131,6 +131,12 @@ public partial class Extract : nn.Module<Tensor, Tensor[]>, IIrrepsModule
         return outputs;
     }
 
+
+    private InputContract? _contract;
+
+    /// <summary>What <c>forward</c> needs (checked eagerly and by the compiled module).</summary>
+    public InputContract InputContract => _contract ??= new InputContract(
+        ToString(), [ModuleChecks.Input("x", IrrepsInSingle)], null);
     /// <inheritdoc />
     public override string ToString() => _description;
 }

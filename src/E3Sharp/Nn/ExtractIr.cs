@@ -8,7 +8,7 @@ namespace E3Sharp.Nn;
 
 /// <summary>Extracts all copies of one irrep from a feature (e3nn's <c>nn.ExtractIr</c>), as a single tensor.</summary>
 [CompileMode(JitMode.Script)]
-public partial class ExtractIr : nn.Module<Tensor, Tensor>, IIrrepsModule
+public partial class ExtractIr : nn.Module<Tensor, Tensor>, IIrrepsModule, IInputContract
 {
     private readonly long[] _starts;
     private readonly long[] _lengths;
@@ -63,7 +63,7 @@ public partial class ExtractIr : nn.Module<Tensor, Tensor>, IIrrepsModule
     /// <returns>Shape <c>[..., IrrepsOut.Dim]</c>.</returns>
     public override Tensor forward(Tensor x)
     {
-        ModuleChecks.CheckInput(this, "x", x.shape, x.dtype, IrrepsInSingle, x.dtype);
+        InputContract.Check(this, x);
         if (_starts.Length == 0) return x.narrow(-1, 0, 0);
         if (_starts.Length == 1) return x.narrow(-1, _starts[0], _lengths[0]);
         var parts = new List<Tensor>();
@@ -74,6 +74,12 @@ public partial class ExtractIr : nn.Module<Tensor, Tensor>, IIrrepsModule
         return cat(parts, -1);
     }
 
+
+    private InputContract? _contract;
+
+    /// <summary>What <c>forward</c> needs (checked eagerly and by the compiled module).</summary>
+    public InputContract InputContract => _contract ??= new InputContract(
+        ToString(), [ModuleChecks.Input("x", IrrepsInSingle)], null);
     /// <inheritdoc />
     public override string ToString() => $"{nameof(ExtractIr)}({IrrepsInSingle} -> {ModuleChecks.Show(IrrepsOut)})";
 }

@@ -14,7 +14,7 @@ namespace E3Sharp.Nn;
 /// <c>act(scalars) + gated·act(gates)</c>.
 /// </summary>
 [CompileMode(JitMode.Script)]
-public partial class Gate : nn.Module<Tensor, Tensor>, IIrrepsModule
+public partial class Gate : nn.Module<Tensor, Tensor>, IIrrepsModule, IInputContract
 {
     [ComponentName(Name = "sc")]
     private readonly Sortcut _sc;
@@ -100,7 +100,7 @@ public partial class Gate : nn.Module<Tensor, Tensor>, IIrrepsModule
     /// <returns>Shape <c>[..., IrrepsOut.Dim]</c>.</returns>
     public override Tensor forward(Tensor features)
     {
-        ModuleChecks.CheckInput(this, "features", features.shape, features.dtype, IrrepsInSingle, _mul.OutputMask.dtype);
+        InputContract.Check(this, features);
         var parts = _sc.forward(features);
         var scalars = _actScalars.forward(parts[0]);
         var gates = parts[1];
@@ -113,6 +113,12 @@ public partial class Gate : nn.Module<Tensor, Tensor>, IIrrepsModule
         return scalars;
     }
 
+
+    private InputContract? _contract;
+
+    /// <summary>What <c>forward</c> needs (checked eagerly and by the compiled module).</summary>
+    public InputContract InputContract => _contract ??= new InputContract(
+        ToString(), [ModuleChecks.Input("features", IrrepsInSingle)], "mul.output_mask");
     /// <inheritdoc />
     public override string ToString() => $"{nameof(Gate)} ({IrrepsInSingle} -> {IrrepsOut})";
 }

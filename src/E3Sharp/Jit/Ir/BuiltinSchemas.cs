@@ -205,6 +205,8 @@ internal static class BuiltinSchemas
         "size(Tensor self) -> int[]",
         "size.int(Tensor self, int dim) -> int",
         "dim(Tensor self) -> int",
+        "element_size(Tensor self) -> int",
+        "get_device(Tensor self) -> int",
         "contiguous(Tensor(a) self, *, MemoryFormat memory_format=contiguous_format) -> Tensor(a)",
         "expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) -> Tensor(a)",
         "expand_as(Tensor(a) self, Tensor other) -> Tensor(a)",

@@ -1170,6 +1170,9 @@ public static class IrValidator
                     return l.Element;
                 case "str" when args.Count == 1 && args[0].Kind is TsTypeKind.Int or TsTypeKind.Float or TsTypeKind.Bool or TsTypeKind.Str:
                     return TsType.Str;
+                case "str" when args.Count == 1 && args[0] is ListType { Element.Kind: TsTypeKind.Int }:
+                    return TsType.Str;      // "[4, 16]", as Python writes a list
+
                 case "int" or "float" or "bool" or "len" or "abs" or "min" or "max" or "str":
                     return Fail<TsType>($"builtin {Sig()} is not supported for these argument types");
                 default:

@@ -16,7 +16,7 @@ namespace E3Sharp.O3.Modules;
 /// the bias vector each biased output's <c>mul</c> entries — e3nn's layout (state-dict keys <c>weight</c>,
 /// <c>bias</c>, <c>output_mask</c>). All paths into one output irrep are evaluated as one matrix product.</remarks>
 [CompileMode(JitMode.Trace)]
-public partial class Linear : nn.Module<Tensor, Tensor>, IIrrepsModule
+public partial class Linear : nn.Module<Tensor, Tensor>, IIrrepsModule, IInputContract
 {
     [ComponentName(Name = "weight")]
     private Tensor _weight;
@@ -226,7 +226,7 @@ public partial class Linear : nn.Module<Tensor, Tensor>, IIrrepsModule
     public Tensor forward(Tensor features, Tensor? weight, Tensor? bias)
     {
         var dtype = _outputMask.dtype;
-        ModuleChecks.CheckInput(this, "features", features.shape, features.dtype, IrrepsInSingle, dtype);
+        InputContract.Check(this, features, weight, bias);
         var w = Resolve(weight, _weight, WeightNumel, "weight");
         var b = Resolve(bias, _bias, BiasNumel, "bias");
         var parts = new List<Tensor>();
@@ -279,6 +279,22 @@ public partial class Linear : nn.Module<Tensor, Tensor>, IIrrepsModule
         return parts.Count == 1 ? parts[0] : cat(parts, -1);
     }
 
+
+    private InputContract? _contract;
+
+    /// <summary>What <c>forward(features, weight, bias)</c> needs (checked eagerly and by the compiled module).</summary>
+    public InputContract InputContract => _contract ??= new InputContract(
+        ToString(),
+        [
+            ModuleChecks.Input("features", IrrepsInSingle),
+            SharedWeights
+                ? new InputSpec("weight", WeightNumel, $"last dimension {WeightNumel} (shared weights)", Batched: false)
+                : new InputSpec("weight", WeightNumel, $"last dimension {WeightNumel} (sharedWeights: false)"),
+            SharedWeights
+                ? new InputSpec("bias", BiasNumel, $"last dimension {BiasNumel} (shared weights)", Batched: false)
+                : new InputSpec("bias", BiasNumel, $"last dimension {BiasNumel} (sharedWeights: false)"),
+        ],
+        "output_mask");
     /// <inheritdoc />
     public override string ToString() => _description;
 

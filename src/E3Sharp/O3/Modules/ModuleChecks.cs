@@ -4,26 +4,12 @@ using static TorchSharp.torch;
 
 namespace E3Sharp.O3.Modules;
 
-/// <summary>Input validation shared by the irreps modules (clear messages naming the module and what came).</summary>
+/// <summary>Message helpers shared by the irreps modules; their input checks are <see cref="E3Sharp.Jit.InputContract"/>s.</summary>
 internal static class ModuleChecks
 {
-    /// <summary>
-    /// Throws <see cref="ArgumentException"/> unless a tensor of shape <paramref name="shape"/> and dtype
-    /// <paramref name="dtype"/> has at least one dimension, last dimension <c>irreps.Dim</c> and dtype
-    /// <paramref name="expectedDtype"/>. Takes the shape and dtype (not the tensor) so that forwards calling it stay
-    /// traceable. Eager only: scripted forwards leave the call out (TorchScript ops check shapes themselves).
-    /// </summary>
-    [EagerOnly]
-    public static void CheckInput(object module, string argument, long[] shape, ScalarType dtype, Irreps irreps,
-        ScalarType expectedDtype)
-    {
-        if (shape.Length == 0 || shape[^1] != irreps.Dim || dtype != expectedDtype)
-        {
-            throw new ArgumentException(
-                $"{Describe(module)}: input '{argument}' must have irreps {Show(irreps)} (last dimension {irreps.Dim}) " +
-                $"and dtype {expectedDtype}, but got a tensor of shape {ShapeOf(shape)} and dtype {dtype}.", argument);
-        }
-    }
+    /// <summary>An irreps-valued argument of an <see cref="E3Sharp.Jit.InputContract"/>.</summary>
+    public static E3Sharp.Jit.InputSpec Input(string name, Irreps irreps) =>
+        new(name, irreps.Dim, $"irreps {Show(irreps)} (last dimension {irreps.Dim})");
 
     /// <summary>Whether <paramref name="dtype"/> is a real floating type.</summary>
     public static bool IsFloating(ScalarType dtype) =>

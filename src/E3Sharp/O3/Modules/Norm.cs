@@ -11,7 +11,7 @@ namespace E3Sharp.O3.Modules;
 /// child <c>tp</c> with <c>"uuu"</c> paths; the square root is taken of <c>relu(x²)</c>, so the gradient at 0 is 0.
 /// </summary>
 [CompileMode(JitMode.Trace)]
-public partial class Norm : nn.Module<Tensor, Tensor>, IIrrepsModule
+public partial class Norm : nn.Module<Tensor, Tensor>, IIrrepsModule, IInputContract
 {
     [ComponentName(Name = "tp")]
     private readonly TensorProduct _tp;
@@ -57,12 +57,18 @@ public partial class Norm : nn.Module<Tensor, Tensor>, IIrrepsModule
     /// <returns>Shape <c>[..., IrrepsOut.Dim]</c>.</returns>
     public override Tensor forward(Tensor features)
     {
-        ModuleChecks.CheckInput(this, "features", features.shape, features.dtype, IrrepsInSingle, _tp.OutputMask.dtype);
+        InputContract.Check(this, features);
         var output = _tp.forward(features, features);
         if (_squared) return output;
         return output.relu().sqrt();
     }
 
+
+    private InputContract? _contract;
+
+    /// <summary>What <c>forward</c> needs (checked eagerly and by the compiled module).</summary>
+    public InputContract InputContract => _contract ??= new InputContract(
+        ToString(), [ModuleChecks.Input("features", IrrepsInSingle)], "tp.output_mask");
     /// <inheritdoc />
     public override string ToString() => $"{nameof(Norm)}({IrrepsInSingle})";
 }

@@ -9,7 +9,7 @@ namespace E3Sharp.O3.Modules;
 /// or <c>1x1e</c> for a pseudovector), output the blocks <c>Y^l</c> of the requested degrees, in order.
 /// </summary>
 [CompileMode(JitMode.Trace)]
-public partial class SphericalHarmonics : nn.Module<Tensor, Tensor>, IIrrepsModule
+public partial class SphericalHarmonics : nn.Module<Tensor, Tensor>, IIrrepsModule, IInputContract
 {
     private readonly int[] _ls;
     private readonly bool _normalize;
@@ -135,10 +135,16 @@ public partial class SphericalHarmonics : nn.Module<Tensor, Tensor>, IIrrepsModu
             throw new ArgumentException(
                 $"{this}: input 'x' must be a floating tensor of shape [..., 3], but got dtype {x.dtype}.", nameof(x));
         }
-        ModuleChecks.CheckInput(this, "x", x.shape, x.dtype, IrrepsInSingle, x.dtype);
+        InputContract.Check(this, x);
         return SphericalHarmonicsMath.Compute(_ls, x, _normalize, _normalization);
     }
 
+
+    private InputContract? _contract;
+
+    /// <summary>What <c>forward</c> needs (checked eagerly and by the compiled module).</summary>
+    public InputContract InputContract => _contract ??= new InputContract(
+        ToString(), [ModuleChecks.Input("x", IrrepsInSingle)], null);
     /// <inheritdoc />
     public override string ToString() =>
         $"{nameof(SphericalHarmonics)}([{string.Join(", ", _ls)}], normalize={_normalize}, normalization={_normalization})";

@@ -33,7 +33,7 @@ namespace E3Sharp.O3.Modules;
 /// only, so the traced (compiled) module runs exactly this sequence.</para>
 /// </remarks>
 [CompileMode(JitMode.Trace)]
-public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsModule, IBatchChunked
+public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsModule, IBatchChunked, IInputContract
 {
     private static readonly string[] Modes = { "uvw", "uvu", "uvv", "uuw", "uuu", "uvuv", "uvu<v", "u<vw" };
 
@@ -279,9 +279,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     /// <returns>Shape <c>[..., IrrepsOut.Dim]</c> (leading dimensions broadcast).</returns>
     public Tensor forward(Tensor x, Tensor y, Tensor? weight)
     {
-        var dtype = _outputMask.dtype;
-        ModuleChecks.CheckInput(this, "x", x.shape, x.dtype, IrrepsIn1, dtype);
-        ModuleChecks.CheckInput(this, "y", y.shape, y.dtype, IrrepsIn2, dtype);
+        InputContract.Check(this, x, y, weight);
         var w = ResolveWeight(weight);
         // Large batches in chunks of rows, as the compiled module does (IBatchChunked); the tracer records one piece.
         // Intermediates are released when the call (or the chunk) ends, as TorchScript releases them when they die:
@@ -312,7 +310,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     public Tensor Right(Tensor y, Tensor? weight = null)
     {
         var dtype = _outputMask.dtype;
-        ModuleChecks.CheckInput(this, "y", y.shape, y.dtype, IrrepsIn2, dtype);
+        InputContract.Check(this, null, y, weight);
         var w = ResolveWeight(weight);
         var identity = eye(IrrepsIn1.Dim, dtype: dtype, device: y.device);
         var wRight = SharedWeights ? w : w.unsqueeze(-2);
