@@ -60,4 +60,63 @@ public static class TensorExtensions
         ArgumentNullException.ThrowIfNull(input);
         return input.UnflattenAt(dim, sizes);
     }
+
+    /// <summary>
+    /// <c>input.matmul(other)</c> after checking that LibTorch will accept the operands. TorchSharp 0.107's
+    /// <c>matmul</c> (unlike <c>mm</c>, <c>bmm</c>, <c>einsum</c>) lets LibTorch's C++ exception escape, which aborts
+    /// the process; this throws <see cref="ArgumentException"/> instead for shapes that cannot be multiplied (inner
+    /// dimensions, batch dimensions that do not broadcast, zero-dimensional operands), different dtypes or devices.
+    /// </summary>
+    /// <param name="input">The left operand.</param>
+    /// <param name="other">The right operand.</param>
+    /// <returns>The matrix product.</returns>
+    public static torch.Tensor checked_matmul(this torch.Tensor input, torch.Tensor other)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(other);
+        if (MatmulProblem(input, other) is { } problem)
+        {
+            throw new ArgumentException(
+                $"matmul: operands of shape [{string.Join(", ", input.shape)}] ({input.dtype}, {input.device}) and " +
+                $"[{string.Join(", ", other.shape)}] ({other.dtype}, {other.device}) cannot be multiplied: {problem}.");
+        }
+
+        return input.matmul(other);
+    }
+
+    /// <summary>Why LibTorch's matmul would refuse the operands, or null.</summary>
+    internal static string? MatmulProblem(torch.Tensor a, torch.Tensor b)
+    {
+        var sa = a.shape;
+        var sb = b.shape;
+        if (sa.Length == 0 || sb.Length == 0)
+        {
+            return "both operands need at least one dimension";
+        }
+
+        if (a.dtype != b.dtype)
+        {
+            return "the dtypes differ";
+        }
+
+        if (a.device.type != b.device.type || a.device.index != b.device.index)
+        {
+            return "the devices differ";
+        }
+
+        if (sa[^1] != (sb.Length == 1 ? sb[0] : sb[^2]))
+        {
+            return "the inner dimensions differ";
+        }
+
+        for (int i = sa.Length - 3, j = sb.Length - 3; i >= 0 && j >= 0; i--, j--)
+        {
+            if (sa[i] != sb[j] && sa[i] != 1 && sb[j] != 1)
+            {
+                return "the batch dimensions do not broadcast";
+            }
+        }
+
+        return null;
+    }
 }

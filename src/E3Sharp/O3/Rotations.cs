@@ -1,3 +1,4 @@
+using E3Sharp.Jit;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -146,7 +147,7 @@ public static class Rotations
     {
         using var scope = NewDisposeScope();
         var abc = broadcast_tensors(alpha, beta, gamma);
-        return MatrixY(abc[0]).matmul(MatrixX(abc[1])).matmul(MatrixY(abc[2])).MoveToOuterDisposeScope();
+        return MatrixY(abc[0]).checked_matmul(MatrixX(abc[1])).checked_matmul(MatrixY(abc[2])).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -160,9 +161,9 @@ public static class Rotations
         CheckRotationMatrices(R, nameof(MatrixToAngles));
         using var scope = NewDisposeScope();
         var y = tensor(new[] { 0.0, 1.0, 0.0 }, R.dtype, R.device);
-        var x = R.matmul(y);
+        var x = R.checked_matmul(y);
         var (a, b) = XyzToAngles(x);
-        var r = AnglesToMatrix(a, b, zeros_like(a)).transpose(-1, -2).matmul(R);
+        var r = AnglesToMatrix(a, b, zeros_like(a)).transpose(-1, -2).checked_matmul(R);
         var c = atan2(r[TensorIndex.Ellipsis, 0, 2], r[TensorIndex.Ellipsis, 0, 0]);
         return (a.MoveToOuterDisposeScope(), b.MoveToOuterDisposeScope(), c.MoveToOuterDisposeScope());
     }
@@ -176,7 +177,7 @@ public static class Rotations
     {
         using var scope = NewDisposeScope();
         var t = broadcast_tensors(a1, b1, c1, a2, b2, c2);
-        var (a, b, c) = MatrixToAngles(AnglesToMatrix(t[0], t[1], t[2]).matmul(AnglesToMatrix(t[3], t[4], t[5])));
+        var (a, b, c) = MatrixToAngles(AnglesToMatrix(t[0], t[1], t[2]).checked_matmul(AnglesToMatrix(t[3], t[4], t[5])));
         return (a.MoveToOuterDisposeScope(), b.MoveToOuterDisposeScope(), c.MoveToOuterDisposeScope());
     }
 
@@ -299,7 +300,7 @@ public static class Rotations
         var (a, b) = XyzToAngles(t[0]);
         var R = AnglesToMatrix(a, b, zeros_like(b));
         var ry = MatrixY(t[1].select(-1, 0));
-        return R.matmul(ry).matmul(R.transpose(-2, -1)).MoveToOuterDisposeScope();
+        return R.checked_matmul(ry).checked_matmul(R.transpose(-2, -1)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Rotation matrices of unit quaternions (e3nn <c>quaternion_to_matrix</c>).</summary>

@@ -131,7 +131,7 @@ public static partial class SphericalHarmonicsMath
             // follows its input (and .to(float64) gains the exact coefficients) instead of the example's dtype.
             var m = tensor(RecursionCache.GetOrAdd(l, RecursionMatrix), new long[] { (2 * l + 1) * 3, 2 * l + 3 }, ScalarType.Float64)
                 .to(x);
-            blocks[l + 1] = outer.matmul(m);
+            blocks[l + 1] = outer.checked_matmul(m);
         }
 
         return blocks;

@@ -1,3 +1,4 @@
+using E3Sharp.Jit;
 using System.Collections.Concurrent;
 using System.Numerics;
 using TorchSharp;
@@ -77,7 +78,7 @@ public static class Wigner
         var a = Prep(abc[0]);
         var b = Prep(abc[1]);
         var c = Prep(abc[2]);
-        var d = linalg.matrix_exp(a * X[1]).matmul(linalg.matrix_exp(b * X[0])).matmul(linalg.matrix_exp(c * X[1]));
+        var d = linalg.matrix_exp(a * X[1]).checked_matmul(linalg.matrix_exp(b * X[0])).checked_matmul(linalg.matrix_exp(c * X[1]));
         return d.MoveToOuterDisposeScope();
     }
 

@@ -1,3 +1,4 @@
+using E3Sharp.Jit;
 using System.Globalization;
 using E3Sharp.O3;
 using TorchSharp;
@@ -195,7 +196,7 @@ public static partial class Assertions
         }
         if (irreps.Dim == 0) return x64;
         var d = irreps.D(alpha, beta, gamma, k).to(ScalarType.Float64);
-        return x64.matmul(d.transpose(-1, -2));
+        return x64.checked_matmul(d.transpose(-1, -2));
     }
 
     private static (IReadOnlyList<Irreps?> In, IReadOnlyList<Irreps?> Out) ResolveIrreps(

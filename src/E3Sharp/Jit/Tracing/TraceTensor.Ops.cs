@@ -448,25 +448,18 @@ public sealed partial class TraceTensor
     /// <param name="target">The other tensor.</param>
     public TraceTensor matmul(TraceTensor target) => M("matmul", r => CheckedMatmul(r[this], r[target]), target);
 
+    /// <summary>The twin of <see cref="TensorExtensions.checked_matmul"/>: <see cref="matmul"/>, which checks too.</summary>
+    /// <param name="target">The other tensor.</param>
+    public TraceTensor checked_matmul(TraceTensor target) => matmul(target);
+
     // TorchSharp's matmul lets LibTorch's shape error escape as a C++ exception, which ends the process; the shapes
     // are checked here first (the shadow run changes free dimensions, so a trace can meet shapes the user never did).
     private static torch.Tensor CheckedMatmul(torch.Tensor a, torch.Tensor b)
     {
-        var sa = a.shape;
-        var sb = b.shape;
-        var ok = sa.Length > 0 && sb.Length > 0 && sa[^1] == (sb.Length == 1 ? sb[0] : sb[^2]);
-        if (ok && sa.Length > 2 && sb.Length > 2)
-        {
-            for (int i = sa.Length - 3, j = sb.Length - 3; i >= 0 && j >= 0; i--, j--)
-            {
-                ok &= sa[i] == sb[j] || sa[i] == 1 || sb[j] == 1;
-            }
-        }
-
-        if (!ok)
+        if (TensorExtensions.MatmulProblem(a, b) is { } problem)
         {
             throw new ArgumentException(
-                $"matmul: shapes [{string.Join(", ", sa)}] and [{string.Join(", ", sb)}] cannot be multiplied");
+                $"matmul: shapes [{string.Join(", ", a.shape)}] and [{string.Join(", ", b.shape)}] cannot be multiplied ({problem})");
         }
 
         return a.matmul(b);

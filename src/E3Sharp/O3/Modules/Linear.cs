@@ -248,7 +248,7 @@ public partial class Linear : nn.Module<Tensor, Tensor>, IIrrepsModule, IInputCo
                 var xAll = xs.Count == 1 ? xs[0] : cat(xs, -2);                        // [..., U, k]
                 var wAll = ws.Count == 1 ? ws[0] : cat(ws, -2);                        // [..., U, w]
                 wAll = wAll.mul(get_buffer(op.Scale!)!);
-                var o = xAll.transpose(-1, -2).matmul(wAll);                           // [..., k, w]
+                var o = xAll.transpose(-1, -2).checked_matmul(wAll);                           // [..., k, w]
                 acc = o.transpose(-1, -2).flatten(-2);                                 // [..., w*k]
             }
             if (op.BiasOffset >= 0)

@@ -533,7 +533,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     // outputs[o] (added to what is there).
     private void FusedProducts(FusedGroup g, Tensor x, Tensor y, Tensor w, Tensor?[] outputs, bool componentMajor)
     {
-        var m = y.matmul(get_buffer(g.Cg)!);                                               // [..., Σ K·slots·Ī + Σ K·R]
+        var m = y.checked_matmul(get_buffer(g.Cg)!);                                               // [..., Σ K·slots·Ī + Σ K·R]
         var ms = g.CgSizes.Length == 1 ? new[] { m } : m.split(g.CgSizes, -1);
         var wg = w.index_select(-1, get_buffer(g.WeightIndex)!);                           // [..., Σ V·u·w + u·Σ R·w]
         var ws = g.WeightSizes.Length == 1 ? new[] { wg } : wg.split(g.WeightSizes, -1);
@@ -544,7 +544,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
             var s = g.Owners[n];
             var slot = g.Outputs[s];
             var mo = ms[n].unflatten(^1, slot.K * slot.Slots, g.IBar);                     // [..., K·slots, Ī]
-            var yo = mo.matmul(xc!);                                                       // [..., K·slots, u]
+            var yo = mo.checked_matmul(xc!);                                                       // [..., K·slots, u]
             Tensor own;                                                                    // [..., K, V·u]
             if (slot.Guest >= 0)
             {
@@ -553,14 +553,14 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
                 own = parts[0].flatten(-2);                                                // a view: rows stay evenly spaced
                 var gx = parts[1].narrow(-3, 0, guest.V).flatten(-3).unsqueeze(-2);        // [..., 1, V'·u]
                 var gw = ws[g.WeightPart(slot.Guest)].unflatten(^1, guest.V * g.U, guest.W);
-                mixed[slot.Guest] = gx.matmul(gw);                                         // [..., 1, w]
+                mixed[slot.Guest] = gx.checked_matmul(gw);                                         // [..., 1, w]
             }
             else
             {
                 own = yo.unflatten(^2, slot.K, slot.V).flatten(-2);                        // contiguous
             }
             var wo = ws[g.WeightPart(s)].unflatten(^1, slot.V * g.U, slot.W);              // [..., V·u, w]
-            mixed[s] = own.matmul(wo);                                                     // [..., K, w]
+            mixed[s] = own.checked_matmul(wo);                                                     // [..., K, w]
         }
         if (xs is not null)
         {
@@ -571,7 +571,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
                 var (mt, yt) = terms[j];                                                   // [..., K, R], [..., R, w]
                 mixed[s] = g.Outputs[s].R == 1
                     ? mixed[s] is { } d ? d.addcmul(mt, yt, 1) : mt.mul(yt)
-                    : mixed[s] is { } e ? e.add(mt.matmul(yt)) : mt.matmul(yt);
+                    : mixed[s] is { } e ? e.add(mt.checked_matmul(yt)) : mt.checked_matmul(yt);
             }
         }
         for (var s = 0; s < g.Outputs.Length; s++)
@@ -601,7 +601,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     private (Tensor M, Tensor Y)[] ScalarFirstTerms(FusedGroup g, Tensor xs, Tensor m, Tensor w, bool moved)
     {
         var wsf = w.unflatten(^1, g.U, g.ScalarWidth);                                     // [..., u, Σ R·w]
-        var ysf = SharedWeights ? xs.matmul(wsf) : xs.unsqueeze(-2).matmul(wsf).squeeze(-2); // [..., Σ R·w]
+        var ysf = SharedWeights ? xs.checked_matmul(wsf) : xs.unsqueeze(-2).checked_matmul(wsf).squeeze(-2); // [..., Σ R·w]
         var n = g.ScalarFirst.Length;
         var outs = g.ScalarFirst.Select(s => g.Outputs[s]).ToArray();
         long[] ks = outs.Select(o => o.K).ToArray(), rs = outs.Select(o => o.R).ToArray();
@@ -647,10 +647,10 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     private void MergedProducts(FusedGroup g, MergedPlan mp, Tensor x, Tensor y, Tensor w, Tensor?[] outputs)
     {
         var (xc, xs) = GatherX1(g, x);
-        var m = y.matmul(get_buffer(mp.Cg)!);                                              // [..., C·P·Ī + Σ K·R]
+        var m = y.checked_matmul(get_buffer(mp.Cg)!);                                              // [..., C·P·Ī + Σ K·R]
         var mParts = xs is not null ? m.split(new[] { mp.DenseColumns, g.ScalarColumns }, -1) : new[] { m };
         var mo = mParts[0].unflatten(^1, mp.Components * mp.P, g.IBar);                   // [..., C·P, Ī]
-        var yo = mo.matmul(xc!);                                                           // [..., C·P, u]
+        var yo = mo.checked_matmul(xc!);                                                           // [..., C·P, u]
         // One GEMM per output component c, batched over c: the components move in front of the last batch dimension
         // (rows), after a leading 1 that gives inputs without batch dimensions a rows dimension too, so the traced
         // code does not depend on the inputs' rank ([1, C, rows, P·u] · [C, P·u, w] is one bmm for 2-D inputs).
@@ -660,7 +660,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         var wAll = wp.index_select(0, get_buffer(mp.WeightIndex)!);
         var wParts = xs is not null ? wAll.split(new[] { mp.DenseWeights, g.U * g.ScalarWidth }, 0) : new[] { wAll };
         var wk = wParts[0].unflatten(0, mp.Components, mp.P * g.U, mp.W);
-        var r = yk.matmul(wk);                                                             // [1, ..., C, rows, w]
+        var r = yk.checked_matmul(wk);                                                             // [1, ..., C, rows, w]
         var cm = new Tensor?[g.Outputs.Length];                                            // [1, ..., K, rows, w] each
         var rs = r.split(mp.Dims, -3);
         for (var j = 0; j < mp.Members.Length; j++) cm[mp.Members[j]] = rs[j];
@@ -679,7 +679,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
                     cm[s] = cm[s] is { } d ? d.addcmul(mt, yt, 1) : mt.mul(yt);
                     continue;
                 }
-                var term = (g.Outputs[s].R == 1 ? mt.mul(yt) : mt.matmul(yt))              // [..., rows, K, w]
+                var term = (g.Outputs[s].R == 1 ? mt.mul(yt) : mt.checked_matmul(yt))              // [..., rows, K, w]
                     .unsqueeze(0).movedim(new long[] { -3 }, new long[] { -2 });            // [1, ..., K, rows, w]
                 cm[s] = cm[s] is { } e ? e.add(term) : term;
             }
@@ -719,7 +719,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
             {
                 var x2 = ys[p.IIn2];
                 x2 = x2.unflatten(^1, p.Mul2, p.Dim2);                              // [..., v, j]
-                var a = x2.matmul(get_buffer(p.Cg)!);                              // [..., v, i*k]
+                var a = x2.checked_matmul(get_buffer(p.Cg)!);                              // [..., v, i*k]
                 a = a.unflatten(^1, g.Dim1, op.Dim);                               // [..., v, i, k]
                 aParts.Add(a.transpose(-3, -2));                                   // [..., i, v, k]
                 var wp = w.narrow(-1, p.WeightOffset, p.WeightNumel);
@@ -729,7 +729,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
             aAll = aAll.flatten(-2);                                               // [..., i, V*k]
             var x1 = xs[g.IIn1];
             x1 = x1.unflatten(^1, g.Mul1, g.Dim1);                                  // [..., u, i]
-            var b = x1.matmul(aAll);                                               // [..., u, V*k]
+            var b = x1.checked_matmul(aAll);                                               // [..., u, V*k]
             b = b.unflatten(^1, g.V, op.Dim);                                       // [..., u, V, k]
             b = b.movedim(new long[] { -1 }, new long[] { -3 });                    // [..., k, u, V]
             bParts.Add(b.flatten(-2));                                             // [..., k, u*V]
@@ -738,7 +738,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         }
         var bAll = bParts.Count == 1 ? bParts[0] : cat(bParts, -1);                // [..., k, K]
         var wAll = wParts.Count == 1 ? wParts[0] : cat(wParts, -2);                // [..., K, w]
-        var o = bAll.matmul(wAll);                                                 // [..., k, w]
+        var o = bAll.checked_matmul(wAll);                                                 // [..., k, w]
         return o.transpose(-1, -2).flatten(-2);                                    // [..., w*k]
     }
 
@@ -746,7 +746,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     {
         var x2 = ys[p.IIn2];
         x2 = x2.unflatten(^1, p.Mul2, p.Dim2);                                      // [..., v, j]
-        var a = x2.matmul(get_buffer(p.Cg)!);                                      // [..., v, i*k]
+        var a = x2.checked_matmul(get_buffer(p.Cg)!);                                      // [..., v, i*k]
         a = a.unflatten(^1, p.Dim1, op.Dim);                                       // [..., v, i, k]
         var x1 = xs[p.IIn1];
         x1 = x1.unflatten(^1, p.Mul1, p.Dim1);                                      // [..., u, i]
