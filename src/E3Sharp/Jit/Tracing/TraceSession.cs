@@ -61,40 +61,9 @@ internal sealed class TraceSession : IDisposable
         t_current = this;
     }
 
-    // Every buffer of the module tree, persistent or not, with its path. TorchSharp 0.107's named_buffers skips
-    // non-persistent buffers even when asked for them (include_nonpersistent is ignored), so those are read from the
-    // module's registry (_internal_buffers, an ordered dictionary of name -> (tensor, persistent)); if that field is
-    // not there (another TorchSharp), they are left out and stay folded constants, as before.
-    internal static IEnumerable<(string Name, torch.Tensor Buffer)> AllBuffers(torch.nn.Module root)
-    {
-        var seen = new HashSet<torch.Tensor>(ReferenceEqualityComparer.Instance);
-        foreach (var (name, b) in root.named_buffers())
-        {
-            if (seen.Add(b))
-            {
-                yield return (name, b);
-            }
-        }
-
-        foreach (var (prefix, module) in root.named_modules().Prepend(("", root)))
-        {
-            if (InternalBuffers?.GetValue(module) is not IEnumerable<(string, (torch.Tensor, bool))> registry)
-            {
-                continue;
-            }
-
-            foreach (var (name, (tensor, _)) in registry)
-            {
-                if (tensor is not null && !tensor.IsInvalid && seen.Add(tensor))
-                {
-                    yield return (prefix.Length == 0 ? name : prefix + "." + name, tensor);
-                }
-            }
-        }
-    }
-
-    private static readonly System.Reflection.FieldInfo? InternalBuffers = typeof(torch.nn.Module).GetField(
-        "_internal_buffers", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic);
+    // Every buffer of the module tree, persistent or not (TorchSharpInternals reads TorchSharp's registry).
+    internal static IEnumerable<(string Name, torch.Tensor Buffer)> AllBuffers(torch.nn.Module root) =>
+        TorchSharpInternals.AllBuffers(root);
 
     /// <summary>The grad mode this trace is for (what <see cref="TorchScript.GradEnabled"/> answers while it runs).</summary>
     public bool GradMode { get; init; } = true;

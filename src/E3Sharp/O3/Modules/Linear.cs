@@ -295,6 +295,18 @@ public partial class Linear : nn.Module<Tensor, Tensor>, IIrrepsModule, IInputCo
                 : new InputSpec("bias", BiasNumel, $"last dimension {BiasNumel} (sharedWeights: false)"),
         ],
         "output_mask");
+    /// <summary>Frees the module's tensors, the derived constants (non-persistent buffers) included.</summary>
+    /// <param name="disposing">Whether called from <c>Dispose()</c>.</param>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            TorchSharpInternals.DisposeNonPersistentBuffers(this);
+        }
+
+        base.Dispose(disposing);
+    }
+
     /// <inheritdoc />
     public override string ToString() => _description;
 
