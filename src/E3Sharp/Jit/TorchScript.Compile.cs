@@ -287,6 +287,18 @@ public static partial class TorchScript
                 return (made, maker.FixedLastDimension);
             }
 
+            // A parameterless one-tensor child (an activation such as Nn.Abs inside Gate or Activation): traced on
+            // random [rows, features] tensors of the default dtype with every dimension free; the trace check on
+            // other shapes catches a module that is not elementwise after all.
+            if (!ReferenceEquals(module, root) && module is torch.nn.Module<torch.Tensor, torch.Tensor> &&
+                !module.parameters().Any() && !module.buffers().Any())
+            {
+                var generic = Enumerable.Range(0, nTraceChecks + 1)
+                    .Select(k => new[] { torch.randn(3 + k, 5 + k) })
+                    .ToArray();
+                return (generic, false);
+            }
+
             throw new InvalidOperationException(
                 $"Cannot trace {typeName}: it has no tracing inputs. Implement ITracingInputs on {typeName} " +
                 "(MakeTracingInputs returns example input tuples), or, for the top module, pass example inputs to " +
