@@ -1,3 +1,4 @@
 using System.Runtime.CompilerServices;
 
 [assembly: InternalsVisibleTo("E3Sharp.Tests")]
+[assembly: InternalsVisibleTo("E3Sharp.FuzzHost")]

@@ -25,6 +25,9 @@ public sealed record InputSpec(string Name, long LastDimension, string Expected,
 /// inputs must have (for example <c>"output_mask"</c> or <c>"mul.output_mask"</c>), or null for no such check.</param>
 public sealed record InputContract(string Module, IReadOnlyList<InputSpec> Inputs, string? DtypeReference = null)
 {
+    /// <summary>Whether the inputs must have a floating dtype (checked when there is no <see cref="DtypeReference"/>).</summary>
+    public bool Floating { get; init; }
+
     /// <summary>Message: an argument's shape is not what the module needs.</summary>
     internal string ShapeMessage(int i) =>
         $"{Module}: input '{Inputs[i].Name}' must have {Inputs[i].Expected}" +
@@ -42,6 +45,7 @@ public sealed record InputContract(string Module, IReadOnlyList<InputSpec> Input
         "(a batch dimension must be equal in both or 1 in one of them); shapes ";
 
     internal const string ModuleDtypeText = ", but the module's dtype is ";
+    internal const string FloatingText = ", but the module needs a floating dtype.";
     internal const string ModuleDeviceText = ", but the module is on device ";
 
     /// <summary>
@@ -86,6 +90,17 @@ public sealed record InputContract(string Module, IReadOnlyList<InputSpec> Input
             if (!rankOk || x.shape[^1] != spec.LastDimension)
             {
                 throw new ArgumentException(ShapeMessage(i) + ShapeText(x.shape) + ".", spec.Name);
+            }
+        }
+
+        if (DtypeReference is null && Floating)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                if (inputs[i] is { } x && !x.is_floating_point())
+                {
+                    throw new ArgumentException(DtypeMessage(i) + DtypeName(x.dtype) + FloatingText, Inputs[i].Name);
+                }
             }
         }
 

@@ -55,6 +55,16 @@ internal static class InputGuards
                 Concat(Str(contract.ShapeMessage(i)), SizeText(x), Str("."))));
         }
 
+        if (contract.DtypeReference is null && contract.Floating)
+        {
+            foreach (var i in tensors)
+            {
+                var x = Var(parameters[i].Name);
+                guards.Add(Raise(Not(Method(x, "is_floating_point")),
+                    Concat(Str(contract.DtypeMessage(i)), DtypeText(x), Str(InputContract.FloatingText))));
+            }
+        }
+
         if (contract.DtypeReference is { } path && Resolves(instance, path))
         {
             var reference = Self(path.Split('.'));

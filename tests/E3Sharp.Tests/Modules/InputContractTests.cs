@@ -105,6 +105,20 @@ public class InputContractTests
     }
 
     [Fact]
+    public void CompiledSphericalHarmonicsRefuseIntegerVectors()
+    {
+        // Found by the input fuzz (seed 1, case 626): the compiled module accepted int64 vectors.
+        using var scope = NewDisposeScope();
+        var sh = SphericalHarmonics.ForLmax(1, false);
+        var compiled = TorchScript.Compile(sh);
+        var x = randint(-3, 3, [3]);
+        var e = Assert.Throws<ArgumentException>(() => sh.forward(x));
+        Assert.Equal("SphericalHarmonics([0, 1], normalize=False, normalization=integral): input 'x' has dtype Int64, but " +
+                     "the module needs a floating dtype.", Core(e));
+        CompiledRefusesLikeEager(e, () => compiled.call(x));
+    }
+
+    [Fact]
     public void ContractDescribesShapesDtypesAndDevicesLikeTorchScript()
     {
         Assert.Equal("[4, 16]", InputContract.ShapeText([4, 16]));

@@ -130,11 +130,6 @@ public partial class SphericalHarmonics : nn.Module<Tensor, Tensor>, IIrrepsModu
     /// <returns>Shape <c>[..., IrrepsOut.Dim]</c>.</returns>
     public override Tensor forward(Tensor x)
     {
-        if (!ModuleChecks.IsFloating(x.dtype))
-        {
-            throw new ArgumentException(
-                $"{this}: input 'x' must be a floating tensor of shape [..., 3], but got dtype {x.dtype}.", nameof(x));
-        }
         InputContract.Check(this, x);
         return SphericalHarmonicsMath.Compute(_ls, x, _normalize, _normalization);
     }
@@ -144,7 +139,8 @@ public partial class SphericalHarmonics : nn.Module<Tensor, Tensor>, IIrrepsModu
 
     /// <summary>What <c>forward</c> needs (checked eagerly and by the compiled module).</summary>
     public InputContract InputContract => _contract ??= new InputContract(
-        ToString(), [ModuleChecks.Input("x", IrrepsInSingle)], null);
+        ToString(), [ModuleChecks.Input("x", IrrepsInSingle)]) { Floating = true };
+
     /// <inheritdoc />
     public override string ToString() =>
         $"{nameof(SphericalHarmonics)}([{string.Join(", ", _ls)}], normalize={_normalize}, normalization={_normalization})";
