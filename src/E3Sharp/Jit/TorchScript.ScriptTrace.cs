@@ -97,6 +97,12 @@ public static partial class TorchScript
         }
 
         var previous = GetOverride(module);
+        if (previous is null && GetClassCompileMode(module.GetType()) == JitMode.Unsupported)
+        {
+            // The class says it cannot be compiled: no mode override changes that (as e3nn refuses it).
+            throw new NotSupportedException($"{TypeName(module)} does not support TorchScript compilation");
+        }
+
         var hadMode = GetCompileMode(module) is not null;
         if (mode == JitMode.Trace && examples is null && module is not ITracingInputs && previous?.ExampleInputs is { } kept)
         {

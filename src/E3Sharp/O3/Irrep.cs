@@ -55,7 +55,10 @@ public readonly record struct Irrep : IComparable<Irrep>, IComparable
     public int P => _odd ? -1 : 1;
 
     /// <summary>The dimension of the representation, 2l + 1.</summary>
-    public int Dim => 2 * L + 1;
+    /// <exception cref="OverflowException">2l + 1 exceeds <see cref="int.MaxValue"/>.</exception>
+    public int Dim => L <= (int.MaxValue - 1) / 2
+        ? 2 * L + 1
+        : throw new OverflowException($"The dimension 2l + 1 of the irrep {this} exceeds Int32.MaxValue.");
 
     /// <summary>True for the scalar irrep <c>0e</c> (l = 0 and p = +1).</summary>
     public bool IsScalar() => L == 0 && !_odd;

@@ -134,7 +134,10 @@ public sealed class Irreps : IReadOnlyList<MulIr>, IEquatable<Irreps>
     }
 
     /// <summary>Total dimension, the sum of <c>mul * (2l + 1)</c>.</summary>
-    public int Dim => _items.Sum(x => x.Dim);
+    /// <exception cref="OverflowException">The dimension exceeds <see cref="int.MaxValue"/>.</exception>
+    public int Dim => _items.Sum(x => (long)x.Dim) is var d && d <= int.MaxValue
+        ? (int)d
+        : throw new OverflowException($"The dimension of the irreps {this} ({d}) exceeds Int32.MaxValue.");
 
     /// <summary>Number of irreps, the sum of multiplicities.</summary>
     public int NumIrreps => _items.Sum(x => x.Mul);

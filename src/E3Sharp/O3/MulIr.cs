@@ -26,7 +26,10 @@ public readonly record struct MulIr
     public Irrep Ir { get; }
 
     /// <summary>The total dimension, <c>Mul * Ir.Dim</c>.</summary>
-    public int Dim => Mul * Ir.Dim;
+    /// <exception cref="OverflowException">The dimension exceeds <see cref="int.MaxValue"/>.</exception>
+    public int Dim => (long)Mul * Ir.Dim is var d && d <= int.MaxValue
+        ? (int)d
+        : throw new OverflowException($"The dimension of {this} ({Mul} x {Ir.Dim}) exceeds Int32.MaxValue.");
 
     /// <summary>Converts a tuple <c>(mul, ir)</c>; <c>ir</c> may be given as a string such as <c>"1o"</c>.</summary>
     public static implicit operator MulIr((int Mul, Irrep Ir) tuple) => new(tuple.Mul, tuple.Ir);

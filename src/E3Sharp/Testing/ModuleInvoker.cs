@@ -10,10 +10,17 @@ internal static class ModuleInvoker
 {
     /// <summary>
     /// Calls the public <c>forward</c> of <paramref name="module"/> taking exactly <c>args.Length</c> tensor parameters
-    /// (the one declared on the most derived type when several match) and returns its outputs as an array.
+    /// (the one declared on the most derived type when several match), or a TorchScript module's forward with any
+    /// number of tensors, and returns its outputs as an array.
     /// </summary>
     public static Tensor[] Invoke(nn.Module module, Tensor[] args)
     {
+        if (module is jit.ScriptModule script)
+        {
+            // A TorchScript module (any number of inputs, typed or not): its forward takes the arguments as objects.
+            return ToTensors(script.forward(args.Cast<object>().ToArray()), module.GetType().Name);
+        }
+
         var method = FindForward(module.GetType(), args.Length)
             ?? throw new ArgumentException(
                 $"{module.GetType().Name} has no public forward method taking {args.Length} tensor argument(s).",

@@ -171,6 +171,17 @@ internal static class Recorder
         {
             throw;
         }
+        catch (Exception e) when (shadow && !session.FixedLastDimension)
+        {
+            // The likeliest cause first: a feature size (nn.Linear's in_features, say) left free.
+            var root = session.Root.GetType().Name;
+            throw new TracingException(
+                $"{root} is traced with its last dimension free (ITracingInputs.FixedLastDimension is false), and " +
+                $"'{op}' fails when the inputs' free dimensions change: if the last dimension is a feature size (as for " +
+                $"nn.Linear), implement FixedLastDimension => true on {root}. Otherwise a size taken from the example " +
+                "inputs was used as a C# number (pass -1 or x.shape[i] / x.size(i) so it stays symbolic). At " +
+                $"{session.Describe()}: {FirstLine(e.Message)}", e);
+        }
         catch (Exception e) when (shadow)
         {
             throw new TracingException(

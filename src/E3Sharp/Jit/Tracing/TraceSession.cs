@@ -68,6 +68,10 @@ internal sealed class TraceSession : IDisposable
     /// <summary>The grad mode this trace is for (what <see cref="TorchScript.GradEnabled"/> answers while it runs).</summary>
     public bool GradMode { get; init; } = true;
 
+    /// <summary>Whether the inputs' last dimension is fixed (<see cref="ITracingInputs.FixedLastDimension"/>); when
+    /// false the shadow run changes it too.</summary>
+    public bool FixedLastDimension { get; init; } = true;
+
     /// <summary>Whether the traced forward asked for the grad mode (then the module is traced once per mode).</summary>
     public bool GradModeRead { get; private set; }
 

@@ -105,7 +105,7 @@ public static class Tracer
         object? result;
         using (var scope = torch.NewDisposeScope())
         using (torch.no_grad())
-        using (var session = new TraceSession(module, context, instance, shadow: true) { GradMode = gradMode })
+        using (var session = new TraceSession(module, context, instance, shadow: true) { GradMode = gradMode, FixedLastDimension = fixedLastDimension })
         {
             var inputs = new object?[exampleInputs.Count];
             for (var i = 0; i < exampleInputs.Count; i++)

@@ -813,6 +813,12 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     private Instruction Validate(string where, int n, Instruction ins)
     {
         if (ins is null) throw new ArgumentException($"{where}: instruction {n} is null.", "instructions");
+        if (!double.IsFinite(ins.PathWeight) || ins.PathWeight < 0)
+        {
+            // e3nn folds the square root of the path weight into the path: a negative or NaN weight gives NaN outputs.
+            throw new ArgumentException(
+                $"{where}: instruction {n} has path weight {ins.PathWeight}; a path weight must be finite and >= 0.", "instructions");
+        }
         if (ins.IIn1 < 0 || ins.IIn1 >= IrrepsIn1.Length)
         {
             throw new ArgumentException(
@@ -881,6 +887,11 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         {
             throw new ArgumentException(
                 $"{where}: {name} has {values.Count} entries but the irreps have {count}.", name);
+        }
+        if (values.Any(v => !double.IsFinite(v) || v < 0))
+        {
+            throw new ArgumentException(
+                $"{where}: {name} must hold finite variances >= 0, got [{string.Join(", ", values)}].", name);
         }
         return values.ToArray();
     }
