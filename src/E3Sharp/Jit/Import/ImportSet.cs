@@ -205,7 +205,7 @@ internal sealed class ImportSet
         return zip.Finish();
     }
 
-    private static int EntryOrder(string name) => name switch
+    internal static int EntryOrder(string name) => name switch
     {
         "data.pkl" => 0,
         _ when name.StartsWith("code/", StringComparison.Ordinal) => 1,
