@@ -24,7 +24,7 @@ internal sealed class CaseRunner(int seed)
     private Built? _built;
 
     private sealed record Built(string Description, nn.Module? Eager, jit.ScriptModule? Compiled, string? Problem,
-        Irreps[] Inputs, int ExternalWeights);
+        Irreps[] Inputs, int ExternalWeights, ScalarType Dtype);
 
     /// <summary>Runs case <paramref name="i"/>; returns its class and a description (the reproduction).</summary>
     public (string Class, string Detail) Run(int i)
@@ -108,6 +108,8 @@ internal sealed class CaseRunner(int seed)
         var a = RandomIrreps(rng);
         var b = RandomIrreps(rng);
         var o = RandomIrreps(rng);
+        // Modules that take a dtype are built in float64 a quarter of the time (inputs then default to float64).
+        var dt = rng.Next(4) == 0 ? ScalarType.Float64 : ScalarType.Float32;
         string description = $"kind {kind}";
         nn.Module? module = null;
         Irreps[] inputs = [];
@@ -117,8 +119,8 @@ internal sealed class CaseRunner(int seed)
             switch (kind)
             {
                 case 0:
-                    description = $"FullyConnectedTensorProduct(\"{a}\", \"{b}\", \"{o}\")";
-                    module = new FullyConnectedTensorProduct(a, b, o);
+                    description = $"FullyConnectedTensorProduct(\"{a}\", \"{b}\", \"{o}\", dtype: {dt})";
+                    module = new FullyConnectedTensorProduct(a, b, o, dtype: dt);
                     inputs = [a, b];
                     break;
                 case 1:
@@ -153,8 +155,8 @@ internal sealed class CaseRunner(int seed)
                 case 5:
                 {
                     var biases = rng.Next(2) == 0;
-                    description = $"Linear(\"{a}\", \"{o}\", biases: {biases})";
-                    module = new Linear(a, o, biases: biases);
+                    description = $"Linear(\"{a}\", \"{o}\", biases: {biases}, dtype: {dt})";
+                    module = new Linear(a, o, biases: biases, dtype: dt);
                     inputs = [a];
                     break;
                 }
@@ -170,8 +172,8 @@ internal sealed class CaseRunner(int seed)
                 }
 
                 case 7:
-                    description = $"Norm(\"{a}\")";
-                    module = new Norm(a);
+                    description = $"Norm(\"{a}\", dtype: {dt})";
+                    module = new Norm(a, dtype: dt);
                     inputs = [a];
                     break;
                 case 8:
@@ -246,18 +248,19 @@ internal sealed class CaseRunner(int seed)
         catch (Exception e)
         {
             module?.Dispose();
-            return new Built(description, null, null, "construction: " + First(e), inputs, external);
+            return new Built(description, null, null, "construction: " + First(e), inputs, external, ScalarType.Float32);
         }
 
         try
         {
             var compiled = TorchScript.Compile(module);
-            return new Built(description, module, compiled, null, inputs, external);
+            var moduleDtype = kind is 0 or 5 or 7 ? dt : ScalarType.Float32;
+            return new Built(description, module, compiled, null, inputs, external, moduleDtype);
         }
         catch (Exception e)
         {
             module.Dispose();
-            return new Built(description, null, null, "compile: " + First(e), inputs, external);
+            return new Built(description, null, null, "compile: " + First(e), inputs, external, ScalarType.Float32);
         }
     }
 
@@ -298,9 +301,15 @@ internal sealed class CaseRunner(int seed)
                 shape = rng.Next(2) == 0 ? [] : [rng.Next(2), 3, .. shape];
                 notes.Add($"rank {shape.Length} {k}");
             }
+            else if (r < 0.44)
+            {
+                shape = [shape[^1]];
+                notes.Add($"no batch {k}");
+            }
 
-            var dtype = rng.Next(12) switch { 0 => float64, 1 => int64, _ => float32 };
-            if (dtype != float32)
+            var other = b.Dtype == ScalarType.Float64 ? float32 : float64;
+            var dtype = rng.Next(12) switch { 0 => other, 1 => int64, _ => b.Dtype };
+            if (dtype != b.Dtype)
             {
                 notes.Add($"{dtype} {k}");
             }

@@ -61,6 +61,10 @@ public class InputContractTests
         Assert.Contains("Linear(2x0e+1x1o -> 3x0e+1x1o", e.Message);
         Assert.Contains("the batch dimensions of input 'features' and input 'weight' do not broadcast", e.Message);
         Assert.Equal(new long[] { 4, 6 }, lin.forward(randn(4, 5), randn(4, lin.WeightNumel), null).shape);
+
+        // Per-sample weights without a batch dimension.
+        e = Assert.Throws<ArgumentException>(() => lin.forward(randn(4, 5), randn(lin.WeightNumel), null));
+        Assert.Contains("input 'weight' must have last dimension 7 (sharedWeights: false) and at least 1 batch dimension(s)", e.Message);
     }
 
     [Fact]

@@ -225,7 +225,6 @@ public partial class Linear : nn.Module<Tensor, Tensor>, IIrrepsModule, IInputCo
     /// <returns>Shape <c>[..., IrrepsOut.Dim]</c>.</returns>
     public Tensor forward(Tensor features, Tensor? weight, Tensor? bias)
     {
-        var dtype = _outputMask.dtype;
         InputContract.Check(this, features, weight, bias);
         var w = Resolve(weight, _weight, WeightNumel, "weight");
         var b = Resolve(bias, _bias, BiasNumel, "bias");
@@ -289,10 +288,10 @@ public partial class Linear : nn.Module<Tensor, Tensor>, IIrrepsModule, IInputCo
             ModuleChecks.Input("features", IrrepsInSingle),
             SharedWeights
                 ? new InputSpec("weight", WeightNumel, $"last dimension {WeightNumel} (shared weights)", Batched: false)
-                : new InputSpec("weight", WeightNumel, $"last dimension {WeightNumel} (sharedWeights: false)"),
+                : new InputSpec("weight", WeightNumel, $"last dimension {WeightNumel} (sharedWeights: false)", MinRank: 2),
             SharedWeights
                 ? new InputSpec("bias", BiasNumel, $"last dimension {BiasNumel} (shared weights)", Batched: false)
-                : new InputSpec("bias", BiasNumel, $"last dimension {BiasNumel} (sharedWeights: false)"),
+                : new InputSpec("bias", BiasNumel, $"last dimension {BiasNumel} (sharedWeights: false)", MinRank: 2),
         ],
         "output_mask");
     /// <summary>Frees the module's tensors, the derived constants (non-persistent buffers) included.</summary>
