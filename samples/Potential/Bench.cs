@@ -16,38 +16,61 @@ namespace E3Sharp.Samples.Potential;
 public sealed record BenchResult(string Name, long Atoms, long Edges, int Repeats, double MedianMs, double MinMs);
 
 /// <summary>
-/// Times one energy+forces evaluation (forward and the autograd gradient, model in eval mode) on random clusters of a
-/// given size, for any number of implementations of <c>(pos, edge_index, atom_types) -&gt; (energy, forces)</c>.
+/// Times one energy+forces+virial evaluation (forward and the autograd gradient, model in eval mode) on periodic fcc
+/// copper cells of a given size, for any number of implementations.
 /// </summary>
 public static class Bench
 {
-    /// <summary>A random cluster of <paramref name="atoms"/> atoms at the density of the training data.</summary>
-    /// <param name="atoms">Number of atoms.</param>
-    /// <param name="config">Model hyper-parameters (species count, r_max).</param>
-    /// <param name="dtype">Floating dtype.</param>
+    /// <summary>An fcc Cu supercell (a = 3.61 Å, 4 reps³ atoms) with random displacements of up to 0.1 Å.</summary>
+    /// <param name="reps">Conventional cells along each axis.</param>
     /// <param name="seed">Random seed.</param>
-    public static Graph System(int atoms, ModelConfig config, ScalarType dtype, int seed = 1)
+    public static Configuration CopperCell(int reps, int seed = 1)
     {
-        ArgumentNullException.ThrowIfNull(config);
-        var c = DataGenerator.RandomCluster(atoms, config.NumSpecies, 2.6, new Random(seed));
-        return Graph.FromConfiguration(c, config.RMax, dtype);
+        const double a = 3.61;
+        var random = new Random(seed);
+        var basis = new[] { (0.0, 0.0, 0.0), (0.5, 0.5, 0.0), (0.5, 0.0, 0.5), (0.0, 0.5, 0.5) };
+        var n = 4 * reps * reps * reps;
+        var pos = new double[n, 3];
+        var i = 0;
+        for (var x = 0; x < reps; x++)
+        {
+            for (var y = 0; y < reps; y++)
+            {
+                for (var z = 0; z < reps; z++)
+                {
+                    foreach (var (bx, by, bz) in basis)
+                    {
+                        pos[i, 0] = (x + bx) * a + 0.1 * (2 * random.NextDouble() - 1);
+                        pos[i, 1] = (y + by) * a + 0.1 * (2 * random.NextDouble() - 1);
+                        pos[i, 2] = (z + bz) * a + 0.1 * (2 * random.NextDouble() - 1);
+                        i++;
+                    }
+                }
+            }
+        }
+
+        return new Configuration(pos, new int[n])
+        {
+            Cell = new double[,] { { reps * a, 0, 0 }, { 0, reps * a, 0 }, { 0, 0, reps * a } },
+            Pbc = new[] { true, true, true },
+        };
     }
 
     /// <summary>Times <paramref name="evaluate"/> on <paramref name="graph"/>.</summary>
     /// <param name="name">Label.</param>
     /// <param name="graph">The system.</param>
-    /// <param name="evaluate">One energy+forces evaluation.</param>
+    /// <param name="evaluate">One evaluation; returns a tensor to read (so that the work is done).</param>
     /// <param name="minSeconds">Keep repeating until this much time has been measured (after warm-up).</param>
     /// <param name="minRepeats">At least this many timed runs.</param>
-    public static BenchResult Time(string name, Graph graph, Func<Tensor, Tensor, Tensor, (Tensor, Tensor)> evaluate,
-        double minSeconds = 2.0, int minRepeats = 5)
+    public static BenchResult Time(string name, Graph graph, Func<Graph, Tensor> evaluate, double minSeconds = 2.0,
+        int minRepeats = 5)
     {
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(evaluate);
         for (var w = 0; w < 3; w++)
         {
             using var scope = NewDisposeScope();
-            evaluate(graph.Positions.clone(), graph.EdgeIndex, graph.AtomTypes);
+            evaluate(graph);
         }
 
         var times = new List<double>();
@@ -55,10 +78,8 @@ public static class Bench
         while (times.Count < minRepeats || total.Elapsed.TotalSeconds < minSeconds)
         {
             using var scope = NewDisposeScope();
-            var pos = graph.Positions.clone();
             var sw = Stopwatch.StartNew();
-            var (e, f) = evaluate(pos, graph.EdgeIndex, graph.AtomTypes);
-            _ = e.sum().item<float>() + f.sum().item<float>();
+            _ = evaluate(graph).sum().item<double>();
             times.Add(sw.Elapsed.TotalMilliseconds);
             if (times.Count >= 1000)
             {

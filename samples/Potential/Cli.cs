@@ -1,4 +1,5 @@
 using System.Text.Json;
+using E3Sharp.Samples.Potential.Data;
 using E3Sharp.Samples.Potential.Model;
 using E3Sharp.Samples.Potential.Plotting;
 using E3Sharp.Samples.Potential.Reference;
@@ -14,11 +15,15 @@ public static class Cli
     public const string Usage = """
         E3Sharp potential sample: a NequIP-style equivariant potential, trained and deployed.
 
-          train [--quick] [--epochs N] [--minutes M] [--out DIR] [--seed S] [--threads T]
-              generate reference data (Lennard-Jones + three-body clusters), train with Adam, write
-              DIR/model.bin (weights), DIR/learning_curve.png, DIR/metrics.json (default DIR: artifacts/potential)
-          bench [--atoms 64,512] [--threads T] [--float64]
-              time one energy+forces evaluation (eager and compiled) for clusters of the given sizes
+          train [--quick] [--data DIR] [--epochs N] [--minutes M] [--out DIR] [--seed S] [--threads T]
+              train on the EMT data (periodic fcc Cu, extended XYZ: DIR/cu_emt_{train,validation,test}.xyz,
+              default samples/Potential/Data) with Adam on energies, forces and stresses; write DIR/model.bin
+              (weights), config.json, learning_curve.png, metrics.json (default DIR: artifacts/potential)
+          deploy [--from DIR] [--out FILE]
+              write the model trained into DIR (default artifacts/potential) as a NequIP 0.6 archive for
+              LAMMPS' pair_nequip (default FILE: model.pth)
+          bench [--atoms 108,864] [--threads T] [--float64]
+              time one energy+forces+virial evaluation (eager) on periodic fcc Cu cells of about the given sizes
         """;
 
     /// <summary>Runs a command line.</summary>
@@ -47,6 +52,9 @@ public static class Cli
             case "bench":
                 RunBench(options);
                 return 0;
+            case "deploy":
+                DeployModel(options);
+                return 0;
             default:
                 Console.Error.WriteLine($"Unknown command '{args[0]}'.\n{Usage}");
                 return 1;
@@ -55,9 +63,12 @@ public static class Cli
 
     /// <summary>Settings of a quick run (tests) or a full run.</summary>
     /// <param name="quick">Quick mode.</param>
-    public static (int TrainTrajectories, int HeldOut, int Frames, TrainOptions Train) Preset(bool quick) => quick
-        ? (3, 1, 12, new TrainOptions { Epochs = 5, BatchSize = 2, FinalLearningRate = 3e-3 })
-        : (16, 4, 40, new TrainOptions { Epochs = 30, BatchSize = 8 });
+    public static (int TrainFrames, int HeldOutFrames, TrainOptions Train) Preset(bool quick) => quick
+        ? (12, 6, new TrainOptions { Epochs = 2, BatchSize = 4, FinalLearningRate = 3e-3 })
+        : (int.MaxValue, int.MaxValue, new TrainOptions { Epochs = 30, BatchSize = 8 });
+
+    /// <summary>The model's cutoff for the EMT copper data (Å): first and second neighbour shells, 18 neighbours.</summary>
+    public const double EmtRMax = 4.0;
 
     private static void Train(Options o)
     {
@@ -68,16 +79,21 @@ public static class Cli
             TimeLimit = o.Minutes is { } m ? TimeSpan.FromMinutes(m) : null,
         };
         Directory.CreateDirectory(o.Out);
-        Console.WriteLine($"Generating reference data ({preset.TrainTrajectories} training trajectories, " +
-                          $"{preset.HeldOut} validation and {preset.HeldOut} test trajectories, {preset.Frames} frames each)...");
-        var data = Dataset.Generate(ReferencePotential.Default, preset.TrainTrajectories, preset.HeldOut, preset.Frames,
-            o.Seed);
+        var dataDir = o.Data ?? EmtData.DefaultDirectory();
+        var types = new List<string>();
+        var data = EmtData.Load(dataDir, types, preset.TrainFrames, preset.HeldOutFrames);
         var forceStd = Dataset.ForceStd(data.Test);
-        Console.WriteLine($"  {data.Train.Count} training, {data.Validation.Count} validation, {data.Test.Count} test " +
-                          $"configurations; test force std {forceStd:F4} eV/Å");
+        Console.WriteLine($"EMT data from {dataDir}: {data.Train.Count} training, {data.Validation.Count} validation, " +
+                          $"{data.Test.Count} test configurations (species {string.Join(" ", types)}); test force std " +
+                          $"{forceStd:F4} eV/Å");
 
         manual_seed(o.Seed);
-        var config = new ModelConfig { AvgNumNeighbors = Dataset.AverageNeighbors(data.Train, 5.0) };
+        var config = new ModelConfig
+        {
+            TypeNames = types,
+            RMax = EmtRMax,
+            AvgNumNeighbors = Dataset.AverageNeighbors(data.Train, EmtRMax),
+        };
         var potential = new EnergyForces(new AtomicEnergyModel(config));
         Console.WriteLine($"Model: {config.Layers} layers, hidden {config.HiddenIrreps}, sh lmax {config.LMax}, " +
                           $"r_max {config.RMax} Å, {potential.parameters().Sum(p => p.numel())} parameters");
@@ -113,8 +129,11 @@ public static class Cli
                           $"({100 * after.ForceRmse / forceStd:F1}% of the force std {forceStd:F4}); before training " +
                           $"RMSE {before.ForceRmse:F4}");
         Console.WriteLine($"  energy MAE {after.EnergyMaePerAtom * 1000:F2} meV/atom");
+        Console.WriteLine($"  stress RMSE {after.StressRmse * 1000:F3} meV/Å³ ({after.StressRmse * EvPerA3InGPa:F3} GPa)");
 
         potential.save(Path.Combine(o.Out, "model.bin"));
+        File.WriteAllText(Path.Combine(o.Out, "config.json"), JsonSerializer.Serialize(config,
+            new JsonSerializerOptions { WriteIndented = true }));
         var chart = new LineChart
         {
             Title = "NequIP-style potential: force RMSE",
@@ -126,8 +145,8 @@ public static class Cli
         chart.Series.Add(new Series("validation", (255, 127, 14),
             trainer.History.Select(r => ((double)r.Epoch, r.Validation.ForceRmse))
                 .Prepend((0.0, validationBefore.ForceRmse)).ToList()));
-        var goal = 0.2 * forceStd;
-        chart.Series.Add(new Series("20% of force std", (200, 30, 30),
+        var goal = 0.05 * forceStd;
+        chart.Series.Add(new Series("5% of force std", (200, 30, 30),
             new[] { (0.0, goal), ((double)trainer.History.Count, goal) }, Dashed: true));
         File.WriteAllBytes(Path.Combine(o.Out, "learning_curve.png"), chart.Render().ToPng());
         var metrics = new
@@ -141,44 +160,84 @@ public static class Cli
             test_force_rmse = after.ForceRmse,
             test_force_rmse_over_std = after.ForceRmse / forceStd,
             test_energy_mae_per_atom = after.EnergyMaePerAtom,
+            test_stress_rmse = after.StressRmse,
             test_force_rmse_before_training = before.ForceRmse,
             validation_force_rmse_before_training = validationBefore.ForceRmse,
+            data = dataDir,
             parameters = potential.parameters().Sum(p => p.numel()),
             avg_num_neighbors = config.AvgNumNeighbors,
             history = trainer.History,
         };
         File.WriteAllText(Path.Combine(o.Out, "metrics.json"),
             JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }));
-        Console.WriteLine($"Wrote {o.Out}/model.bin, learning_curve.png, metrics.json");
+        Console.WriteLine($"Wrote {o.Out}/model.bin, config.json, learning_curve.png, metrics.json");
+    }
+
+    /// <summary>1 eV/Å³ in GPa.</summary>
+    public const double EvPerA3InGPa = 160.21766208;
+
+    /// <summary>Loads the potential <c>train</c> wrote into a folder (<c>config.json</c>, <c>model.bin</c>).</summary>
+    /// <param name="dir">The folder.</param>
+    public static EnergyForces LoadTrained(string dir)
+    {
+        ArgumentNullException.ThrowIfNull(dir);
+        var configPath = Path.Combine(dir, "config.json");
+        var weights = Path.Combine(dir, "model.bin");
+        if (!File.Exists(configPath) || !File.Exists(weights))
+        {
+            throw new FileNotFoundException(
+                $"Potential: {dir} has no config.json and model.bin; run `train` first (or pass --from DIR).");
+        }
+
+        var config = JsonSerializer.Deserialize<ModelConfig>(File.ReadAllText(configPath))
+                     ?? throw new InvalidDataException($"Potential: {configPath} is empty.");
+        var potential = new EnergyForces(new AtomicEnergyModel(config));
+        potential.load(weights);
+        potential.eval();
+        return potential;
+    }
+
+    private static void DeployModel(Options o)
+    {
+        var from = o.From ?? Path.Combine("artifacts", "potential");
+        var output = o.OutFile ?? "model.pth";
+        var potential = LoadTrained(from);
+        var archive = Deploy.Deployment.Archive(potential);
+        var folder = Path.GetDirectoryName(Path.GetFullPath(output));
+        if (folder is not null)
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        File.WriteAllBytes(output, archive);
+        var config = potential.Model.Config;
+        Console.WriteLine($"Wrote {output} ({archive.Length} bytes): NequIP 0.6 archive, r_max {config.RMax} Å, " +
+                          $"types {string.Join(" ", config.TypeNames)}. In LAMMPS: pair_style nequip; " +
+                          $"pair_coeff * * {output} {string.Join(" ", config.TypeNames)}");
     }
 
     private static void RunBench(Options o)
     {
         var dtype = o.Float64 ? ScalarType.Float64 : ScalarType.Float32;
-        var config = new ModelConfig { AvgNumNeighbors = 12.0 };
+        var config = new ModelConfig { TypeNames = new[] { "Cu" }, RMax = EmtRMax, AvgNumNeighbors = 18.0 };
         manual_seed(o.Seed);
         var potential = new EnergyForces(new AtomicEnergyModel(config, dtype));
         potential.eval();
-        // The deployed archive (TorchScript.Compile, metadata), loaded back as LibTorch runs it.
-        using var compiled = E3Sharp.Jit.Serialization.TorchScriptArchive.Load(Deploy.Deployment.Archive(potential));
-        compiled.eval();
-        Console.WriteLine($"One energy+forces evaluation, {dtype}, {get_num_threads()} threads, model of `train`:");
+        Console.WriteLine($"One energy+forces+virial evaluation (eager), {dtype}, {get_num_threads()} threads, " +
+                          "periodic fcc Cu, model of `train`:");
         foreach (var atoms in o.Atoms)
         {
-            using var graph = Bench.System(atoms, config, dtype, o.Seed);
-            var eager = Bench.Time("eager", graph, (p, e, a) => potential.forward(p, e, a));
-            var script = Bench.Time("compiled", graph, (p, e, a) => ((Tensor, Tensor))compiled.forward(p, e, a));
-            foreach (var r in new[] { eager, script })
-            {
-                Console.WriteLine($"  {r.Atoms,4} atoms, {r.Edges,6} edges: {r.Name,-9} median {r.MedianMs,8:F2} ms " +
-                                  $"(min {r.MinMs:F2} ms, {r.Repeats} runs)");
-            }
+            var reps = (int)Math.Round(Math.Cbrt(atoms / 4.0));
+            using var graph = Graph.FromConfiguration(Bench.CopperCell(Math.Max(reps, 1), o.Seed), config.RMax, dtype);
+            var r = Bench.Time("eager", graph, g => g.Evaluate(potential).Forces);
+            Console.WriteLine($"  {r.Atoms,4} atoms, {r.Edges,6} edges: {r.Name,-9} median {r.MedianMs,8:F2} ms " +
+                              $"(min {r.MinMs:F2} ms, {r.Repeats} runs)");
         }
     }
 
     /// <summary>Parsed command-line options.</summary>
     private sealed record Options(bool Quick, int? Epochs, double? Minutes, string Out, int Seed, int[] Atoms,
-        int? Threads, bool Float64)
+        int? Threads, bool Float64, string? Data, string? From, string? OutFile)
     {
         public static Options Parse(string[] args)
         {
@@ -187,9 +246,10 @@ public static class Cli
             double? minutes = null;
             var output = Path.Combine("artifacts", "potential");
             var seed = 1;
-            var atoms = new[] { 64, 512 };
+            var atoms = new[] { 108, 864 };
             int? threads = null;
             var float64 = false;
+            string? data = null, from = null, outFile = null;
             for (var i = 0; i < args.Length; i++)
             {
                 string Next() => i + 1 < args.Length
@@ -208,6 +268,13 @@ public static class Cli
                         break;
                     case "--out":
                         output = Next();
+                        outFile = output;
+                        break;
+                    case "--data":
+                        data = Next();
+                        break;
+                    case "--from":
+                        from = Next();
                         break;
                     case "--seed":
                         seed = int.Parse(Next());
@@ -226,7 +293,7 @@ public static class Cli
                 }
             }
 
-            return new Options(quick, epochs, minutes, output, seed, atoms, threads, float64);
+            return new Options(quick, epochs, minutes, output, seed, atoms, threads, float64, data, from, outFile);
         }
     }
 }

@@ -8,42 +8,55 @@ using static TorchSharp.torch;
 namespace E3Sharp.Samples.Potential.Deploy;
 
 /// <summary>
-/// Deployment conventions shared by the compiled archive, the C++ loader and the tests: the pair-style method name,
-/// NequIP's dictionary keys and the metadata extra files (<c>extra/r_max</c>, <c>extra/n_species</c>,
-/// <c>extra/type_names</c>, <c>extra/model_dtype</c>, <c>extra/config</c>) that NequIP's deploy step writes and
-/// <c>pair_nequip</c> reads.
+/// Deployment in NequIP 0.6's format, as <c>nequip-deploy</c> writes it and <c>pair_nequip</c> reads it: one TorchScript
+/// archive whose <c>forward(Dict[str, Tensor]) -> Dict[str, Tensor]</c> is <see cref="EnergyForces.forward"/>, with
+/// the metadata extra files (<c>extra/nequip_version</c>, <c>r_max</c>, <c>n_species</c>, <c>type_names</c>, ...).
 /// </summary>
 public static class Deployment
 {
-    /// <summary>Name of the method taking and returning <c>Dict[str, Tensor]</c> (the pair-style interface).</summary>
-    public const string PairMethodName = "pair_forward";
+    /// <summary>Input keys of <c>forward</c> (NequIP's <c>AtomicDataDict</c> names, as pair_nequip passes them).</summary>
+    public static IReadOnlyList<string> InputKeys { get; } = new[] { "pos", "edge_index", "edge_cell_shift", "cell", "atom_types" };
 
-    /// <summary>Input keys of the pair-style method (NequIP's <c>AtomicDataDict</c> names).</summary>
-    public static IReadOnlyList<string> InputKeys { get; } = new[] { "pos", "edge_index", "atom_types" };
+    /// <summary>Output keys of <c>forward</c> (all float64).</summary>
+    public static IReadOnlyList<string> OutputKeys { get; } = new[] { "total_energy", "forces", "atomic_energy", "virial" };
 
-    /// <summary>Output keys of the pair-style method.</summary>
-    public static IReadOnlyList<string> OutputKeys { get; } = new[] { "total_energy", "forces", "atomic_energy" };
+    /// <summary>
+    /// What <c>extra/nequip_version</c> says: the NequIP contract followed, marked as E3Sharp's (pair styles only check
+    /// that it is there; a PEP 440 local version keeps it parseable).
+    /// </summary>
+    public const string NequipVersion = "0.6.1+e3sharp";
 
-    /// <summary>The metadata extra files of an archive, as NequIP's deploy step writes them (UTF-8 text).</summary>
+    /// <summary>The metadata extra files of an archive, with the keys NequIP 0.6's deploy step writes (UTF-8 text).</summary>
     /// <param name="config">Model hyper-parameters.</param>
     /// <param name="dtype">Model dtype.</param>
     public static IReadOnlyDictionary<string, byte[]> Metadata(ModelConfig config, ScalarType dtype)
     {
         ArgumentNullException.ThrowIfNull(config);
+        var dtypeName = dtype == ScalarType.Float64 ? "float64" : "float32";
         var text = new Dictionary<string, string>
         {
+            ["nequip_version"] = NequipVersion,
+            // The archive format targets LibTorch 1.13 (what Debian's pair_nequip build links); e3nn's numbers are 0.5.6's.
+            ["torch_version"] = "1.13.1",
+            ["e3nn_version"] = "0.5.6",
+            ["code_commits"] = "",
             ["r_max"] = config.RMax.ToString("R", CultureInfo.InvariantCulture),
             ["n_species"] = config.NumSpecies.ToString(CultureInfo.InvariantCulture),
             ["type_names"] = string.Join(" ", config.TypeNames),
-            ["model_dtype"] = dtype == ScalarType.Float64 ? "float64" : "float32",
+            ["_jit_bailout_depth"] = "2",
+            ["_jit_fusion_strategy"] = "DYNAMIC,3",
+            ["allow_tf32"] = "0",
+            ["default_dtype"] = dtypeName,
+            ["model_dtype"] = dtypeName,
+            // NequIP writes its YAML config; JSON is YAML too.
             ["config"] = JsonSerializer.Serialize(config),
         };
         return text.ToDictionary(kv => kv.Key, kv => Encoding.UTF8.GetBytes(kv.Value));
     }
 
     /// <summary>
-    /// Compiles the potential with <c>TorchScript.Compile</c> into one TorchScript module exposing
-    /// <c>forward(pos, edge_index, atom_types) -> (energy, forces)</c> and <c>pair_forward(Dict[str, Tensor])</c>.
+    /// Compiles the potential with <c>TorchScript.Compile</c> into one TorchScript module whose
+    /// <c>forward(Dict[str, Tensor]) -> Dict[str, Tensor]</c> is NequIP's.
     /// Stateless traced parts (the spherical harmonics) take the dtype of their tracing inputs, so the model's dtype
     /// is made the default dtype while compiling (as e3nn users do with <c>torch.set_default_dtype</c>).
     /// </summary>

@@ -10,7 +10,7 @@ namespace E3Sharp.Samples.Potential.Model;
 
 /// <summary>
 /// The NequIP-style network from positions to per-atom energies:
-/// one-hot species → <c>Linear</c> embedding; edge vectors <c>pos[j] − pos[i]</c> → spherical harmonics and a Bessel ×
+/// one-hot species → <c>Linear</c> embedding; edge vectors → spherical harmonics and a Bessel ×
 /// cutoff length embedding; <see cref="ModelConfig.Layers"/> <see cref="Interaction"/> layers; two <c>Linear</c>
 /// readouts to one scalar per atom, scaled and shifted per species:
 /// <c>E_i = scale · out_i + shift[type_i]</c>. Scripted (the atom and edge counts of its inputs are tied together).
@@ -113,16 +113,18 @@ public partial class AtomicEnergyModel : nn.Module<Tensor, Tensor, Tensor, Tenso
         _shifts.copy_(tensor(shifts.ToArray(), dtype: Dtype));
     }
 
-    /// <summary>Per-atom energies.</summary>
-    /// <param name="pos">Positions <c>[N, 3]</c> (Å).</param>
+    /// <summary>
+    /// Per-atom energies from the edge vectors. The geometry (<c>pos[j] − pos[i] + shift · cell</c>, strain) is
+    /// <see cref="EnergyForces"/>' job, so that forces and the virial are derivatives of this function's input.
+    /// </summary>
+    /// <param name="edgeVec">Edge vectors <c>[E, 3]</c> (Å), from centre to neighbour.</param>
     /// <param name="edgeIndex">Edge index <c>[2, E]</c> (int64): row 0 centres, row 1 neighbours, within r_max.</param>
     /// <param name="atomTypes">Species index per atom <c>[N]</c> (int64).</param>
     /// <returns>Per-atom energies <c>[N, 1]</c> (eV).</returns>
-    public override Tensor forward(Tensor pos, Tensor edgeIndex, Tensor atomTypes)
+    public override Tensor forward(Tensor edgeVec, Tensor edgeIndex, Tensor atomTypes)
     {
         var nodeAttrs = _speciesEye.index_select(0, atomTypes);
         var h = _embedding.forward(nodeAttrs);
-        var edgeVec = pos.index_select(0, edgeIndex.select(0, 1)) - pos.index_select(0, edgeIndex.select(0, 0));
         var edgeLength = sqrt((edgeVec * edgeVec).sum(new long[] { -1 }));
         var edgeSh = _sh.forward(edgeVec);
         var edgeEmbedding = _radialEmbedding.forward(edgeLength);
@@ -136,7 +138,7 @@ public partial class AtomicEnergyModel : nn.Module<Tensor, Tensor, Tensor, Tenso
     }
 
     /// <summary>
-    /// Example inputs: small random clusters with all their edges within r_max (positions, edge index, species).
+    /// Example inputs: small random clusters with all their edges within r_max (edge vectors, edge index, species).
     /// </summary>
     /// <param name="n">Number of input tuples.</param>
     /// <param name="config">Hyper-parameters (species count, r_max).</param>
@@ -150,7 +152,8 @@ public partial class AtomicEnergyModel : nn.Module<Tensor, Tensor, Tensor, Tenso
         {
             var c = Reference.DataGenerator.RandomCluster(5 + 2 * k, config.NumSpecies, 2.6, random);
             var graph = Training.Graph.FromConfiguration(c, config.RMax, dtype);
-            list.Add(new[] { graph.Positions, graph.EdgeIndex, graph.AtomTypes });
+            var edgeVec = graph.Positions.index_select(0, graph.EdgeIndex[1]) - graph.Positions.index_select(0, graph.EdgeIndex[0]);
+            list.Add(new[] { edgeVec, graph.EdgeIndex, graph.AtomTypes });
         }
 
         return list;

@@ -1,8 +1,8 @@
 namespace E3Sharp.Samples.Potential.Reference;
 
 /// <summary>
-/// One atomic configuration of a finite cluster (no periodic cell): positions in Å, species indices, and, when
-/// labelled, the reference energy (eV) and forces (eV/Å).
+/// One atomic configuration: positions in Å, species indices, optionally a cell (periodic along the directions
+/// <see cref="Pbc"/> marks), and, when labelled, the reference energy (eV), forces (eV/Å) and stress (eV/Å³).
 /// </summary>
 public sealed class Configuration
 {
@@ -49,6 +49,24 @@ public sealed class Configuration
 
     /// <summary>Reference forces, <c>[N, 3]</c> (eV/Å), when labelled.</summary>
     public double[,]? Forces { get; set; }
+
+    /// <summary>Cell <c>[3, 3]</c> (Å), rows are the lattice vectors (null: a cluster, no cell).</summary>
+    public double[,]? Cell { get; set; }
+
+    /// <summary>Periodicity along each lattice vector (all false without a cell).</summary>
+    public bool[] Pbc { get; set; } = new bool[3];
+
+    /// <summary>Reference stress <c>[3, 3]</c> (eV/Å³, ASE's sign: <c>(1/V) ∂E/∂ε</c>), when labelled.</summary>
+    public double[,]? Stress { get; set; }
+
+    /// <summary>Whether any direction is periodic.</summary>
+    public bool IsPeriodic => Cell is not null && Pbc.Any(p => p);
+
+    /// <summary>Cell volume (Å³), <c>|det(cell)|</c>; 0 without a cell.</summary>
+    public double Volume => Cell is null ? 0.0 : Math.Abs(
+        Cell[0, 0] * (Cell[1, 1] * Cell[2, 2] - Cell[1, 2] * Cell[2, 1]) -
+        Cell[0, 1] * (Cell[1, 0] * Cell[2, 2] - Cell[1, 2] * Cell[2, 0]) +
+        Cell[0, 2] * (Cell[1, 0] * Cell[2, 1] - Cell[1, 1] * Cell[2, 0]));
 
     /// <summary>Labels the configuration with a reference potential.</summary>
     /// <param name="potential">The reference potential.</param>

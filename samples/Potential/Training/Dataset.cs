@@ -81,7 +81,7 @@ public sealed record Dataset(IReadOnlyList<Configuration> Train, IReadOnlyList<C
         long edges = 0, atoms = 0;
         foreach (var c in configurations)
         {
-            edges += NeighborList.Build(c.Positions, rMax).GetLength(1);
+            edges += NeighborList.Build(c, rMax).Count;
             atoms += c.Count;
         }
 

@@ -4,15 +4,22 @@ using static TorchSharp.torch;
 namespace E3Sharp.Samples.Potential.Training;
 
 /// <summary>
-/// The tensors one or several configurations feed the model: positions <c>[N, 3]</c>, edge index <c>[2, E]</c>,
-/// species <c>[N]</c>, and for labelled data the energies <c>[G]</c> and forces <c>[N, 3]</c>. Several configurations
+/// The tensors one or several configurations feed the model: positions <c>[N, 3]</c>, edge index <c>[2, E]</c>, image
+/// shifts <c>[E, 3]</c>, cells <c>[G, 3, 3]</c>, species <c>[N]</c>, and for labelled data the energies <c>[G]</c>,
+/// forces <c>[N, 3]</c> and, where known, stresses <c>[G, 3, 3]</c>. Several configurations
 /// batch into one disconnected graph; <see cref="GraphIndex"/> says which configuration each atom belongs to.
 /// </summary>
 public sealed class Graph : IDisposable
 {
     private Graph(Tensor positions, Tensor edgeIndex, Tensor atomTypes, Tensor graphIndex, int graphCount,
-        Tensor? energies, Tensor? forces, Tensor atomCounts)
+        Tensor? energies, Tensor? forces, Tensor atomCounts, Tensor edgeCellShift, Tensor cells, Tensor volumes,
+        Tensor? stresses, Tensor stressMask)
     {
+        EdgeCellShift = edgeCellShift;
+        Cells = cells;
+        Volumes = volumes;
+        Stresses = stresses;
+        StressMask = stressMask;
         Positions = positions;
         EdgeIndex = edgeIndex;
         AtomTypes = atomTypes;
@@ -28,6 +35,21 @@ public sealed class Graph : IDisposable
 
     /// <summary>Edge index <c>[2, E]</c> (int64).</summary>
     public Tensor EdgeIndex { get; }
+
+    /// <summary>Integer image shift per edge <c>[E, 3]</c> (same dtype as the positions).</summary>
+    public Tensor EdgeCellShift { get; }
+
+    /// <summary>Cell per configuration <c>[G, 3, 3]</c> (zeros for a cluster).</summary>
+    public Tensor Cells { get; }
+
+    /// <summary>Cell volume per configuration <c>[G]</c> (1 for a cluster, so that divisions stay finite).</summary>
+    public Tensor Volumes { get; }
+
+    /// <summary>Reference stresses <c>[G, 3, 3]</c> (eV/Å³), when labelled (zeros where unknown).</summary>
+    public Tensor? Stresses { get; }
+
+    /// <summary>1 for the configurations whose stress is known, else 0 <c>[G]</c>.</summary>
+    public Tensor StressMask { get; }
 
     /// <summary>Species index per atom <c>[N]</c> (int64).</summary>
     public Tensor AtomTypes { get; }
@@ -74,6 +96,11 @@ public sealed class Graph : IDisposable
         var neighbours = new List<long>();
         var energies = new List<double>();
         var counts = new List<double>();
+        var shifts = new List<double>();
+        var cells = new List<double>();
+        var volumes = new List<double>();
+        var stresses = new List<double>();
+        var stressMask = new List<double>();
         var labelled = configurations.All(c => c.Energy is not null && c.Forces is not null);
         var offset = 0L;
         for (var g = 0; g < configurations.Count; g++)
@@ -94,12 +121,28 @@ public sealed class Graph : IDisposable
                 graph.Add(g);
             }
 
-            var edges = NeighborList.Build(c.Positions, rMax);
-            for (var e = 0; e < edges.GetLength(1); e++)
+            var edges = NeighborList.Build(c, rMax);
+            for (var e = 0; e < edges.Count; e++)
             {
-                centres.Add(edges[0, e] + offset);
-                neighbours.Add(edges[1, e] + offset);
+                centres.Add(edges.EdgeIndex[0, e] + offset);
+                neighbours.Add(edges.EdgeIndex[1, e] + offset);
+                for (var k = 0; k < 3; k++)
+                {
+                    shifts.Add(edges.CellShifts[e, k]);
+                }
             }
+
+            for (var a = 0; a < 3; a++)
+            {
+                for (var b = 0; b < 3; b++)
+                {
+                    cells.Add(c.Cell?[a, b] ?? 0.0);
+                    stresses.Add(c.Stress?[a, b] ?? 0.0);
+                }
+            }
+
+            volumes.Add(c.Cell is null ? 1.0 : c.Volume);
+            stressMask.Add(c.Stress is null ? 0.0 : 1.0);
 
             if (labelled)
             {
@@ -120,7 +163,12 @@ public sealed class Graph : IDisposable
             configurations.Count,
             labelled ? tensor(energies.ToArray(), dtype: dtype) : null,
             labelled ? tensor(forces.ToArray(), dtype: dtype).reshape(n, 3) : null,
-            tensor(counts.ToArray(), dtype: dtype));
+            tensor(counts.ToArray(), dtype: dtype),
+            tensor(shifts.ToArray(), dtype: dtype).reshape(centres.Count, 3),
+            tensor(cells.ToArray(), dtype: dtype).reshape(configurations.Count, 3, 3),
+            tensor(volumes.ToArray(), dtype: dtype),
+            labelled ? tensor(stresses.ToArray(), dtype: dtype).reshape(configurations.Count, 3, 3) : null,
+            tensor(stressMask.ToArray(), dtype: dtype));
     }
 
     /// <summary>Moves the tensors out of the current dispose scope (for graphs kept across training steps).</summary>
@@ -133,6 +181,11 @@ public sealed class Graph : IDisposable
         AtomCounts.MoveToOuterDisposeScope();
         Energies?.MoveToOuterDisposeScope();
         Forces?.MoveToOuterDisposeScope();
+        EdgeCellShift.MoveToOuterDisposeScope();
+        Cells.MoveToOuterDisposeScope();
+        Volumes.MoveToOuterDisposeScope();
+        Stresses?.MoveToOuterDisposeScope();
+        StressMask.MoveToOuterDisposeScope();
         return this;
     }
 
@@ -146,5 +199,18 @@ public sealed class Graph : IDisposable
         AtomCounts.Dispose();
         Energies?.Dispose();
         Forces?.Dispose();
+        EdgeCellShift.Dispose();
+        Cells.Dispose();
+        Volumes.Dispose();
+        Stresses?.Dispose();
+        StressMask.Dispose();
+    }
+
+    /// <summary>The potential's outputs for this graph (its typed entry point with the graph's tensors).</summary>
+    /// <param name="potential">The potential.</param>
+    public Model.PotentialOutput Evaluate(Model.EnergyForces potential)
+    {
+        ArgumentNullException.ThrowIfNull(potential);
+        return potential.Evaluate(Positions, EdgeIndex, AtomTypes, EdgeCellShift, Cells, GraphIndex);
     }
 }

@@ -24,6 +24,12 @@ public sealed record TrainOptions
     /// <summary>Weight of the per-atom energy term of the loss (the force term has weight 1).</summary>
     public double EnergyWeight { get; init; } = 1.0;
 
+    /// <summary>
+    /// Weight of the stress term of the loss, on the virial per atom (<c>σ · V / N</c>, eV: the scale of the energy
+    /// per atom), for the configurations with a reference stress.
+    /// </summary>
+    public double StressWeight { get; init; } = 1.0;
+
     /// <summary>Seed for the shuffling.</summary>
     public int Seed { get; init; } = 7;
 
@@ -35,7 +41,9 @@ public sealed record TrainOptions
 /// <param name="ForceMae">Mean absolute error of the force components (eV/Å).</param>
 /// <param name="ForceRmse">Root mean square error of the force components (eV/Å).</param>
 /// <param name="EnergyMaePerAtom">Mean absolute error of the energy per atom (eV/atom).</param>
-public sealed record Metrics(double ForceMae, double ForceRmse, double EnergyMaePerAtom);
+/// <param name="StressRmse">Root mean square error of the stress components (eV/Å³) over the configurations with a
+/// reference stress (NaN when none has one).</param>
+public sealed record Metrics(double ForceMae, double ForceRmse, double EnergyMaePerAtom, double StressRmse = double.NaN);
 
 /// <summary>One line of the learning curve.</summary>
 /// <param name="Epoch">Epoch (1-based).</param>
@@ -48,8 +56,8 @@ public sealed record EpochRecord(int Epoch, double Seconds, double LearningRate,
     double TrainForceRmse, Metrics Validation);
 
 /// <summary>
-/// Trains an <see cref="EnergyForces"/> potential with TorchSharp's Adam on energies and forces:
-/// <c>loss = mean |F − F_ref|² + w · mean ((E − E_ref) / N)²</c>, after setting the model's energy scale to the
+/// Trains an <see cref="EnergyForces"/> potential with TorchSharp's Adam on energies, forces and stresses:
+/// <c>loss = mean |F − F_ref|² + w_E · mean ((E − E_ref) / N)² + w_S · mean ((σ − σ_ref) V / N)²</c>, after setting the model's energy scale to the
 /// force RMS and its per-species shifts to a least-squares fit of the training energies (as NequIP does).
 /// </summary>
 public sealed class Trainer
@@ -171,14 +179,18 @@ public sealed class Trainer
         ArgumentNullException.ThrowIfNull(configurations);
         var wasTraining = potential.training;
         potential.eval();
-        double absSum = 0, sqSum = 0, energyAbs = 0;
+        double absSum = 0, sqSum = 0, energyAbs = 0, stressSq = 0, stressCount = 0;
         long components = 0;
         foreach (var chunk in configurations.Chunk(batchSize))
         {
             using var scope = NewDisposeScope();
             var graph = Graph.Batch(chunk, potential.Model.Config.RMax, potential.Model.Dtype);
-            var (_, forces, atomic) = potential.EnergyForcesAtomic(graph.Positions, graph.EdgeIndex, graph.AtomTypes);
+            var output = graph.Evaluate(potential);
+            var (forces, atomic) = (output.Forces, output.AtomicEnergy);
             var diff = (forces.detach() - graph.Forces!).to(ScalarType.Float64);
+            var stressDiff = (StressOf(output.Virial.detach(), graph) - graph.Stresses!) * graph.StressMask.view(-1, 1, 1);
+            stressSq += stressDiff.to(ScalarType.Float64).square().sum().item<double>();
+            stressCount += 9 * graph.StressMask.to(ScalarType.Float64).sum().item<double>();
             absSum += diff.abs().sum().item<double>();
             sqSum += diff.square().sum().item<double>();
             components += diff.numel();
@@ -192,16 +204,32 @@ public sealed class Trainer
             potential.train();
         }
 
-        return new Metrics(absSum / components, Math.Sqrt(sqSum / components), energyAbs / configurations.Count);
+        return new Metrics(absSum / components, Math.Sqrt(sqSum / components), energyAbs / configurations.Count,
+            stressCount > 0 ? Math.Sqrt(stressSq / stressCount) : double.NaN);
+    }
+
+    /// <summary>Stress <c>−virial / V</c> per configuration <c>[G, 3, 3]</c> (eV/Å³, ASE's sign).</summary>
+    public static Tensor StressOf(Tensor virial, Graph graph)
+    {
+        ArgumentNullException.ThrowIfNull(virial);
+        ArgumentNullException.ThrowIfNull(graph);
+        return -virial / graph.Volumes.view(-1, 1, 1);
     }
 
     private (Tensor Loss, Tensor ForceSquaredError) Loss(Graph graph)
     {
-        var (_, forces, atomic) = _potential.EnergyForcesAtomic(graph.Positions, graph.EdgeIndex, graph.AtomTypes);
-        var forceSq = (forces - graph.Forces!).square();
-        var energies = PerGraph(atomic, graph);
-        var energyTerm = ((energies - graph.Energies!) / graph.AtomCounts).square().mean();
+        var output = graph.Evaluate(_potential);
+        var forceSq = (output.Forces - graph.Forces!).square();
+        var energyTerm = ((output.Energy - graph.Energies!) / graph.AtomCounts).square().mean();
         var loss = forceSq.mean() + _options.EnergyWeight * energyTerm;
+        if (_options.StressWeight > 0)
+        {
+            // On σ·V/N (the virial per atom, eV), masked where no reference stress is known.
+            var perAtom = (graph.Volumes / graph.AtomCounts * graph.StressMask).view(-1, 1, 1);
+            var stressTerm = ((StressOf(output.Virial, graph) - graph.Stresses!) * perAtom).square().mean();
+            loss = loss + _options.StressWeight * stressTerm;
+        }
+
         return (loss, forceSq.detach().sum());
     }
 

@@ -1,149 +1,119 @@
+using System.Text;
 using E3Sharp.Jit;
 using E3Sharp.Jit.Serialization;
-using E3Sharp.O3;
+using E3Sharp.Samples.Potential;
 using E3Sharp.Samples.Potential.Deploy;
 using E3Sharp.Samples.Potential.Model;
-using E3Sharp.Samples.Potential.Reference;
 using E3Sharp.Samples.Potential.Training;
-using E3Sharp.Testing;
 using static TorchSharp.torch;
 
 namespace E3Sharp.Tests.Potential;
 
 /// <summary>
-/// The whole potential compiled with <c>TorchScript.Compile</c> into one archive (forward and the pair-style
-/// <c>pair_forward</c>, metadata extra files): equivariant, and in agreement with eager C#, PyTorch 1.13 (interop
-/// record) and the LAMMPS-style C++ loader (LibTorch 1.13, frozen).
+/// The potential compiled with <c>TorchScript.Compile</c> into NequIP 0.6's archive: <c>forward(Dict[str, Tensor])
+/// -> Dict[str, Tensor]</c> with pair_nequip's keys and float64 outputs, and the metadata extra files. Real LAMMPS
+/// with pair_nequip is the reference (<c>build/test-lammps.sh</c>); here the archive is checked in LibTorch 2.10.
 /// </summary>
 [Collection(nameof(DefaultDtypeCollection))]
 public class DeployTests
 {
+    /// <summary>pair_nequip's input dictionary for a graph of one configuration (float32 geometry, as it passes it).</summary>
+    internal static Dictionary<string, Tensor> PairInput(Graph g) => new()
+    {
+        ["pos"] = g.Positions.to(ScalarType.Float32).clone(),
+        ["edge_index"] = g.EdgeIndex,
+        ["edge_cell_shift"] = g.EdgeCellShift.to(ScalarType.Float32),
+        ["cell"] = g.Cells.reshape(3, 3).to(ScalarType.Float32),
+        ["atom_types"] = g.AtomTypes,
+    };
+
     [Theory]
     [InlineData(ScalarType.Float32)]
     [InlineData(ScalarType.Float64)]
-    public void CompiledPotentialMatchesEager(ScalarType dtype)
+    public void ArchiveForwardTakesPairNequipsDictAndMatchesEager(ScalarType dtype)
     {
         using var scope = NewDisposeScope();
-        var potential = ModelTests.NewPotential(dtype, seed: 5);
-        using var compiled = Deployment.Compile(potential);
-        compiled.eval();
-        var description = TorchScript.Describe(compiled);
-        Assert.Contains("EnergyForces: scripted", description);
-        Assert.Contains("AtomicEnergyModel: scripted", description);
-        var tol = dtype == ScalarType.Float64 ? 1e-10 : 1e-5;
-        foreach (var (n, seed) in new[] { (9, 1), (14, 2) })
+        var potential = ModelTests.NewPotential(dtype, seed: 7, config: PeriodicTests.Config);
+        var archive = Deployment.Archive(potential);
+        var contents = TorchScriptArchiveReader.Read(archive);
+        string Extra(string key) => Encoding.UTF8.GetString(contents.ExtraFiles[key]);
+        Assert.Equal(Deployment.NequipVersion, Extra("nequip_version"));
+        Assert.Equal("4", Extra("r_max"));
+        Assert.Equal("2", Extra("n_species"));
+        Assert.Equal("A B", Extra("type_names"));
+        Assert.Equal(dtype == ScalarType.Float64 ? "float64" : "float32", Extra("model_dtype"));
+        Assert.Equal("DYNAMIC,3", Extra("_jit_fusion_strategy"));
+        var code = string.Concat(contents.Code.Values);
+        Assert.Contains("def forward(self", code);
+        Assert.Contains("Dict[str, Tensor]) -> Dict[str, Tensor]:", code);
+
+        // LibTorch 2.10 compiles every method when it loads the archive. (TorchSharp cannot pass a Dict argument:
+        // the numbers of the archive are compared with eager C# by real LAMMPS, build/test-lammps.sh.)
+        using (var loaded = TorchScriptArchive.Load(archive))
         {
-            var g = ModelTests.Cluster(n, seed, dtype);
-            var (e, f) = potential.forward(g.Positions.clone(), g.EdgeIndex, g.AtomTypes);
-            var (ec, fc) = ((Tensor, Tensor))compiled.forward(g.Positions.clone(), g.EdgeIndex, g.AtomTypes);
-            AssertAllClose(e, ec, tol, "energy");
-            AssertAllClose(f, fc, tol, "forces");
+            Assert.NotNull(loaded);
         }
+
+        // Eager forward on a periodic frame whose edges wrap (r_max 4 Å in a 6.2 Å triclinic cell): pair_nequip's
+        // shapes and dtypes, and the typed entry point gives the same numbers.
+        var g = Graph.FromConfiguration(PeriodicTests.Frame(seed: 3), potential.Model.Config.RMax, dtype);
+        Assert.True(g.EdgeCellShift.abs().sum().to(ScalarType.Float64).item<double>() > 0, "the frame should have wrapping edges");
+        var output = potential.forward(PairInput(g));
+        foreach (var key in Deployment.OutputKeys)
+        {
+            Assert.Equal(ScalarType.Float64, output[key].dtype);
+        }
+
+        Assert.Equal(new long[] { 1, 1 }, output["total_energy"].shape);
+        Assert.Equal(new long[] { 1, 3, 3 }, output["virial"].shape);
+        Assert.Equal(new long[] { g.Positions.shape[0], 1 }, output["atomic_energy"].shape);
+        Assert.Equal(new long[] { g.Positions.shape[0], 3 }, output["forces"].shape);
+        var tol = dtype == ScalarType.Float64 ? 1e-10 : 1e-5;
+        var typed = g.Evaluate(potential);
+        AssertAllClose(typed.Energy.reshape(1, 1), output["total_energy"], tol, "typed energy");
+        AssertAllClose(typed.Forces, output["forces"], tol, "typed forces");
+        AssertAllClose(typed.Virial, output["virial"], tol * 10, "typed virial");
     }
 
     [Fact]
-    public void CompiledPotentialIsEquivariant()
+    public void DeployCommandWritesTheArchiveOfTheTrainedModel()
     {
-        using var scope = NewDisposeScope();
-        var potential = ModelTests.NewPotential(ScalarType.Float64, seed: 6);
-        using var compiled = Deployment.Compile(potential);
-        compiled.eval();
-        var g = ModelTests.Cluster(10, 4, ScalarType.Float64);
-        var errors = Assertions.AssertEquivariant(
-            args =>
-            {
-                // AssertEquivariant evaluates under no_grad(); the compiled forces need gradient mode.
-                using var grad = enable_grad();
-                var (e, f) = ((Tensor, Tensor))compiled.forward(args[0], args[1], args[2]);
-                return new[] { e, f };
-            },
-            new Irreps?[] { new Irreps("1x1o"), null, null },
-            new Irreps?[] { new Irreps("1x0e"), new Irreps("1x1o") },
-            () => new[] { g.Positions.clone(), g.EdgeIndex, g.AtomTypes },
-            tolerance: 1e-10,
-            trials: 2,
-            name: "compiled EnergyForces");
-        Assert.Equal(2, errors.Count);
-    }
-
-    [Theory]
-    [InlineData(ScalarType.Float32)]
-    [InlineData(ScalarType.Float64)]
-    public void DeployedArchiveAgreesInLibTorchPyTorchAndTheCppLoader(ScalarType dtype)
-    {
-        Assert.True(CppLoader.LibTorchAvailable,
-            "Debian's libtorch-dev is not installed (bash build/setup.sh installs it); the C++ loader cannot be built.");
-        using var scope = NewDisposeScope();
-        var potential = ModelTests.NewPotential(dtype, seed: 7);
-        var archive = Deployment.Archive(potential);
-        var tol = dtype == ScalarType.Float64 ? 1e-10 : 1e-5;
-
-        // One file: both methods, the metadata extra files.
-        var contents = TorchScriptArchiveReader.Read(archive);
-        Assert.Equal("5", System.Text.Encoding.UTF8.GetString(contents.ExtraFiles["r_max"]));
-        Assert.Equal(dtype == ScalarType.Float64 ? "float64" : "float32",
-            System.Text.Encoding.UTF8.GetString(contents.ExtraFiles["model_dtype"]));
-        var code = string.Concat(contents.Code.Values);
-        Assert.Contains("def pair_forward(", code);
-        Assert.Contains("data: Dict[str, Tensor]) -> Dict[str, Tensor]:", code);
-
-        var c = DataGenerator.RandomCluster(12, 2, 2.4, new Random(11));
-        var g = Graph.FromConfiguration(c, 5.0, dtype);
-        var (e, f) = potential.forward(g.Positions.clone(), g.EdgeIndex, g.AtomTypes);
-
-        // LibTorch 2.10 (TorchSharp) on the archive; the same inputs and outputs recorded for PyTorch 1.13.
-        using var loaded = TorchScriptArchive.Load(archive);
-        loaded.eval();
-        var (el, fl) = ((Tensor, Tensor))loaded.forward(g.Positions.clone(), g.EdgeIndex, g.AtomTypes);
-        AssertAllClose(e, el, tol, "energy (LibTorch 2.10)");
-        AssertAllClose(f, fl, tol, "forces (LibTorch 2.10)");
-        Interop.Record($"potential_deployed_{(dtype == ScalarType.Float64 ? "f64" : "f32")}", archive, "forward",
-            new[] { g.Positions, g.EdgeIndex, g.AtomTypes }, new[] { el.detach(), fl.detach() });
-
-        // The C++ loader (LibTorch 1.13): load with metadata, freeze, pair_forward with a Dict, and forward.
-        var path = Path.Combine(Path.GetTempPath(), $"e3sharp-potential-{Guid.NewGuid():N}.pt");
-        File.WriteAllBytes(path, archive);
+        var dir = Path.Combine(Path.GetTempPath(), $"e3sharp-deploy-{Guid.NewGuid():N}");
         try
         {
-            var loader = CppLoader.Build();
-            var pair = CppLoader.Run(loader, path, c);
-            AssertAllClose(e, tensor(new[] { pair.Energy }, dtype: ScalarType.Float64), tol, "energy (C++ pair_forward)");
-            AssertAllClose(f, tensor(pair.Forces), tol, "forces (C++ pair_forward)");
-            var (_, _, atomic) = potential.EnergyForcesAtomic(g.Positions.clone(), g.EdgeIndex, g.AtomTypes);
-            Assert.NotNull(pair.AtomicEnergy);
-            AssertAllClose(atomic.reshape(-1), tensor(pair.AtomicEnergy!), tol, "atomic energy (C++ pair_forward)");
-            var tuple = CppLoader.Run(loader, path, c, tuple: true);
-            AssertAllClose(e, tensor(new[] { tuple.Energy }, dtype: ScalarType.Float64), tol, "energy (C++ forward)");
-            AssertAllClose(f, tensor(tuple.Forces), tol, "forces (C++ forward)");
+            using var scope = NewDisposeScope();
+            Directory.CreateDirectory(dir);
+            var config = PeriodicTests.Config with { TypeNames = new[] { "Cu" } };
+            var potential = ModelTests.NewPotential(ScalarType.Float32, seed: 9, config: config, shifts: new[] { -3.5 });
+            potential.save(Path.Combine(dir, "model.bin"));
+            File.WriteAllText(Path.Combine(dir, "config.json"), System.Text.Json.JsonSerializer.Serialize(config));
+            var file = Path.Combine(dir, "out", "model.pth");
+            Assert.Equal(0, Cli.Run(new[] { "deploy", "--from", dir, "--out", file }));
+            var contents = TorchScriptArchiveReader.Read(File.ReadAllBytes(file));
+            Assert.Equal("Cu", Encoding.UTF8.GetString(contents.ExtraFiles["type_names"]));
+            Assert.Equal(Deployment.Archive(potential).Length, new FileInfo(file).Length);
+            var missing = Assert.Throws<FileNotFoundException>(() => Cli.LoadTrained(Path.Combine(dir, "none")));
+            Assert.Contains("run `train` first", missing.Message);
         }
         finally
         {
-            File.Delete(path);
+            Directory.Delete(dir, recursive: true);
         }
     }
 
     [Fact]
-    public void PairForwardInEagerModeNamesAMissingKey()
+    public void EagerForwardNamesAMissingKey()
     {
         using var scope = NewDisposeScope();
         var potential = ModelTests.NewPotential(ScalarType.Float64, seed: 8);
         var g = ModelTests.Cluster(6, 2, ScalarType.Float64);
-        var output = potential.PairForward(new Dictionary<string, Tensor>
-        {
-            ["pos"] = g.Positions.clone(), ["edge_index"] = g.EdgeIndex, ["atom_types"] = g.AtomTypes,
-        });
-        var (e, f) = potential.forward(g.Positions.clone(), g.EdgeIndex, g.AtomTypes);
-        AssertAllClose(e, output["total_energy"], 1e-12, "energy");
-        AssertAllClose(f, output["forces"], 1e-12, "forces");
-        Assert.Equal(new long[] { 6, 1 }, output["atomic_energy"].shape);
-        var ex = Assert.Throws<ArgumentException>(() => potential.PairForward(new Dictionary<string, Tensor>
-        {
-            ["pos"] = g.Positions.clone(), ["atom_types"] = g.AtomTypes,
-        }));
-        Assert.Contains("the input dictionary has no 'edge_index' entry", ex.Message);
+        var input = PairInput(g);
+        input.Remove("edge_cell_shift");
+        var ex = Assert.Throws<ArgumentException>(() => potential.forward(input));
+        Assert.Contains("the input dictionary has no 'edge_cell_shift' entry", ex.Message);
     }
 
-    private static void AssertAllClose(Tensor expected, Tensor actual, double tol, string what)
+    internal static void AssertAllClose(Tensor expected, Tensor actual, double tol, string what)
     {
         Assert.Equal(expected.shape, actual.shape);
         var diff = (expected.to(ScalarType.Float64) - actual.to(ScalarType.Float64)).abs().max().item<double>();

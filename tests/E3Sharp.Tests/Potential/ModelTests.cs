@@ -10,12 +10,13 @@ namespace E3Sharp.Tests.Potential;
 /// <summary>The eager NequIP-style model: forces, symmetries, smoothness, training.</summary>
 public class ModelTests
 {
-    internal static EnergyForces NewPotential(ScalarType dtype, int seed = 0, ModelConfig? config = null)
+    internal static EnergyForces NewPotential(ScalarType dtype, int seed = 0, ModelConfig? config = null,
+        double[]? shifts = null)
     {
         manual_seed(seed);
         var model = new AtomicEnergyModel(config ?? new ModelConfig { AvgNumNeighbors = 6.0 }, dtype);
         // Non-trivial scale and shifts so that they are part of every check.
-        model.SetScaleShift(0.3, new[] { -0.2, 0.1 });
+        model.SetScaleShift(0.3, shifts ?? new[] { -0.2, 0.1 });
         var potential = new EnergyForces(model);
         potential.eval();
         return potential;
@@ -30,7 +31,7 @@ public class ModelTests
         using var scope = NewDisposeScope();
         var potential = NewPotential(ScalarType.Float64);
         var g = Cluster(7, 1, ScalarType.Float64);
-        var (_, forces) = potential.forward(g.Positions.clone(), g.EdgeIndex, g.AtomTypes);
+        var (_, forces) = potential.Call(g.Positions.clone(), g.EdgeIndex, g.AtomTypes);
         const double h = 1e-5;
         var n = g.Positions.shape[0];
         var maxForce = forces.abs().max().item<double>();
@@ -44,8 +45,8 @@ public class ModelTests
                 var minus = g.Positions.clone();
                 plus[i, k] += h;
                 minus[i, k] -= h;
-                var ep = potential.forward(plus, g.EdgeIndex, g.AtomTypes).Energy.item<double>();
-                var em = potential.forward(minus, g.EdgeIndex, g.AtomTypes).Energy.item<double>();
+                var ep = potential.Call(plus, g.EdgeIndex, g.AtomTypes).Energy.item<double>();
+                var em = potential.Call(minus, g.EdgeIndex, g.AtomTypes).Energy.item<double>();
                 var fd = -(ep - em) / (2 * h);
                 var f = forces[i, k].item<double>();
                 Assert.True(Math.Abs(fd - f) < 1e-7, $"atom {i} component {k}: autograd force {f:R}, finite difference {fd:R}");
@@ -66,7 +67,7 @@ public class ModelTests
             {
                 // AssertEquivariant evaluates under no_grad(); forces need gradient mode.
                 using var grad = enable_grad();
-                return Flatten(potential.forward(args[0], args[1], args[2]));
+                return Flatten(potential.Call(args[0], args[1], args[2]));
             },
             new Irreps?[] { new Irreps("1x1o"), null, null },
             new Irreps?[] { new Irreps("1x0e"), new Irreps("1x1o") },
@@ -83,17 +84,17 @@ public class ModelTests
         using var scope = NewDisposeScope();
         var potential = NewPotential(ScalarType.Float64, seed: 3);
         var g = Cluster(8, 3, ScalarType.Float64);
-        var (e, f) = potential.forward(g.Positions.clone(), g.EdgeIndex, g.AtomTypes);
+        var (e, f) = potential.Call(g.Positions.clone(), g.EdgeIndex, g.AtomTypes);
 
         var shifted = g.Positions + tensor(new[] { 3.0, -1.5, 0.25 }, dtype: ScalarType.Float64);
-        var (e2, f2) = potential.forward(shifted, g.EdgeIndex, g.AtomTypes);
+        var (e2, f2) = potential.Call(shifted, g.EdgeIndex, g.AtomTypes);
         Assert.Equal(e.item<double>(), e2.item<double>(), 10);
         Assert.True(f.allclose(f2, rtol: 0, atol: 1e-10));
 
         // Permute atoms: new atom k is old atom perm[k]; edges are renumbered with the inverse permutation.
         var perm = tensor(new long[] { 3, 0, 7, 1, 6, 2, 5, 4 });
         var inverse = argsort(perm);
-        var (e3, f3) = potential.forward(g.Positions.index_select(0, perm).clone(),
+        var (e3, f3) = potential.Call(g.Positions.index_select(0, perm).clone(),
             inverse.index_select(0, g.EdgeIndex.reshape(-1)).reshape(2, -1), g.AtomTypes.index_select(0, perm));
         Assert.Equal(e.item<double>(), e3.item<double>(), 10);
         Assert.True(f.index_select(0, perm).allclose(f3, rtol: 0, atol: 1e-10));
@@ -109,7 +110,7 @@ public class ModelTests
         {
             var c = new Configuration(new double[,] { { 0, 0, 0 }, { d, 0.0, 0.0 } }, new[] { 0, 1 });
             using var g = Graph.FromConfiguration(c, rMax, ScalarType.Float64);
-            return potential.forward(g.Positions, g.EdgeIndex, g.AtomTypes).Energy.item<double>();
+            return potential.Call(g.Positions, g.EdgeIndex, g.AtomTypes).Energy.item<double>();
         }
 
         var inside = Energy(rMax - 1e-3);
@@ -168,10 +169,22 @@ public class ModelTests
         var g = Cluster(4, 1, ScalarType.Float32);
         using (no_grad())
         {
-            var e7 = Assert.Throws<InvalidOperationException>(() => potential.forward(g.Positions, g.EdgeIndex, g.AtomTypes));
+            var e7 = Assert.Throws<InvalidOperationException>(() => potential.Call(g.Positions, g.EdgeIndex, g.AtomTypes));
             Assert.Contains("call the potential with gradient mode enabled (not inside no_grad())", e7.Message);
         }
     }
 
     private static Tensor[] Flatten((Tensor Energy, Tensor Forces) r) => new[] { r.Energy, r.Forces };
+}
+
+/// <summary>The cluster form of the typed entry point the tests use.</summary>
+internal static class PotentialTestExtensions
+{
+    /// <summary>Energy <c>[1]</c> and forces of one cluster (no cell).</summary>
+    public static (Tensor Energy, Tensor Forces) Call(this EnergyForces potential, Tensor pos, Tensor edgeIndex,
+        Tensor atomTypes)
+    {
+        var output = potential.Evaluate(pos, edgeIndex, atomTypes);
+        return (output.Energy, output.Forces);
+    }
 }
