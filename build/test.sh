@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README): the package check (build/test-package.sh: pack, a fresh consumer app outside the clone),
-# then builds the solution, runs the .NET tests, then the PyTorch interop tests on the archives the .NET tests wrote.
+# then builds the solution, runs the .NET tests, the PyTorch interop tests on the archives the .NET tests wrote, and
+# real LAMMPS with pair_nequip (build/test-lammps.sh).
 # Ends with one line 'N passed, M failed' counting all three.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,10 +39,15 @@ set +e
 /usr/bin/python3 tests/interop/run_interop.py "$E3SHARP_INTEROP_DIR" 2>&1 | tee artifacts/interop.log
 py_status=${PIPESTATUS[0]}
 set -e
-counts=$({ grep -E '^[0-9]+ passed, [0-9]+ failed' artifacts/interop.log || true; } | awk '{p+=$1; f+=$3} END {print p+0, f+0}')
+# Real LAMMPS with pair_nequip on the deployed potential (builds LAMMPS into a cache on first use, ~8 minutes).
+set +e
+bash build/test-lammps.sh 2>&1 | tee artifacts/lammps.log
+lammps_status=${PIPESTATUS[0]}
+set -e
+counts=$({ grep -E '^[0-9]+ passed, [0-9]+ failed' artifacts/interop.log || true; tail -1 artifacts/lammps.log | grep -E '^[0-9]+ passed, [0-9]+ failed' || true; } | awk '{p+=$1; f+=$3} END {print p+0, f+0}')
 py_passed=${counts% *}
 py_failed=${counts#* }
-if [ "$py_status" != 0 ] && [ "$py_failed" = 0 ]; then py_failed=1; fi
-echo "Total (package check + .NET + PyTorch interop):"
+if { [ "$py_status" != 0 ] || [ "$lammps_status" != 0 ]; } && [ "$py_failed" = 0 ]; then py_failed=1; fi
+echo "Total (package check + .NET + PyTorch interop + LAMMPS):"
 echo "$((pkg_passed + dn_passed + py_passed)) passed, $((pkg_failed + dn_failed + py_failed)) failed"
-[ "$py_status" = 0 ] && [ "$package_status" = 0 ]
+[ "$py_status" = 0 ] && [ "$package_status" = 0 ] && [ "$lammps_status" = 0 ]

@@ -19,6 +19,10 @@ public static class Cli
               train on the EMT data (periodic fcc Cu, extended XYZ: DIR/cu_emt_{train,validation,test}.xyz,
               default samples/Potential/Data) with Adam on energies, forces and stresses; write DIR/model.bin
               (weights), config.json, learning_curve.png, metrics.json (default DIR: artifacts/potential)
+          lammps --lmp PATH [--from DIR] [--work DIR] [--steps N] [--bench]
+              run the deployed model in real LAMMPS (pair_nequip, bash build/lammps.sh) against eager C#:
+              energy, forces, virial on periodic and non-periodic frames, an NVE run (drift); --bench adds
+              ms per MD step for 108 and 864 atoms. Ends with 'N passed, M failed'
           deploy [--from DIR] [--out FILE]
               write the model trained into DIR (default artifacts/potential) as a NequIP 0.6 archive for
               LAMMPS' pair_nequip (default FILE: model.pth)
@@ -55,6 +59,8 @@ public static class Cli
             case "deploy":
                 DeployModel(options);
                 return 0;
+            case "lammps":
+                return RunLammpsCheck(options);
             default:
                 Console.Error.WriteLine($"Unknown command '{args[0]}'.\n{Usage}");
                 return 1;
@@ -197,6 +203,73 @@ public static class Cli
         return potential;
     }
 
+    private static int RunLammpsCheck(Options o)
+    {
+        var lmp = o.Lmp ?? throw new ArgumentException("lammps: --lmp PATH is required (bash build/lammps.sh prints it).");
+        var from = o.From ?? Path.Combine("artifacts", "potential");
+        var potential = LoadTrained(from);
+        var work = o.OutFile ?? Path.Combine("artifacts", "lammps");
+        Console.WriteLine($"LAMMPS ({lmp}) with pair_nequip vs eager C#, model from {from}, work folder {work}:");
+        var check = new Deploy.LammpsCheck(potential, lmp, work);
+        var results = new List<Deploy.LammpsResult>();
+        var types = potential.Model.Config.TypeNames.ToList();
+        Configuration emtFrame;
+        try
+        {
+            emtFrame = ExtendedXyz.Read(Path.Combine(o.Data ?? EmtData.DefaultDirectory(), "cu_emt_test.xyz"), types)[0];
+        }
+        catch (DirectoryNotFoundException)
+        {
+            emtFrame = Bench.CopperCell(2, seed: 5);
+        }
+
+        results.AddRange(check.SinglePoint("periodic-emt-32", Deploy.LammpsCheck.ToLammpsCell(emtFrame)));
+        results.AddRange(check.SinglePoint("periodic-fcc-108", Deploy.LammpsCheck.OnGrid(Bench.CopperCell(3, seed: 7))));
+        results.AddRange(check.SinglePoint("cluster-nonperiodic", Deploy.LammpsCheck.OnGrid(Cluster(Bench.CopperCell(3, seed: 8), 4.0))));
+        // Started at 600 K from lattice sites (displaced by up to 0.1 Å), equipartition brings it to about 300 K.
+        var nve = check.Nve("nve-108", Deploy.LammpsCheck.OnGrid(Bench.CopperCell(3, seed: 9)), o.Steps ?? 1000, temperature: 600);
+        results.Add(nve.Drift);
+        foreach (var r in results)
+        {
+            Console.WriteLine($"{(r.Passed ? "PASS" : "FAIL")} {r.Name}: {r.Value:E2} (limit {r.Limit:E0})");
+        }
+
+        if (o.Bench)
+        {
+            foreach (var reps in new[] { 3, 6 })
+            {
+                var frame = Deploy.LammpsCheck.OnGrid(Bench.CopperCell(reps, seed: 10));
+                Console.WriteLine($"LAMMPS NVE, {frame.Count} atoms: {check.MsPerStep(frame, reps == 3 ? 200 : 30):F1} ms per step (one thread)");
+            }
+        }
+
+        var failed = results.Count(r => !r.Passed);
+        Console.WriteLine($"{results.Count - failed} passed, {failed} failed");
+        return failed == 0 ? 0 : 1;
+    }
+
+    /// <summary>The atoms within <paramref name="radius"/> of the atom nearest the cell centre, moved to positive
+    /// coordinates, without a cell (a cluster).</summary>
+    private static Configuration Cluster(Configuration bulk, double radius)
+    {
+        var n = bulk.Count;
+        var centre = Enumerable.Range(0, 3).Select(k => Enumerable.Range(0, n).Average(i => bulk.Positions[i, k])).ToArray();
+        double Dist(int i, double[] c) => Math.Sqrt(Enumerable.Range(0, 3).Sum(k => Math.Pow(bulk.Positions[i, k] - c[k], 2)));
+        var middle = Enumerable.Range(0, n).OrderBy(i => Dist(i, centre)).First();
+        var at = Enumerable.Range(0, 3).Select(k => bulk.Positions[middle, k]).ToArray();
+        var keep = Enumerable.Range(0, n).Where(i => Dist(i, at) < radius).ToArray();
+        var pos = new double[keep.Length, 3];
+        for (var m = 0; m < keep.Length; m++)
+        {
+            for (var k = 0; k < 3; k++)
+            {
+                pos[m, k] = bulk.Positions[keep[m], k] - at[k] + radius + 5;
+            }
+        }
+
+        return new Configuration(pos, keep.Select(i => bulk.Species[i]).ToArray());
+    }
+
     private static void DeployModel(Options o)
     {
         var from = o.From ?? Path.Combine("artifacts", "potential");
@@ -237,7 +310,7 @@ public static class Cli
 
     /// <summary>Parsed command-line options.</summary>
     private sealed record Options(bool Quick, int? Epochs, double? Minutes, string Out, int Seed, int[] Atoms,
-        int? Threads, bool Float64, string? Data, string? From, string? OutFile)
+        int? Threads, bool Float64, string? Data, string? From, string? OutFile, string? Lmp, int? Steps, bool Bench)
     {
         public static Options Parse(string[] args)
         {
@@ -249,7 +322,9 @@ public static class Cli
             var atoms = new[] { 108, 864 };
             int? threads = null;
             var float64 = false;
-            string? data = null, from = null, outFile = null;
+            string? data = null, from = null, outFile = null, lmp = null;
+            int? steps = null;
+            var bench = false;
             for (var i = 0; i < args.Length; i++)
             {
                 string Next() => i + 1 < args.Length
@@ -276,6 +351,18 @@ public static class Cli
                     case "--from":
                         from = Next();
                         break;
+                    case "--work":
+                        outFile = Next();
+                        break;
+                    case "--lmp":
+                        lmp = Next();
+                        break;
+                    case "--steps":
+                        steps = int.Parse(Next());
+                        break;
+                    case "--bench":
+                        bench = true;
+                        break;
                     case "--seed":
                         seed = int.Parse(Next());
                         break;
@@ -293,7 +380,8 @@ public static class Cli
                 }
             }
 
-            return new Options(quick, epochs, minutes, output, seed, atoms, threads, float64, data, from, outFile);
+            return new Options(quick, epochs, minutes, output, seed, atoms, threads, float64, data, from, outFile, lmp,
+                steps, bench);
         }
     }
 }
