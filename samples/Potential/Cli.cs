@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using E3Sharp.Samples.Potential.Data;
 using E3Sharp.Samples.Potential.Model;
@@ -15,10 +16,11 @@ public static class Cli
     public const string Usage = """
         E3Sharp potential sample: a NequIP-style equivariant potential, trained and deployed.
 
-          train [--quick] [--data DIR] [--epochs N] [--minutes M] [--out DIR] [--seed S] [--threads T]
+          train [--quick] [--data DIR] [--epochs N] [--minutes M] [--out DIR] [--seed S] [--threads T] [--from DIR]
               train on the EMT data (periodic fcc Cu, extended XYZ: DIR/cu_emt_{train,validation,test}.xyz,
               default samples/Potential/Data) with Adam on energies, forces and stresses; write DIR/model.bin
-              (weights), config.json, learning_curve.png, metrics.json (default DIR: artifacts/potential)
+              (weights), config.json, learning_curve.png, metrics.json (default DIR: artifacts/potential);
+              --from DIR continues from a model train wrote; --lr X, --energy-weight W
           lammps --lmp PATH [--from DIR] [--work DIR] [--steps N] [--bench]
               run the deployed model in real LAMMPS (pair_nequip, bash build/lammps.sh) against eager C#:
               energy, forces, virial on periodic and non-periodic frames, an NVE run (drift); --bench adds
@@ -70,8 +72,8 @@ public static class Cli
     /// <summary>Settings of a quick run (tests) or a full run.</summary>
     /// <param name="quick">Quick mode.</param>
     public static (int TrainFrames, int HeldOutFrames, TrainOptions Train) Preset(bool quick) => quick
-        ? (12, 6, new TrainOptions { Epochs = 2, BatchSize = 4, FinalLearningRate = 3e-3 })
-        : (int.MaxValue, int.MaxValue, new TrainOptions { Epochs = 30, BatchSize = 8 });
+        ? (12, 6, new TrainOptions { Epochs = 2, BatchSize = 4, FinalLearningRate = 3e-3, EnergyWeight = 10 })
+        : (96, int.MaxValue, new TrainOptions { Epochs = 14, BatchSize = 4, EnergyWeight = 10 });
 
     /// <summary>The model's cutoff for the EMT copper data (Å): first and second neighbour shells, 18 neighbours.</summary>
     public const double EmtRMax = 4.0;
@@ -83,6 +85,8 @@ public static class Cli
         {
             Epochs = o.Epochs ?? preset.Train.Epochs,
             TimeLimit = o.Minutes is { } m ? TimeSpan.FromMinutes(m) : null,
+            LearningRate = o.LearningRate ?? preset.Train.LearningRate,
+            EnergyWeight = o.EnergyWeight ?? preset.Train.EnergyWeight,
         };
         Directory.CreateDirectory(o.Out);
         var dataDir = o.Data ?? EmtData.DefaultDirectory();
@@ -94,17 +98,27 @@ public static class Cli
                           $"{forceStd:F4} eV/Å");
 
         manual_seed(o.Seed);
-        var config = new ModelConfig
+        // --from DIR continues training a model `train` wrote (its scale and shifts are kept).
+        var potential = o.From is { } from ? LoadTrained(from) : null;
+        var config = potential?.Model.Config ?? new ModelConfig
         {
             TypeNames = types,
             RMax = EmtRMax,
             AvgNumNeighbors = Dataset.AverageNeighbors(data.Train, EmtRMax),
         };
-        var potential = new EnergyForces(new AtomicEnergyModel(config));
+        potential ??= new EnergyForces(new AtomicEnergyModel(config));
         Console.WriteLine($"Model: {config.Layers} layers, hidden {config.HiddenIrreps}, sh lmax {config.LMax}, " +
                           $"r_max {config.RMax} Å, {potential.parameters().Sum(p => p.numel())} parameters");
         var trainer = new Trainer(potential, trainOptions);
-        trainer.SetStatistics(data.Train);
+        if (o.From is null)
+        {
+            trainer.SetStatistics(data.Train);
+        }
+        else
+        {
+            trainer.KeepStatistics();
+        }
+
         var before = Trainer.Evaluate(potential, data.Test);
         var validationBefore = Trainer.Evaluate(potential, data.Validation);
         Console.WriteLine($"  before training: validation force RMSE {validationBefore.ForceRmse:F4} eV/Å");
@@ -310,7 +324,8 @@ public static class Cli
 
     /// <summary>Parsed command-line options.</summary>
     private sealed record Options(bool Quick, int? Epochs, double? Minutes, string Out, int Seed, int[] Atoms,
-        int? Threads, bool Float64, string? Data, string? From, string? OutFile, string? Lmp, int? Steps, bool Bench)
+        int? Threads, bool Float64, string? Data, string? From, string? OutFile, string? Lmp, int? Steps, bool Bench,
+        double? LearningRate, double? EnergyWeight)
     {
         public static Options Parse(string[] args)
         {
@@ -324,6 +339,7 @@ public static class Cli
             var float64 = false;
             string? data = null, from = null, outFile = null, lmp = null;
             int? steps = null;
+            double? lr = null, energyWeight = null;
             var bench = false;
             for (var i = 0; i < args.Length; i++)
             {
@@ -354,6 +370,12 @@ public static class Cli
                     case "--work":
                         outFile = Next();
                         break;
+                    case "--energy-weight":
+                        energyWeight = double.Parse(Next(), CultureInfo.InvariantCulture);
+                        break;
+                    case "--lr":
+                        lr = double.Parse(Next(), CultureInfo.InvariantCulture);
+                        break;
                     case "--lmp":
                         lmp = Next();
                         break;
@@ -381,7 +403,7 @@ public static class Cli
             }
 
             return new Options(quick, epochs, minutes, output, seed, atoms, threads, float64, data, from, outFile, lmp,
-                steps, bench);
+                steps, bench, lr, energyWeight);
         }
     }
 }

@@ -106,6 +106,9 @@ public sealed class Trainer
         _statisticsSet = true;
     }
 
+    /// <summary>Keeps the model's energy scale and shifts as they are (a model trained before).</summary>
+    public void KeepStatistics() => _statisticsSet = true;
+
     /// <summary>Sets the energy scale and shifts from the training data (unless already set), then trains.</summary>
     /// <param name="train">Training configurations.</param>
     /// <param name="validation">Validation configurations.</param>

@@ -56,7 +56,8 @@ public class DeployTests
 
         // Eager forward on a periodic frame whose edges wrap (r_max 4 Å in a 6.2 Å triclinic cell): pair_nequip's
         // shapes and dtypes, and the typed entry point gives the same numbers.
-        var g = Graph.FromConfiguration(PeriodicTests.Frame(seed: 3), potential.Model.Config.RMax, dtype);
+        // On the float32-exact grid: pair_nequip's float32 positions are then the same numbers.
+        var g = Graph.FromConfiguration(LammpsCheck.OnGrid(PeriodicTests.Frame(seed: 3)), potential.Model.Config.RMax, dtype);
         Assert.True(g.EdgeCellShift.abs().sum().to(ScalarType.Float64).item<double>() > 0, "the frame should have wrapping edges");
         var output = potential.forward(PairInput(g));
         foreach (var key in Deployment.OutputKeys)
