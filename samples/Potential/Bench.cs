@@ -79,7 +79,7 @@ public static class Bench
         {
             using var scope = NewDisposeScope();
             var sw = Stopwatch.StartNew();
-            _ = evaluate(graph).sum().item<double>();
+            _ = evaluate(graph).sum().to(ScalarType.Float64).item<double>();
             times.Add(sw.Elapsed.TotalMilliseconds);
             if (times.Count >= 1000)
             {
