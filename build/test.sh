@@ -2,7 +2,7 @@
 # The test command (README): the package check (build/test-package.sh: pack, a fresh consumer app outside the clone),
 # then builds the solution, runs the .NET tests, the PyTorch interop tests on the archives the .NET tests wrote, and
 # real LAMMPS with pair_nequip (build/test-lammps.sh).
-# Ends with one line 'N passed, M failed' counting all three.
+# Ends with one line 'N passed, M failed' counting all of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export E3SHARP_INTEROP_DIR="${E3SHARP_INTEROP_DIR:-$PWD/artifacts/interop}"

@@ -19,7 +19,7 @@ public class CliTests
             Assert.Equal(0x89, png[0]);
             using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "metrics.json")));
             var root = metrics.RootElement;
-            Assert.Equal(2, root.GetProperty("epochs").GetInt32());
+            Assert.Equal(3, root.GetProperty("epochs").GetInt32());
             var after = root.GetProperty("test_force_rmse").GetDouble();
             var before = root.GetProperty("test_force_rmse_before_training").GetDouble();
             Assert.True(after < 0.9 * before, $"quick training should cut the test force RMSE ({before:F4} -> {after:F4})");
