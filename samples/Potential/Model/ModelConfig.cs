@@ -39,8 +39,10 @@ public sealed record ModelConfig
     public double AvgNumNeighbors { get; init; } = 8.0;
 
     /// <summary>Number of species.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public int NumSpecies => TypeNames.Count;
 
     /// <summary>Irreps of the edge spherical harmonics, <c>0e + 1o + 2e + ...</c> up to <see cref="LMax"/>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public Irreps EdgeIrreps => Irreps.SphericalHarmonics(LMax);
 }
