@@ -495,6 +495,10 @@ public sealed partial class TraceTensor
     /// <param name="shape">The shape.</param>
     public TraceTensor reshape(TraceShape shape) => reshape(shape.ToArray());
 
+    /// <summary>View with another tensor's shape, whatever its rank (recorded as <c>view_as</c>).</summary>
+    /// <param name="other">The tensor whose shape is taken.</param>
+    public TraceTensor view_as(TraceTensor other) => M("view_as", r => r[this].view_as(r[other]), other);
+
     /// <summary>Reshape to fixed sizes.</summary>
     /// <param name="shape">The new shape (one entry may be -1).</param>
     public TraceTensor reshape(long[] shape) => M("reshape", r => r[this].reshape(shape), shape);

@@ -198,6 +198,43 @@ for irreps, act_name, kwargs in [("2x0e + 1x1o + 2x2e", "sigmoid", {}), ("1x1o +
     na_cases.append(case)
 out["norm_activation"] = na_cases
 
+# --- e3nn.nn.BatchNorm: three training steps (outputs, running statistics after each), then evaluation ---
+from e3nn.nn import BatchNorm
+bn_cases = []
+for irreps, kwargs, shape in [
+        ("2x0e + 1x1o + 1x2e + 1x0o", {}, (5,)),
+        ("1x0e + 2x1e + 1x2o", {"normalization": "norm", "reduce": "max", "affine": False}, (4, 3)),
+        ("2x0e + 1x1o + 1x2e", {"instance": True, "include_bias": False}, (3, 4)),
+        ("1x0e + 1x1o", {"momentum": 0.3, "eps": 1e-3, "normalization": "norm"}, (6, 2))]:
+    torch.manual_seed(5)
+    bn64 = BatchNorm(o3.Irreps(irreps), **kwargs).double()
+    if bn64.affine:  # non-trivial learned parameters (e3nn initialises them to 1 and 0)
+        with torch.no_grad():
+            bn64.weight.copy_(1.0 + 0.5 * torch.rand(bn64.weight.shape, dtype=torch.float64))
+            if bn64.include_bias:
+                bn64.bias.copy_(torch.randn(bn64.bias.shape, dtype=torch.float64))
+    bn32 = BatchNorm(o3.Irreps(irreps), **kwargs)
+    bn32.load_state_dict({k: v.float() for k, v in bn64.state_dict().items()})
+    case = {"irreps": irreps, "kwargs": kwargs, "repr": repr(bn64),
+            "state_keys": sorted(bn64.state_dict().keys()), "initial": {k: enc(v) for k, v in bn64.state_dict().items()}}
+    steps = []
+    for step in range(3):
+        x = (1.5 * torch.randn(*shape, bn64.irreps.dim, dtype=torch.float64) + 0.7)
+        entry = {"x": enc(x), "float64": enc(bn64(x)), "float32": enc(bn32(x.float()))}
+        if not bn64.instance:
+            entry["running_mean_float64"] = enc(bn64.running_mean)
+            entry["running_var_float64"] = enc(bn64.running_var)
+            entry["running_mean_float32"] = enc(bn32.running_mean)
+            entry["running_var_float32"] = enc(bn32.running_var)
+        steps.append(entry)
+    case["train_steps"] = steps
+    bn64.eval()
+    bn32.eval()
+    x = 1.5 * torch.randn(*shape, bn64.irreps.dim, dtype=torch.float64) + 0.7
+    case["eval"] = {"x": enc(x), "float64": enc(bn64(x)), "float32": enc(bn32(x.float()))}
+    bn_cases.append(case)
+out["batch_norm"] = bn_cases
+
 here = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(here, "parity.json"), "w") as f:
     json.dump(out, f, indent=None, separators=(",", ":"))
