@@ -244,11 +244,8 @@ public partial class BatchNorm : nn.Module<Tensor, Tensor>, IIrrepsModule
 
     /// <inheritdoc />
     public override string ToString() =>
-        $"{nameof(BatchNorm)} ({Irreps}, eps={PythonFloat(Eps)}, momentum={PythonFloat(Momentum)})";
+        $"{nameof(BatchNorm)} ({Irreps}, eps={PythonRepr.Float(Eps)}, momentum={PythonRepr.Float(Momentum)})";
 
-    // e3nn's repr prints Python floats (1e-05, not 1E-05)
-    private static string PythonFloat(double v) =>
-        v.ToString("R", System.Globalization.CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal);
 }
 
 /// <summary>The running-statistics update of <see cref="BatchNorm"/> (eager only: outside the traced forward).</summary>

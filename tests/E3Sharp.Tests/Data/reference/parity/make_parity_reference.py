@@ -235,6 +235,18 @@ for irreps, kwargs, shape in [
     bn_cases.append(case)
 out["batch_norm"] = bn_cases
 
+# --- e3nn.nn.Dropout: the deterministic cases (p = 0 and p = 1 in training, evaluation); random masks are tested
+# for their structure and statistics, not against these numbers ---
+from e3nn.nn import Dropout
+torch.manual_seed(6)
+x = o3.Irreps("2x0e + 1x1o + 1x2e").randn(4, 3, -1, dtype=torch.float64)
+do_cases = []
+for p, train in [(0.0, True), (1.0, True), (0.3, False)]:
+    do = Dropout(o3.Irreps("2x0e + 1x1o + 1x2e"), p)
+    do.train(train)
+    do_cases.append({"p": p, "training": train, "repr": repr(do), "float64": enc(do(x)), "float32": enc(do(x.float()))})
+out["dropout"] = {"irreps": "2x0e + 1x1o + 1x2e", "x": enc(x), "cases": do_cases}
+
 here = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(here, "parity.json"), "w") as f:
     json.dump(out, f, indent=None, separators=(",", ":"))
