@@ -81,7 +81,8 @@ internal static class TwinAnalyzer
             .Where(m => m.MethodKind == MethodKind.Ordinary && !m.IsAbstract && !m.IsExtern && m.DeclaringSyntaxReferences.Length > 0)
             .Where(m => traceable
                 ? m.IsStatic && syms.HasTensorSignature(m)
-                : !m.IsStatic && m.Name == "forward" && m.Parameters.Length > 0 && m.Parameters.Any(p => syms.ContainsTensor(p.Type)))
+                : !m.IsStatic && (m.Name == "forward" || IsExported(m)) && m.Parameters.Length > 0 &&
+                  m.Parameters.Any(p => syms.ContainsTensor(p.Type)))
             .ToList();
         if (roots.Count == 0)
         {
@@ -249,6 +250,10 @@ internal static class TwinAnalyzer
         sb.Append("\n#line default\n");
         return sb.ToString();
     }
+
+    // [Export] methods of a traced module are traced as extra TorchScript methods (Tracer.Trace), so they get twins.
+    private static bool IsExported(IMethodSymbol m) =>
+        m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "E3Sharp.Jit.Scripting.ExportAttribute");
 
     private static string Registration(INamedTypeSymbol cls, List<IMethodSymbol> methods, TwinSymbols syms)
     {

@@ -19,4 +19,12 @@ public interface ITracingInputs
     /// whose example inputs vary in their last dimension (e3nn's <c>TracingModule</c>) leaves it false.
     /// </summary>
     bool FixedLastDimension => false;
+
+    /// <summary>
+    /// Example inputs for an exported method of a traced module (<see cref="Scripting.ExportAttribute"/>, e3nn's
+    /// compiled <c>right</c>): the method is traced on them and added to the compiled class under its export name.
+    /// Null (the default): the method is not compiled.
+    /// </summary>
+    /// <param name="exportName">The TorchScript name of the exported method.</param>
+    IReadOnlyList<torch.Tensor>? MakeExportInputs(string exportName) => null;
 }

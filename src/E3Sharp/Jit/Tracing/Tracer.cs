@@ -59,6 +59,7 @@ public static class Tracer
 
         var instance = TraceOnce(module, exampleInputs, context, fixedLastDimension, twin, names,
             context.NewClassName(type), gradMode: true, out var readGradMode);
+        TraceExports(module, context, fixedLastDimension, instance);
         if (!readGradMode)
         {
             GradModeTraced.Remove(module);
@@ -81,6 +82,51 @@ public static class Tracer
         instance.AddMethod(dispatch.Build());
         GradModeTraced.AddOrUpdate(module, TracedPerGradMode);
         return instance;
+    }
+
+    /// <summary>
+    /// Traces the module's <see cref="Scripting.ExportAttribute"/> methods for which it gives example inputs
+    /// (<see cref="ITracingInputs.MakeExportInputs"/>) and adds each to <paramref name="instance"/>'s class under its
+    /// export name (the state is the forward's: every parameter and buffer is declared by each trace).
+    /// </summary>
+    private static void TraceExports(torch.nn.Module module, CompileContext context, bool fixedLastDimension,
+        ModuleInstance instance)
+    {
+        if (module is not ITracingInputs source)
+        {
+            return;
+        }
+
+        var type = module.GetType();
+        var done = new HashSet<string>(StringComparer.Ordinal);
+        for (var t = type; t is not null && t != typeof(object); t = t.BaseType)
+        {
+            const System.Reflection.BindingFlags flags = System.Reflection.BindingFlags.Instance |
+                System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic |
+                System.Reflection.BindingFlags.DeclaredOnly;
+            foreach (var method in t.GetMethods(flags))
+            {
+                if (method.GetCustomAttributes(typeof(Scripting.ExportAttribute), false).FirstOrDefault()
+                    is not Scripting.ExportAttribute export)
+                {
+                    continue;
+                }
+
+                var name = export.Name ?? method.Name;
+                if (done.Contains(name) || source.MakeExportInputs(name) is not { } inputs ||
+                    inputs.Count != method.GetParameters().Length ||
+                    TraceRegistry.Find(type, method.Name, inputs.Count) is not { } twin)
+                {
+                    continue;
+                }
+
+                var traced = TraceOnce(module, inputs, context, fixedLastDimension, twin, UniqueNames(twin.ParameterNames),
+                    instance.Class.QualifiedName, gradMode: true, out _);
+                var m = traced.Class.FindMethod("forward")!;
+                instance.AddMethod(new MethodDef(name, m.Parameters, m.ReturnType, m.Body));
+                done.Add(name);
+            }
+        }
     }
 
     /// <summary>The trace with autograd of a module traced once per grad mode (see <see cref="TorchScript.GradEnabled"/>).</summary>
