@@ -47,6 +47,7 @@ public static partial class GraphOps
         ArgumentNullException.ThrowIfNull(src);
         ArgumentNullException.ThrowIfNull(index);
         CheckScatter(src.shape, index.shape, index.dtype, dimSize, reduce);
+        CheckIndexValues(index, dimSize);
         return ScatterInto(ZerosLike(src, src.new_zeros(new long[] { dimSize })), src, index, reduce);
     }
 
@@ -171,6 +172,27 @@ public static partial class GraphOps
         if (dimSize < 0)
         {
             throw new ArgumentException($"Scatter: dimSize must be non-negative, got {dimSize}.", nameof(dimSize));
+        }
+    }
+
+    // LibTorch's index_add checks its indices itself, but only after allocating and with a message that names
+    // neither Scatter nor dimSize; reading the range costs one pass over the index. Eager only: a trace has no
+    // values to check (the traced graph's index_add raises its own error).
+    [Jit.Scripting.EagerOnly]
+    private static void CheckIndexValues(Tensor index, long dimSize)
+    {
+        if (index.numel() == 0)
+        {
+            return;
+        }
+
+        var low = index.min().item<long>();
+        var high = index.max().item<long>();
+        if (low < 0 || high >= dimSize)
+        {
+            throw new ArgumentException(
+                $"Scatter: index values must lie in [0, dimSize) = [0, {dimSize}), got values from {low} to {high}.",
+                nameof(index));
         }
     }
 

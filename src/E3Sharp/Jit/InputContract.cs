@@ -5,12 +5,24 @@ namespace E3Sharp.Jit;
 
 /// <summary>One tensor argument of a forward as its <see cref="InputContract"/> describes it.</summary>
 /// <param name="Name">The argument's name (messages).</param>
-/// <param name="LastDimension">The size its last dimension must have.</param>
+/// <param name="LastDimension">The size its last dimension must have, or <see cref="AnyLastDimension"/> (an elementwise
+/// input: any shape, only its dtype is checked).</param>
 /// <param name="Expected">What it must be, for messages (for example <c>"irreps 2x0e+1x1o (last dimension 5)"</c>).</param>
 /// <param name="Batched">Whether it has leading batch dimensions that must broadcast with the other batched
 /// arguments' (false: exactly one dimension, as shared weights).</param>
 /// <param name="MinRank">The fewest dimensions it may have (batched arguments).</param>
-public sealed record InputSpec(string Name, long LastDimension, string Expected, bool Batched = true, int MinRank = 1);
+public sealed record InputSpec(string Name, long LastDimension, string Expected, bool Batched = true, int MinRank = 1)
+{
+    /// <summary>A <see cref="LastDimension"/> that accepts any size.</summary>
+    public const long AnyLastDimension = -1;
+
+    /// <summary>An input of any shape (rank 0 included), as elementwise modules take.</summary>
+    /// <param name="name">The argument's name.</param>
+    public static InputSpec AnyShape(string name) => new(name, AnyLastDimension, "any shape", MinRank: 0);
+
+    /// <summary>Whether any tensor shape satisfies the spec (no shape check is made).</summary>
+    internal bool AcceptsAnyShape => LastDimension == AnyLastDimension && Batched && MinRank <= 0;
+}
 
 /// <summary>
 /// What a module's forward assumes of its tensor arguments: each argument's last dimension, the batch dimensions of
@@ -86,8 +98,13 @@ public sealed record InputContract(string Module, IReadOnlyList<InputSpec> Input
             }
 
             var spec = Inputs[i];
+            if (spec.AcceptsAnyShape)
+            {
+                continue;
+            }
+
             var rankOk = spec.Batched ? x.dim() >= spec.MinRank : x.dim() == 1;
-            if (!rankOk || x.shape[^1] != spec.LastDimension)
+            if (!rankOk || (spec.LastDimension != InputSpec.AnyLastDimension && x.shape[^1] != spec.LastDimension))
             {
                 throw new ArgumentException(ShapeMessage(i) + ShapeText(x.shape) + ".", spec.Name);
             }

@@ -50,9 +50,16 @@ internal static class InputGuards
         {
             var x = Var(parameters[i].Name);
             var spec = contract.Inputs[i];
+            if (spec.AcceptsAnyShape)
+            {
+                continue;
+            }
+
             var badRank = spec.Batched ? (Expr)Binary(BinaryOp.Lt, Method(x, "dim"), Int(spec.MinRank)) : Ne(Method(x, "dim"), Int(1));
-            guards.Add(Raise(Or(badRank, Ne(Method(x, "size", Int(-1)), Int(spec.LastDimension))),
-                Concat(Str(contract.ShapeMessage(i)), SizeText(x), Str("."))));
+            var bad = spec.LastDimension == InputSpec.AnyLastDimension
+                ? badRank
+                : Or(badRank, Ne(Method(x, "size", Int(-1)), Int(spec.LastDimension)));
+            guards.Add(Raise(bad, Concat(Str(contract.ShapeMessage(i)), SizeText(x), Str("."))));
         }
 
         if (contract.DtypeReference is null && contract.Floating)

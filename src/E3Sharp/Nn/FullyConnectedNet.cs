@@ -25,7 +25,7 @@ namespace E3Sharp.Nn;
 /// </code>
 /// </example>
 [CompileMode(JitMode.Trace)]
-public partial class FullyConnectedNet : nn.Module<Tensor, Tensor>, IIrrepsModule
+public partial class FullyConnectedNet : nn.Module<Tensor, Tensor>, IIrrepsModule, IInputContract
 {
     private readonly FullyConnectedNetLayer[] _layers;
 
@@ -97,6 +97,7 @@ public partial class FullyConnectedNet : nn.Module<Tensor, Tensor>, IIrrepsModul
     /// <returns><c>[..., hs[^1]]</c>.</returns>
     public override Tensor forward(Tensor x)
     {
+        InputContract.Check(this, x);
         foreach (var layer in _layers)
         {
             x = layer.call(x);
@@ -104,6 +105,12 @@ public partial class FullyConnectedNet : nn.Module<Tensor, Tensor>, IIrrepsModul
 
         return x;
     }
+
+    private InputContract? _contract;
+
+    /// <summary>What <c>forward</c> needs (checked eagerly and by the compiled module).</summary>
+    public InputContract InputContract => _contract ??= new(
+        ToString(), [ModuleChecks.Input("x", IrrepsIn[0])], "layer0.weight");
 
     /// <inheritdoc />
     public override string ToString() => $"{nameof(FullyConnectedNet)}[{string.Join(", ", Hs)}]";
@@ -114,7 +121,7 @@ public partial class FullyConnectedNet : nn.Module<Tensor, Tensor>, IIrrepsModul
 /// <c>act(x · W / sqrt(h_in · var_in)) · sqrt(var_out)</c>, without <c>x · W / sqrt(h_in · var_in / var_out)</c>.
 /// </summary>
 [CompileMode(JitMode.Trace)]
-public partial class FullyConnectedNetLayer : nn.Module<Tensor, Tensor>, IIrrepsModule
+public partial class FullyConnectedNetLayer : nn.Module<Tensor, Tensor>, IIrrepsModule, IInputContract
 {
     private readonly TorchSharp.Modules.Parameter weight;
 
@@ -179,7 +186,8 @@ public partial class FullyConnectedNetLayer : nn.Module<Tensor, Tensor>, IIrreps
     /// <returns><c>[..., HOut]</c>.</returns>
     public override Tensor forward(Tensor x)
     {
-        ModuleChecks.CheckInput(this, "x", x.shape, x.dtype, IrrepsIn[0], weight.dtype);
+        // After the contract (last dimension, rank >= 1, dtype, device) LibTorch's matmul cannot refuse x · W.
+        InputContract.Check(this, x);
         var w = weight.div(_inScale);
         if (_act is null)
         {
@@ -188,6 +196,12 @@ public partial class FullyConnectedNetLayer : nn.Module<Tensor, Tensor>, IIrreps
 
         return _act.call(matmul(x, w)).mul(_outScale);
     }
+
+    private InputContract? _contract;
+
+    /// <summary>What <c>forward</c> needs (checked eagerly and by the compiled module).</summary>
+    public InputContract InputContract => _contract ??= new(
+        ToString(), [ModuleChecks.Input("x", IrrepsIn[0])], "weight");
 
     /// <inheritdoc />
     public override string ToString() =>

@@ -1,5 +1,6 @@
 using E3Sharp.Jit;
 using E3Sharp.O3;
+using E3Sharp.O3.Modules;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,7 +11,7 @@ namespace E3Sharp.Nn;
 /// (after simplification) and returns its input. Like e3nn's it holds an <c>output_mask</c> buffer of ones.
 /// </summary>
 [CompileMode(JitMode.Trace)]
-public partial class Identity : nn.Module<Tensor, Tensor>, IIrrepsModule
+public partial class Identity : nn.Module<Tensor, Tensor>, IIrrepsModule, IInputContract
 {
     private readonly Tensor output_mask;
 
@@ -47,7 +48,16 @@ public partial class Identity : nn.Module<Tensor, Tensor>, IIrrepsModule
 
     /// <summary>Returns <paramref name="features"/>.</summary>
     /// <param name="features">Input <c>[..., IrrepsIn.Dim]</c>.</param>
-    public override Tensor forward(Tensor features) => features;
+    public override Tensor forward(Tensor features)
+    {
+        InputContract.Check(this, features);
+        return features;
+    }
+
+    private InputContract? _contract;
+
+    /// <summary>What <c>forward</c> needs (checked eagerly and by the compiled module).</summary>
+    public InputContract InputContract => _contract ??= new(ToString(), [ModuleChecks.Input("features", IrrepsInSingle)]);
 
     /// <inheritdoc />
     public override string ToString() => $"{nameof(Identity)}({IrrepsInSingle} -> {IrrepsOut})";

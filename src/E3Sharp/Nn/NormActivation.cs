@@ -18,7 +18,7 @@ namespace E3Sharp.Nn;
 /// </code>
 /// </example>
 [CompileMode(JitMode.Trace)]
-public partial class NormActivation : nn.Module<Tensor, Tensor>, IIrrepsModule
+public partial class NormActivation : nn.Module<Tensor, Tensor>, IIrrepsModule, IInputContract
 {
     private readonly Norm norm;
 
@@ -96,6 +96,7 @@ public partial class NormActivation : nn.Module<Tensor, Tensor>, IIrrepsModule
     /// <param name="features">Input <c>[..., IrrepsIn.Dim]</c>.</param>
     public override Tensor forward(Tensor features)
     {
+        InputContract.Check(this, features);
         var norms = norm.call(features);
         if (_epsSquared > 0)
         {
@@ -112,6 +113,12 @@ public partial class NormActivation : nn.Module<Tensor, Tensor>, IIrrepsModule
 
         return _scalarMultiplier.call(scalings, features);
     }
+
+    private InputContract? _contract;
+
+    /// <summary>What <c>forward</c> needs (checked eagerly and by the compiled module).</summary>
+    public InputContract InputContract => _contract ??= new(
+        ToString(), [ModuleChecks.Input("features", IrrepsInSingle)], "norm.tp.output_mask");
 
     /// <inheritdoc />
     public override string ToString() => $"{nameof(NormActivation)}({IrrepsInSingle})";

@@ -15,7 +15,7 @@ namespace E3Sharp.Nn;
 /// </code>
 /// </example>
 [CompileMode(JitMode.Trace)]
-public partial class SoftOneHotLinspace : nn.Module<Tensor, Tensor>, ITracingInputs
+public partial class SoftOneHotLinspace : nn.Module<Tensor, Tensor>, ITracingInputs, IInputContract
 {
     /// <summary>Creates the module (arguments as <see cref="E3nnMath.SoftOneHotLinspace"/>).</summary>
     /// <param name="start">Smallest value the basis spans.</param>
@@ -58,7 +58,16 @@ public partial class SoftOneHotLinspace : nn.Module<Tensor, Tensor>, ITracingInp
     /// <summary>Projects <paramref name="x"/> on the basis.</summary>
     /// <param name="x">Values, any shape <c>[...]</c>.</param>
     /// <returns><c>[..., Number]</c>.</returns>
-    public override Tensor forward(Tensor x) => E3nnMath.SoftOneHotLinspace(x, Start, End, Number, Basis, Cutoff);
+    public override Tensor forward(Tensor x)
+    {
+        InputContract.Check(this, x);
+        return E3nnMath.SoftOneHotLinspace(x, Start, End, Number, Basis, Cutoff);
+    }
+
+    private InputContract? _contract;
+
+    /// <summary>What <c>forward</c> needs (checked eagerly and by the compiled module).</summary>
+    public InputContract InputContract => _contract ??= new(ToString(), [InputSpec.AnyShape("x")]) { Floating = true };
 
     /// <inheritdoc />
     public IReadOnlyList<Tensor[]> MakeTracingInputs(int n)

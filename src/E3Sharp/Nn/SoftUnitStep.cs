@@ -9,7 +9,7 @@ namespace E3Sharp.Nn;
 /// elementwise.
 /// </summary>
 [CompileMode(JitMode.Trace)]
-public partial class SoftUnitStep : nn.Module<Tensor, Tensor>, ITracingInputs
+public partial class SoftUnitStep : nn.Module<Tensor, Tensor>, ITracingInputs, IInputContract
 {
     /// <summary>Creates the module.</summary>
     public SoftUnitStep() : base(nameof(SoftUnitStep))
@@ -18,7 +18,19 @@ public partial class SoftUnitStep : nn.Module<Tensor, Tensor>, ITracingInputs
 
     /// <summary>Applies the smooth step.</summary>
     /// <param name="x">Any floating tensor.</param>
-    public override Tensor forward(Tensor x) => E3nnMath.SoftUnitStep(x);
+    public override Tensor forward(Tensor x)
+    {
+        InputContract.Check(this, x);
+        return E3nnMath.SoftUnitStep(x);
+    }
+
+    private InputContract? _contract;
+
+    /// <summary>What <c>forward</c> needs (checked eagerly and by the compiled module).</summary>
+    public InputContract InputContract => _contract ??= new(ToString(), [InputSpec.AnyShape("x")]) { Floating = true };
+
+    /// <inheritdoc />
+    public override string ToString() => nameof(SoftUnitStep) + "()";
 
     /// <inheritdoc />
     public IReadOnlyList<Tensor[]> MakeTracingInputs(int n)
