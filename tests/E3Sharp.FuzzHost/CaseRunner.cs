@@ -18,7 +18,7 @@ internal sealed class CaseRunner(int seed)
     /// <summary>Input cases per module (a module is compiled once for them).</summary>
     public const int InputsPerModule = 5;
 
-    private const int Kinds = 13;
+    private const int Kinds = 18;
 
     private int _moduleIndex = -1;
     private Built? _built;
@@ -217,6 +217,51 @@ internal sealed class CaseRunner(int seed)
                     break;
                 }
 
+                case 13:
+                {
+                    var hs = Enumerable.Range(0, 2 + rng.Next(3)).Select(_ => 1 + rng.Next(6)).ToArray();
+                    var act = rng.Next(3) == 0 ? null : RandomAct(rng);
+                    var outAct = rng.Next(2) == 0;
+                    description = $"FullyConnectedNet([{string.Join(", ", hs)}], {act?.GetName() ?? "null"}, outAct: {outAct}, dtype: {dt})";
+                    module = new FullyConnectedNet(hs, act, outAct: outAct, dtype: dt);
+                    inputs = [new Irreps($"{hs[0]}x0e")];
+                    break;
+                }
+
+                case 14:
+                {
+                    var normalize = rng.Next(2) == 0;
+                    var bias = rng.Next(2) == 0;
+                    var act = RandomAct(rng);
+                    description = $"NormActivation(\"{a}\", {act.GetName()}, normalize: {normalize}, bias: {bias}, dtype: {dt})";
+                    module = new NormActivation(a, act, normalize: normalize, bias: bias, dtype: dt);
+                    inputs = [a];
+                    break;
+                }
+
+                case 15:
+                    description = $"Identity(\"{a}\", \"{a}\")";
+                    module = new Identity(a, a);
+                    inputs = [a.Simplify()];
+                    break;
+                case 16:
+                {
+                    var bases = E3nnMath.Bases;
+                    var basis = bases[rng.Next(bases.Count)];
+                    var number = 1 + rng.Next(6);
+                    var cutoff = rng.Next(2) == 0;
+                    var (start, end) = (rng.Next(3) - 1.0, 1.0 + rng.Next(4));
+                    description = $"SoftOneHotLinspace({start}, {end}, {number}, \"{basis}\", cutoff: {cutoff})";
+                    module = new SoftOneHotLinspace(start, end, number, basis, cutoff);
+                    inputs = [new Irreps("1x0e")];   // any shape: the generator's shapes are all allowed
+                    break;
+                }
+
+                case 17:
+                    description = "SoftUnitStep()";
+                    module = new SoftUnitStep();
+                    inputs = [new Irreps("1x0e")];
+                    break;
                 default:
                 {
                     // A TensorProduct with random allowed instructions of random modes.
@@ -254,7 +299,7 @@ internal sealed class CaseRunner(int seed)
         try
         {
             var compiled = TorchScript.Compile(module);
-            var moduleDtype = kind is 0 or 5 or 7 ? dt : ScalarType.Float32;
+            var moduleDtype = kind is 0 or 5 or 7 or 13 or 14 ? dt : ScalarType.Float32;
             return new Built(description, module, compiled, null, inputs, external, moduleDtype);
         }
         catch (Exception e)

@@ -7,7 +7,16 @@
 // prints "start <case>" before and "result <case> <class> <detail>" after each case; classes: equal (eager and
 // compiled agree), refused (both throw managed exceptions), silent (the compiled module accepts what eager refuses),
 // mismatch (different results, or compiled refuses what eager accepts).
+//
+//   dotnet E3Sharp.FuzzHost.dll graph <probe>
+//
+// runs one bad input to a graph helper or e3nn.math function (GraphProbes) and prints its outcome.
 using E3Sharp.FuzzHost;
+
+if (args.Length == 2 && args[0] == "graph")
+{
+    return GraphProbes.Run(args[1]);
+}
 
 if (args.Length != 3 || !int.TryParse(args[0], out var seed) || !int.TryParse(args[1], out var first) ||
     !int.TryParse(args[2], out var count))
