@@ -20,6 +20,10 @@ public sealed record InputSpec(string Name, long LastDimension, string Expected,
     /// <param name="name">The argument's name.</param>
     public static InputSpec AnyShape(string name) => new(name, AnyLastDimension, "any shape", MinRank: 0);
 
+    /// <summary>The dtype the argument must have, as <see cref="InputContract.DtypeName(torch.ScalarType)"/> names it
+    /// (for example <c>"Int64"</c> for an index), or null.</summary>
+    public string? RequiredDtype { get; init; }
+
     /// <summary>Whether any tensor shape satisfies the spec (no shape check is made).</summary>
     internal bool AcceptsAnyShape => LastDimension == AnyLastDimension && Batched && MinRank <= 0;
 }
@@ -58,6 +62,7 @@ public sealed record InputContract(string Module, IReadOnlyList<InputSpec> Input
 
     internal const string ModuleDtypeText = ", but the module's dtype is ";
     internal const string FloatingText = ", but the module needs a floating dtype.";
+    internal const string RequiredDtypeText = ", but it must be ";
     internal const string ModuleDeviceText = ", but the module is on device ";
 
     /// <summary>
@@ -107,6 +112,14 @@ public sealed record InputContract(string Module, IReadOnlyList<InputSpec> Input
             if (!rankOk || (spec.LastDimension != InputSpec.AnyLastDimension && x.shape[^1] != spec.LastDimension))
             {
                 throw new ArgumentException(ShapeMessage(i) + ShapeText(x.shape) + ".", spec.Name);
+            }
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            if (inputs[i] is { } x && Inputs[i].RequiredDtype is { } required && DtypeName(x.dtype) != required)
+            {
+                throw new ArgumentException(DtypeMessage(i) + DtypeName(x.dtype) + RequiredDtypeText + required + ".", Inputs[i].Name);
             }
         }
 

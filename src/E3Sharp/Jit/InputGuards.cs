@@ -62,6 +62,16 @@ internal static class InputGuards
             guards.Add(Raise(bad, Concat(Str(contract.ShapeMessage(i)), SizeText(x), Str("."))));
         }
 
+        foreach (var i in tensors)
+        {
+            if (contract.Inputs[i].RequiredDtype is { } required)
+            {
+                var x = Var(parameters[i].Name);
+                guards.Add(Raise(Ne(DtypeText(x), Str(required)),
+                    Concat(Str(contract.DtypeMessage(i)), DtypeText(x), Str(InputContract.RequiredDtypeText + required + "."))));
+            }
+        }
+
         if (contract.DtypeReference is null && contract.Floating)
         {
             foreach (var i in tensors)

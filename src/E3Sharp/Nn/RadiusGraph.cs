@@ -16,7 +16,7 @@ namespace E3Sharp.Nn;
 /// </code>
 /// </example>
 [CompileMode(JitMode.Trace)]
-public partial class RadiusGraph : nn.Module<Tensor, Tensor, Tensor>, ITracingInputs
+public partial class RadiusGraph : nn.Module<Tensor, Tensor, Tensor>, ITracingInputs, IInputContract
 {
     /// <summary>Creates the module.</summary>
     /// <param name="rMax">The cutoff radius (positive).</param>
@@ -44,7 +44,24 @@ public partial class RadiusGraph : nn.Module<Tensor, Tensor, Tensor>, ITracingIn
     /// <param name="pos">Positions <c>[N, 3]</c>.</param>
     /// <param name="batch">int64 <c>[N]</c>, the point cloud of each point.</param>
     /// <returns>int64 <c>[2, E]</c>.</returns>
-    public override Tensor forward(Tensor pos, Tensor batch) => GraphOps.RadiusGraph(pos, RMax, batch, MaxNumNeighbors);
+    public override Tensor forward(Tensor pos, Tensor batch)
+    {
+        InputContract.Check(this, pos, batch);
+        return GraphOps.RadiusGraph(pos, RMax, batch, MaxNumNeighbors);
+    }
+
+    private InputContract? _contract;
+
+    /// <summary>What <c>forward</c> needs (checked eagerly and by the compiled module, whose traced graph would
+    /// otherwise take a batch of any dtype); GraphOps.RadiusGraph checks the rest (one batch entry per point).</summary>
+    public InputContract InputContract => _contract ??= new(ToString(),
+    [
+        new InputSpec("pos", InputSpec.AnyLastDimension, "shape [N, coordinates]", MinRank: 2),
+        new InputSpec("batch", InputSpec.AnyLastDimension, "shape [N]", Batched: false) { RequiredDtype = "Int64" },
+    ]);
+
+    /// <inheritdoc />
+    public override string ToString() => $"{nameof(RadiusGraph)}(rMax={RMax}, maxNumNeighbors={MaxNumNeighbors})";
 
     /// <inheritdoc />
     public IReadOnlyList<Tensor[]> MakeTracingInputs(int n)

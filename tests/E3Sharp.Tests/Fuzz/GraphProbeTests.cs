@@ -42,7 +42,7 @@ public class GraphProbeTests
     [InlineData("radius-batch-length", "RadiusGraph: batch must be an int64 vector with one entry per point (4), got shape [3], dtype Int64.")]
     [InlineData("radius-pos-rank1", "RadiusGraph: pos must have shape [N, 3] (points by coordinates), got [4].")]
     [InlineData("radius-negative-neighbours", "RadiusGraph: maxNumNeighbors must be non-negative, got -1.")]
-    [InlineData("radius-module-batch-float", "got shape [4], dtype Float32.")]
+    [InlineData("radius-module-batch-float", "RadiusGraph(rMax=1, maxNumNeighbors=32): input 'batch' has dtype Float32, but it must be Int64.")]
     [InlineData("soft-one-hot-number-0", "SoftOneHotLinspace: number=0 is too small for basis \"gaussian\"")]
     [InlineData("soft-one-hot-number-negative", "SoftOneHotLinspace: number=-3 is too small for basis \"bessel\"")]
     [InlineData("soft-one-hot-unknown-basis", "SoftOneHotLinspace: basis=\"spline\" is not a valid entry")]

@@ -77,6 +77,26 @@ public class NnInputContractTests
     }
 
     [Fact]
+    public void RadiusGraphModuleRefusesAnIndexOfAnotherDtype()
+    {
+        using var scope = NewDisposeScope();
+        var graph = new RadiusGraph(1.0);
+        var e = Assert.Throws<ArgumentException>(() => graph.call(rand(4, 3), zeros(4, dtype: int32)));
+        Assert.Equal("RadiusGraph(rMax=1, maxNumNeighbors=32): input 'batch' has dtype Int32, but it must be Int64.", Core(e));
+        var r = Assert.Throws<ArgumentException>(() => graph.call(rand(4, 3), zeros(2, 2, dtype: int64)));
+        Assert.Equal("RadiusGraph(rMax=1, maxNumNeighbors=32): input 'batch' must have shape [N] and no batch dimensions, but got a tensor of shape [2, 2].", Core(r));
+
+        // The traced graph took an int32 or float batch before the contract (eager refused it).
+        var compiled = TorchScript.Compile(graph);
+        CompiledRefusesLikeEager(e, () => compiled.call(rand(4, 3), zeros(4, dtype: int32)));
+        CompiledRefusesLikeEager(r, () => compiled.call(rand(4, 3), zeros(2, 2, dtype: int64)));
+        var pos = tensor(new float[] { 0, 0, 0, 0.5f, 0, 0, 3, 0, 0, 3.5f, 0, 0 }).reshape(4, 3);
+        var batch = tensor(new long[] { 0, 0, 0, 1 });
+        Assert.Equal(graph.call(pos, batch).data<long>().ToArray(), compiled.call(pos, batch).data<long>().ToArray());
+        Assert.Equal(new long[] { 1, 0, 0, 1 }, compiled.call(pos, batch).data<long>().ToArray());
+    }
+
+    [Fact]
     public void ElementwiseModulesRefuseIntegerInputsAndTakeAnyShape()
     {
         using var scope = NewDisposeScope();
