@@ -27,7 +27,7 @@ namespace E3Sharp.Nn;
 /// </code>
 /// </example>
 [CompileMode(JitMode.Trace)]
-public partial class BatchNorm : nn.Module<Tensor, Tensor>, IIrrepsModule
+public partial class BatchNorm : nn.Module<Tensor, Tensor>, IIrrepsModule, IInputContract
 {
     private readonly Tensor? running_mean;
     private readonly Tensor? running_var;
@@ -155,7 +155,7 @@ public partial class BatchNorm : nn.Module<Tensor, Tensor>, IIrrepsModule
                 "running statistics; e3nn marks BatchNorm unsupported); call eval() before compiling.");
         }
 
-        BatchNormStatistics.CheckInput(input, Irreps);
+        InputContract.Check(this, input);
         var batch = input.shape[0];
         var dim = input.shape[^1];
         var runningMean = running_mean;
@@ -242,6 +242,14 @@ public partial class BatchNorm : nn.Module<Tensor, Tensor>, IIrrepsModule
         return cat(fields, 2).view_as(input);
     }
 
+    private InputContract? _contract;
+
+    /// <summary>What <c>forward</c> needs, <c>[batch, ..., Irreps.Dim]</c> in the dtype of the module's state (checked
+    /// eagerly and by the compiled module).</summary>
+    public InputContract InputContract => _contract ??= new(
+        ToString(), [E3Sharp.O3.Modules.ModuleChecks.Input("input", Irreps) with { MinRank = 2 }],
+        weight is not null ? "weight" : running_var is not null ? "running_var" : null) { Floating = true };
+
     /// <inheritdoc />
     public override string ToString() =>
         $"{nameof(BatchNorm)} ({Irreps}, eps={PythonRepr.Float(Eps)}, momentum={PythonRepr.Float(Momentum)})";
@@ -251,17 +259,6 @@ public partial class BatchNorm : nn.Module<Tensor, Tensor>, IIrrepsModule
 /// <summary>The running-statistics update of <see cref="BatchNorm"/> (eager only: outside the traced forward).</summary>
 internal static class BatchNormStatistics
 {
-    /// <summary>Throws when <paramref name="input"/> is not <c>[batch, ..., irreps.Dim]</c>.</summary>
-    public static void CheckInput(torch.Tensor input, Irreps irreps)
-    {
-        if (input.dim() < 2 || input.shape[^1] != irreps.Dim)
-        {
-            throw new ArgumentException(
-                $"BatchNorm({irreps}): the input must be [batch, ..., {irreps.Dim}], got [{string.Join(", ", input.shape)}].",
-                nameof(input));
-        }
-    }
-
     /// <summary><c>running[start : start + n] = (1 - momentum) running[...] + momentum update</c>, without gradient.</summary>
     public static void RollAverage(torch.Tensor? running, long start, torch.Tensor update, double momentum)
     {

@@ -20,12 +20,10 @@ namespace E3Sharp.Nn;
 /// </code>
 /// </example>
 [CompileMode(JitMode.Script)]
-public partial class Dropout : nn.Module<Tensor, Tensor>, IIrrepsModule
+public partial class Dropout : nn.Module<Tensor, Tensor>, IIrrepsModule, IInputContract
 {
     private readonly long[] _muls;
     private readonly long[] _dims;
-    private readonly long _dim;
-    private readonly string _shapeError;
 
     /// <summary>Creates the dropout.</summary>
     /// <param name="irreps">Input (and output) irreps.</param>
@@ -42,8 +40,6 @@ public partial class Dropout : nn.Module<Tensor, Tensor>, IIrrepsModule
         P = p;
         _muls = irreps.Select(mi => (long)mi.Mul).ToArray();
         _dims = irreps.Select(mi => (long)mi.Ir.Dim).ToArray();
-        _dim = irreps.Dim;
-        _shapeError = $"Dropout ({irreps}): the last dimension of the input must be {irreps.Dim}";
         RegisterComponents();
     }
 
@@ -63,10 +59,7 @@ public partial class Dropout : nn.Module<Tensor, Tensor>, IIrrepsModule
     /// <param name="x">Input <c>[batch, ..., Irreps.Dim]</c>.</param>
     public override Tensor forward(Tensor x)
     {
-        if (x.shape[x.ndim - 1] != _dim)
-        {
-            throw new ArgumentException(_shapeError);
-        }
+        InputContract.Check(this, x);
 
         if (!training)
         {
@@ -106,6 +99,13 @@ public partial class Dropout : nn.Module<Tensor, Tensor>, IIrrepsModule
 
         return x * mask;
     }
+
+    private InputContract? _contract;
+
+    /// <summary>What <c>forward</c> needs, <c>[batch, ..., Irreps.Dim]</c> of a floating dtype (checked eagerly and by
+    /// the compiled module).</summary>
+    public InputContract InputContract => _contract ??= new(
+        ToString(), [E3Sharp.O3.Modules.ModuleChecks.Input("x", Irreps) with { MinRank = 2 }]) { Floating = true };
 
     /// <inheritdoc />
     public override string ToString() =>

@@ -121,4 +121,29 @@ public class NnInputContractTests
         Assert.Equal(new long[] { 2, 3, 10 }, compiledBasis.call(m).shape);
         Assert.True(step.call(m.sub(2.5f)).allclose(compiledStep.call(m.sub(2.5f)), rtol: 1e-5, atol: 1e-7));
     }
+    [Fact]
+    public void BatchNormAndDropoutRefuseWrongSizesAndDtypes()
+    {
+        using var scope = NewDisposeScope();
+        var bn = new BatchNorm(new Irreps("1x0e + 1x1o"));
+        bn.eval();
+        var e = Assert.Throws<ArgumentException>(() => bn.call(randn(3, 5)));
+        Assert.Equal("BatchNorm (1x0e+1x1o, eps=1e-05, momentum=0.1): input 'input' must have irreps 1x0e+1x1o (last dimension 4) and at least 1 batch dimension(s), but got a tensor of shape [3, 5].", Core(e));
+        var d = Assert.Throws<ArgumentException>(() => bn.call(randn(3, 4, dtype: float64)));
+        Assert.Contains("input 'input' has dtype Float64, but the module's dtype is Float32", d.Message);
+        Assert.Throws<ArgumentException>(() => bn.call(randn(4)));   // no batch dimension
+        var compiled = TorchScript.Compile(bn);
+        CompiledRefusesLikeEager(e, () => compiled.call(randn(3, 5)));
+        CompiledRefusesLikeEager(d, () => compiled.call(randn(3, 4, dtype: float64)));
+
+        var drop = new Dropout(new Irreps("2x0e + 1x1o"), 0.3);
+        var de = Assert.Throws<ArgumentException>(() => drop.call(randn(2, 4)));
+        Assert.Equal("Dropout (2x0e+1x1o, p=0.3): input 'x' must have irreps 2x0e+1x1o (last dimension 5) and at least 1 batch dimension(s), but got a tensor of shape [2, 4].", Core(de));
+        var di = Assert.Throws<ArgumentException>(() => drop.call(ones(2, 5, dtype: int64)));
+        Assert.Contains("needs a floating dtype", di.Message);
+        drop.eval();
+        var compiledDrop = TorchScript.Compile(drop);
+        CompiledRefusesLikeEager(de, () => compiledDrop.call(randn(2, 4)));
+        CompiledRefusesLikeEager(di, () => compiledDrop.call(ones(2, 5, dtype: int64)));
+    }
 }
