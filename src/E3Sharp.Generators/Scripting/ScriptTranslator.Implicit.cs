@@ -17,18 +17,12 @@ internal sealed partial class ScriptTranslator
     /// </summary>
     public static ScriptResult? TransformImplicit(GeneratorSyntaxContext ctx, CancellationToken ct)
     {
-        var decl = (ClassDeclarationSyntax)ctx.Node;
-        if (ctx.SemanticModel.GetDeclaredSymbol(decl, ct) is not INamedTypeSymbol cls)
+        if (FirstDeclaration.ClassOf(ctx, ct) is not { } cls)
         {
             return null;
         }
 
-        // One result per class: from its first declaration.
-        var first = cls.DeclaringSyntaxReferences.FirstOrDefault();
-        if (first is null || first.SyntaxTree != decl.SyntaxTree || first.Span != decl.Span)
-        {
-            return null;
-        }
+        var decl = (ClassDeclarationSyntax)ctx.Node;
 
         var compilation = ctx.SemanticModel.Compilation;
         var tensor = compilation.GetTypeByMetadataName("TorchSharp.torch+Tensor");

@@ -15,18 +15,12 @@ internal static class TwinAnalyzer
 {
     public static TwinModel? Analyze(GeneratorSyntaxContext context, CancellationToken ct)
     {
-        var decl = (ClassDeclarationSyntax)context.Node;
-        if (context.SemanticModel.GetDeclaredSymbol(decl, ct) is not INamedTypeSymbol cls)
+        if (FirstDeclaration.ClassOf(context, ct) is not { } cls)
         {
             return null;
         }
 
-        // one result per class: from its first declaration
-        var first = cls.DeclaringSyntaxReferences.FirstOrDefault();
-        if (first is null || first.SyntaxTree != decl.SyntaxTree || first.Span != decl.Span)
-        {
-            return null;
-        }
+        var decl = (ClassDeclarationSyntax)context.Node;
 
         var syms = TwinSymbols.Create(context.SemanticModel.Compilation);
         if (syms is null)
