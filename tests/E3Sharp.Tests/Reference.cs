@@ -68,6 +68,15 @@ public static class Reference
         };
     }
 
+    /// <summary>
+    /// The <c>FullyConnectedTensorProduct</c> of <c>fully_connected_tp.json</c> (its root element <paramref name="r"/>),
+    /// built in <paramref name="dtype"/> from the stored irreps; its weights are left to the caller.
+    /// </summary>
+    public static E3Sharp.O3.Modules.FullyConnectedTensorProduct FullyConnectedTp(JsonElement r, ScalarType dtype) =>
+        new(r.GetProperty("irreps_in1").GetProperty("str").GetString()!,
+            r.GetProperty("irreps_in2").GetProperty("str").GetString()!,
+            r.GetProperty("irreps_out").GetProperty("str").GetString()!, dtype: dtype);
+
     /// <summary>Reads a JSON array of integers.</summary>
     public static int[] ToIntArray(JsonElement array) => array.EnumerateArray().Select(e => e.GetInt32()).ToArray();
 

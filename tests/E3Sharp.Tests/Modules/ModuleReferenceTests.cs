@@ -21,10 +21,7 @@ public class ModuleReferenceTests
         using var scope = NewDisposeScope();
         using var doc = Reference.Load("fully_connected_tp");
         var r = doc.RootElement;
-        var tp = new FullyConnectedTensorProduct(
-            r.GetProperty("irreps_in1").GetProperty("str").GetString()!,
-            r.GetProperty("irreps_in2").GetProperty("str").GetString()!,
-            r.GetProperty("irreps_out").GetProperty("str").GetString()!, dtype: dtype);
+        var tp = Reference.FullyConnectedTp(r, dtype);
         Assert.Equal(r.GetProperty("weight_numel").GetInt32(), tp.WeightNumel);
         Assert.Equal(r.GetProperty("repr").GetString(), tp.ToString());
         var instructions = r.GetProperty("instructions").EnumerateArray().ToList();
@@ -72,7 +69,7 @@ public class ModuleReferenceTests
         using var scope = NewDisposeScope();
         using var doc = Reference.Load("fully_connected_tp");
         var r = doc.RootElement;
-        var tp = new FullyConnectedTensorProduct("2x0e+1x1o", "1x0e+1x1o", "2x0e+1x1o", dtype: ScalarType.Float32);
+        var tp = Reference.FullyConnectedTp(r, ScalarType.Float32);
         Assign(tp.Weight, T(r.GetProperty("weights")));
         tp.to(ScalarType.Float64);
         Assert.Equal(ScalarType.Float64, tp.Weight.dtype);

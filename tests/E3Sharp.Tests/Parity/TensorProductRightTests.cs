@@ -20,10 +20,8 @@ public class TensorProductRightTests
         using var scope = NewDisposeScope();
         using var doc = Reference.Load("fully_connected_tp");
         var r = doc.RootElement;
-        var tp = new FullyConnectedTensorProduct(
-            r.GetProperty("irreps_in1").GetProperty("str").GetString()!,
-            r.GetProperty("irreps_in2").GetProperty("str").GetString()!,
-            r.GetProperty("irreps_out").GetProperty("str").GetString()!, dtype: dtype) { CompileRight = true };
+        var tp = Reference.FullyConnectedTp(r, dtype);
+        tp.CompileRight = true;
         Assign(tp.Weight, Reference.ToTensor(r.GetProperty("weights")));
         var x1 = Reference.ToTensor(r.GetProperty("x1")).to(dtype);
         var x2 = Reference.ToTensor(r.GetProperty("x2")).to(dtype);
