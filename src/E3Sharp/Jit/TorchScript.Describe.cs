@@ -47,11 +47,6 @@ public static partial class TorchScript
         return Records.TryGetValue(compiled, out var r) ? r.Warnings : [];
     }
 
-    /// <summary>How the top module of <paramref name="compiled"/> was made, or null when it was not compiled by E3Sharp.</summary>
-    /// <param name="compiled">A compiled module.</param>
-    internal static CompileRecord? GetRecord(torch.jit.ScriptModule compiled) =>
-        Records.TryGetValue(compiled, out var r) ? r : null;
-
     private static CompileRecord DescribeLoaded(torch.jit.ScriptModule module, string? name)
     {
         var children = module.named_children()

@@ -73,10 +73,6 @@ public static partial class TorchScript
     internal static IReadOnlyList<torch.Tensor[]>? GetExampleInputs(torch.nn.Module module) =>
         Overrides.TryGetValue(module, out var o) ? o.ExampleInputs : null;
 
-    /// <summary>Whether this instance has a mode given by <see cref="Script"/> or <see cref="Trace"/>.</summary>
-    /// <param name="module">The module.</param>
-    internal static bool HasModeOverride(torch.nn.Module module) => Overrides.TryGetValue(module, out _);
-
     private static ModeOverride? GetOverride(torch.nn.Module module) =>
         Overrides.TryGetValue(module, out var o) ? o : null;
 

@@ -41,10 +41,6 @@ internal sealed class ImportSet
         IReadOnlyList<PickleNode> Constants,
         ModuleInstance Stub);
 
-    /// <summary>Whether <paramref name="instance"/> is the stub of an imported module.</summary>
-    /// <param name="instance">An IR instance.</param>
-    public bool IsImported(ModuleInstance instance) => _byStub.ContainsKey(instance);
-
     /// <summary>Imports a TorchScript module: returns the stub instance that stands for it in the IR.</summary>
     /// <param name="module">The TorchScript module.</param>
     /// <param name="context">The compilation (unused for now; kept for symmetry with the front ends).</param>

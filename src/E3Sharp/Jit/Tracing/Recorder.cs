@@ -283,7 +283,4 @@ internal static class Recorder
             (new FloatLiteral(s.ToDouble()), TsType.Float),
         _ => throw new TracingException($"{TraceSession.Where()}: a {s.Type} scalar cannot be recorded in TorchScript."),
     };
-
-    /// <summary>The expression of a scalar operand (double, long, Scalar).</summary>
-    public static Expr ScalarExpr(object value) => Convert(value).Expr;
 }
