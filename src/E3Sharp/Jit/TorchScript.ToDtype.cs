@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using E3Sharp.Jit.Import;
+using E3Sharp.Jit.Pickle.Tree;
 using ZipWriter = E3Sharp.Jit.Serialization.ZipWriter;
 using TorchScriptArchive = E3Sharp.Jit.Serialization.TorchScriptArchive;
 using TorchSharp;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using E3Sharp.Jit.Ir;
+using E3Sharp.Jit.Pickle.Tree;
 using E3Sharp.Jit.Serialization;
 using TorchSharp;
 

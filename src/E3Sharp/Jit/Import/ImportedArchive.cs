@@ -2,6 +2,7 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Text;
 using System.Text.RegularExpressions;
+using E3Sharp.Jit.Pickle.Tree;
 
 namespace E3Sharp.Jit.Import;
 

@@ -1,4 +1,3 @@
-using E3Sharp.Jit.Serialization;
 using TorchSharp;
 
 namespace E3Sharp.Jit.Ir;

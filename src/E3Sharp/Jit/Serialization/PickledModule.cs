@@ -1,3 +1,5 @@
+using E3Sharp.Jit.Pickle;
+
 namespace E3Sharp.Jit.Serialization;
 
 /// <summary>

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using E3Sharp.Jit.Ir;
+using E3Sharp.Jit.Pickle;
 using TorchSharp;
 
 namespace E3Sharp.Jit.Serialization;

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text;
 using System.Text.RegularExpressions;
+using E3Sharp.Jit.Pickle;
 using TorchSharp;
 
 namespace E3Sharp.Jit.Serialization;

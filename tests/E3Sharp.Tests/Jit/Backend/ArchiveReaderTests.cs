@@ -1,4 +1,5 @@
 using E3Sharp.Jit.Ir;
+using E3Sharp.Jit.Pickle;
 using E3Sharp.Jit.Serialization;
 using TorchSharp;
 using static E3Sharp.Jit.Ir.IrBuilder;

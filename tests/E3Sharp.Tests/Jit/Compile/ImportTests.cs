@@ -2,6 +2,7 @@ using System.Text.Json;
 using E3Sharp.Jit;
 using E3Sharp.Jit.Import;
 using E3Sharp.Jit.Ir;
+using E3Sharp.Jit.Pickle.Tree;
 using E3Sharp.Jit.Serialization;
 using TorchSharp;
 using static E3Sharp.Jit.Ir.IrBuilder;

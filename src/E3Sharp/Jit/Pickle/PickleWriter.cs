@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace E3Sharp.Jit.Serialization;
+namespace E3Sharp.Jit.Pickle;
 
 /// <summary>
 /// Writes pickle protocol 2 with only the opcodes LibTorch's unpickler accepts (no memo, no SHORT_BINUNICODE,

@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Text;
-using E3Sharp.Jit.Ir;
 using TorchSharp;
 
-namespace E3Sharp.Jit.Serialization;
+namespace E3Sharp.Jit.Ir;
 
 /// <summary>
 /// Prints IR as TorchScript source in the dialect LibTorch's archive importer compiles (the "serialization

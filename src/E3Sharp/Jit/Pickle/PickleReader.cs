@@ -1,7 +1,7 @@
-using E3Sharp.Jit.Import;
-using Tree = E3Sharp.Jit.Import;
+using E3Sharp.Jit.Pickle.Tree;
+using Tree = E3Sharp.Jit.Pickle.Tree;
 
-namespace E3Sharp.Jit.Serialization;
+namespace E3Sharp.Jit.Pickle;
 
 /// <summary>A pickled <c>GLOBAL module name</c> reference.</summary>
 /// <param name="Module">The module part (<c>torch._utils</c>, <c>__torch__.a</c>).</param>

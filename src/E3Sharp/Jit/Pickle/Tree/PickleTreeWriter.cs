@@ -1,6 +1,6 @@
-using E3Sharp.Jit.Serialization;
+using E3Sharp.Jit.Pickle;
 
-namespace E3Sharp.Jit.Import;
+namespace E3Sharp.Jit.Pickle.Tree;
 
 /// <summary>
 /// Writes a <see cref="PickleNode"/> tree as protocol 2 with only the opcodes LibTorch's unpickler accepts; nodes

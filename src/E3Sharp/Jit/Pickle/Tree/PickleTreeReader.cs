@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
 using System.Text;
-using E3Sharp.Jit.Serialization;
+using E3Sharp.Jit.Pickle;
 
-namespace E3Sharp.Jit.Import;
+namespace E3Sharp.Jit.Pickle.Tree;
 
 /// <summary>
 /// Reads a pickle (protocols 2 to 4: the opcodes LibTorch and PyTorch write into TorchScript archives) into a

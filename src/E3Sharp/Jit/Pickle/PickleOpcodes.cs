@@ -1,4 +1,4 @@
-namespace E3Sharp.Jit.Serialization;
+namespace E3Sharp.Jit.Pickle;
 
 /// <summary>The pickle opcodes LibTorch's unpickler accepts (protocol 2 subset).</summary>
 internal static class PickleOpcodes

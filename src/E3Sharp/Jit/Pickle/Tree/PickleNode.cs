@@ -1,4 +1,4 @@
-namespace E3Sharp.Jit.Import;
+namespace E3Sharp.Jit.Pickle.Tree;
 
 /// <summary>
 /// A value of a pickle as the pickle builds it (not interpreted): the form in which an imported archive's
