@@ -13,7 +13,7 @@ namespace E3Sharp.Jit;
 /// Embedding and Sequential (its items, each converted here or taken from the compilation when already compiled).
 /// Used by the tracing and scripting front ends when a built-in module is a child.
 /// </summary>
-public static class BuiltinModules
+internal static class BuiltinModules
 {
     /// <summary>Whether <paramref name="moduleType"/> is a built-in module this class converts (Sequential only when
     /// its items are convertible or compiled).</summary>

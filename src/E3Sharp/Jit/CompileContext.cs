@@ -9,7 +9,7 @@ namespace E3Sharp.Jit;
 /// front ends report. The tracing and scripting front ends look children up here, so that a call of an already
 /// compiled child becomes <c>self.child.forward(...)</c> instead of being inlined.
 /// </summary>
-public sealed class CompileContext
+internal sealed class CompileContext
 {
     private readonly Dictionary<torch.nn.Module, CompiledModule> _compiled = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<string, int> _nameCounts = new(StringComparer.Ordinal);
@@ -61,4 +61,4 @@ public sealed class CompileContext
 /// <summary>A compiled module of a tree: its IR instance and how it was made.</summary>
 /// <param name="Instance">The IR instance.</param>
 /// <param name="How">How it was compiled.</param>
-public sealed record CompiledModule(ModuleInstance Instance, CompiledHow How);
+internal sealed record CompiledModule(ModuleInstance Instance, CompiledHow How);

@@ -1,7 +1,7 @@
 namespace E3Sharp.Jit;
 
 /// <summary>How a module of a compiled tree was turned into TorchScript (shown by <c>TorchScript.Describe</c>).</summary>
-public enum CompiledHow
+internal enum CompiledHow
 {
     /// <summary>Recorded by running its forward on example inputs.</summary>
     Traced,

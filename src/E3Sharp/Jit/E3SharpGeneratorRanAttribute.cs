@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Reflection;
 
 namespace E3Sharp.Jit;
@@ -9,6 +10,7 @@ namespace E3Sharp.Jit;
 /// Analyzer, is missing from that build). User code does not apply it.
 /// </summary>
 [AttributeUsage(AttributeTargets.Assembly, AllowMultiple = false)]
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class E3SharpGeneratorRanAttribute : Attribute
 {
     /// <summary>

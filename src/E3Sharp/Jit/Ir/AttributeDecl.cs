@@ -1,7 +1,7 @@
 namespace E3Sharp.Jit.Ir;
 
 /// <summary>A declared attribute of a <see cref="ModuleClass"/>.</summary>
-public sealed class AttributeDecl
+internal sealed class AttributeDecl
 {
     /// <summary>Creates a declaration.</summary>
     /// <param name="name">The attribute name (a valid identifier, not a TorchScript keyword).</param>

@@ -1,7 +1,7 @@
 namespace E3Sharp.Jit.Ir;
 
 /// <summary>What a declared module attribute is.</summary>
-public enum AttributeKind
+internal enum AttributeKind
 {
     /// <summary>A parameter: a <c>Tensor</c> listed in <c>__parameters__</c> (seen by <c>named_parameters()</c>).</summary>
     Parameter,

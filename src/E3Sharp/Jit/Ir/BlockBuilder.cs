@@ -1,3 +1,5 @@
+using System.ComponentModel;
+
 namespace E3Sharp.Jit.Ir;
 
 /// <summary>
@@ -7,17 +9,18 @@ namespace E3Sharp.Jit.Ir;
 /// b.ForRange("i", Var("n"), body => body.AugAssign("acc", BinaryOp.Add, Var("i")));
 /// </code>
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public class BlockBuilder
 {
     private readonly List<Stmt> _statements = [];
 
     /// <summary>The statements added so far.</summary>
-    public IReadOnlyList<Stmt> Statements => _statements;
+    internal IReadOnlyList<Stmt> Statements => _statements;
 
     /// <summary>Adds a statement.</summary>
     /// <param name="statement">The statement.</param>
     /// <returns>This builder.</returns>
-    public BlockBuilder Add(Stmt statement)
+    internal BlockBuilder Add(Stmt statement)
     {
         ArgumentNullException.ThrowIfNull(statement);
         _statements.Add(statement);
@@ -134,7 +137,7 @@ public class BlockBuilder
 
     /// <summary>Runs <paramref name="build"/> on a fresh builder and returns its statements.</summary>
     /// <param name="build">The callback.</param>
-    public static IReadOnlyList<Stmt> Build(Action<BlockBuilder> build)
+    internal static IReadOnlyList<Stmt> Build(Action<BlockBuilder> build)
     {
         ArgumentNullException.ThrowIfNull(build);
         var b = new BlockBuilder();

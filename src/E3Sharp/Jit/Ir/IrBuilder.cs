@@ -1,9 +1,12 @@
+using System.ComponentModel;
+
 namespace E3Sharp.Jit.Ir;
 
 /// <summary>
 /// Short factory methods for expressions, meant for <c>using static E3Sharp.Jit.Ir.IrBuilder;</c> in hand-written
 /// and generated code: <c>Torch("einsum", Str("ij,jk-&gt;ik"), List(Var("a"), Self("w")))</c>.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class IrBuilder
 {
     /// <summary>A local variable or parameter.</summary>

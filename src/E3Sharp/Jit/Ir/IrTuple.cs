@@ -1,7 +1,7 @@
 namespace E3Sharp.Jit.Ir;
 
 /// <summary>A tuple value for attributes and constants (<c>Tuple[...]</c> types).</summary>
-public sealed class IrTuple
+internal sealed class IrTuple
 {
     /// <summary>Creates a tuple.</summary>
     /// <param name="items">The items (long, double, bool, string, null, Tensor, lists, tuples ...).</param>

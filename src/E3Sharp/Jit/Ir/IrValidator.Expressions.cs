@@ -2,7 +2,7 @@ using TorchSharp;
 
 namespace E3Sharp.Jit.Ir;
 
-public static partial class IrValidator
+internal static partial class IrValidator
 {
     /// <summary>The expression half of the method checker: type inference, calls, attributes, subscripts and builtins.</summary>
     private sealed partial class MethodChecker

@@ -2,7 +2,7 @@ using TorchSharp;
 
 namespace E3Sharp.Jit.Ir;
 
-public static partial class IrValidator
+internal static partial class IrValidator
 {
     /// <summary>Checks one method: parameters, statements, scoping and control flow (expressions in IrValidator.Expressions.cs).</summary>
     private sealed partial class MethodChecker(ModuleClass cls, MethodDef method, OpTable ops)

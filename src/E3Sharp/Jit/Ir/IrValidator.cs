@@ -13,7 +13,7 @@ namespace E3Sharp.Jit.Ir;
 /// recursion between methods. Problems throw <see cref="TorchScriptValidationException"/> naming the class, the
 /// method and the statement.
 /// </summary>
-public static partial class IrValidator
+internal static partial class IrValidator
 {
     private static readonly HashSet<string> SupportedDtypes = new(StringComparer.Ordinal)
     {

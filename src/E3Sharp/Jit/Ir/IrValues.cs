@@ -10,7 +10,7 @@ namespace E3Sharp.Jit.Ir;
 /// <see cref="IReadOnlyDictionary{TKey, TValue}"/> of <c>object</c> to <c>object?</c> (Dict) and
 /// <see cref="ModuleInstance"/> (submodules).
 /// </summary>
-public static class IrValues
+internal static class IrValues
 {
     /// <summary>
     /// Converts a convenient CLR value into the canonical form: <c>int</c>/<c>short</c>/... to <c>long</c>,

@@ -1,7 +1,7 @@
 namespace E3Sharp.Jit.Ir;
 
 /// <summary>Enumerates the nodes of IR trees.</summary>
-public static class IrWalker
+internal static class IrWalker
 {
     /// <summary>All statements of a block, nested ones included (pre-order).</summary>
     /// <param name="body">The block.</param>

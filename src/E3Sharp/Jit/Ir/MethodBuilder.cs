@@ -1,3 +1,5 @@
+using System.ComponentModel;
+
 namespace E3Sharp.Jit.Ir;
 
 /// <summary>
@@ -11,6 +13,7 @@ namespace E3Sharp.Jit.Ir;
 /// MethodDef def = forward.Build();
 /// </code>
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class MethodBuilder : BlockBuilder
 {
     private readonly List<Param> _parameters = [];
@@ -46,7 +49,7 @@ public sealed class MethodBuilder : BlockBuilder
     /// <summary>Adds parameters (another method's, for a method that takes the same arguments).</summary>
     /// <param name="parameters">The parameters, in order.</param>
     /// <returns>This builder.</returns>
-    public MethodBuilder Params(IEnumerable<Param> parameters)
+    internal MethodBuilder Params(IEnumerable<Param> parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         foreach (var p in parameters)

@@ -1,3 +1,5 @@
+using System.ComponentModel;
+
 namespace E3Sharp.Jit.Ir;
 
 /// <summary>
@@ -10,6 +12,7 @@ namespace E3Sharp.Jit.Ir;
 /// The <c>training : bool</c> attribute is implicit: every class gets it in the archive, and its value comes from
 /// <see cref="ModuleInstance.Training"/>. Declaring an attribute named <c>training</c> is an error.
 /// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class ModuleClass
 {
     private readonly List<AttributeDecl> _attributes = [];
@@ -20,7 +23,7 @@ public sealed class ModuleClass
     /// <param name="qualifiedName">The qualified name: <c>__torch__</c> followed by dot-separated identifiers,
     /// e.g. <c>__torch__.e3sharp.Gate</c>. The part before the last dot selects the code file
     /// (<c>code/__torch__/e3sharp.py</c>).</param>
-    public ModuleClass(string qualifiedName)
+    internal ModuleClass(string qualifiedName)
     {
         ArgumentNullException.ThrowIfNull(qualifiedName);
         if (!qualifiedName.StartsWith("__torch__.", StringComparison.Ordinal))
@@ -45,26 +48,26 @@ public sealed class ModuleClass
     public string Name { get; }
 
     /// <summary>The declared attributes, in declaration order.</summary>
-    public IReadOnlyList<AttributeDecl> Attributes => _attributes;
+    internal IReadOnlyList<AttributeDecl> Attributes => _attributes;
 
     /// <summary>The methods, in declaration order.</summary>
-    public IReadOnlyList<MethodDef> Methods => _methods;
+    internal IReadOnlyList<MethodDef> Methods => _methods;
 
     /// <summary>The type of instances of this class.</summary>
-    public ModuleType Type => TsType.Module(this);
+    internal ModuleType Type => TsType.Module(this);
 
     /// <summary>Finds a declared attribute by name.</summary>
     /// <param name="name">The attribute name.</param>
-    public AttributeDecl? FindAttribute(string name) => _attributeByName.GetValueOrDefault(name);
+    internal AttributeDecl? FindAttribute(string name) => _attributeByName.GetValueOrDefault(name);
 
     /// <summary>Finds a method by name.</summary>
     /// <param name="name">The method name.</param>
-    public MethodDef? FindMethod(string name) => _methods.Find(m => m.Name == name);
+    internal MethodDef? FindMethod(string name) => _methods.Find(m => m.Name == name);
 
     /// <summary>Declares an attribute; declaring the same name again with the same type and kind is a no-op.</summary>
     /// <param name="declaration">The declaration.</param>
     /// <returns>This class.</returns>
-    public ModuleClass Declare(AttributeDecl declaration)
+    internal ModuleClass Declare(AttributeDecl declaration)
     {
         ArgumentNullException.ThrowIfNull(declaration);
         if (declaration.Name == "training")
@@ -101,24 +104,24 @@ public sealed class ModuleClass
     /// <summary>Declares a parameter (a Tensor listed in <c>__parameters__</c>).</summary>
     /// <param name="name">The name.</param>
     /// <returns>This class.</returns>
-    public ModuleClass AddParameter(string name) => Declare(new AttributeDecl(name, TsType.Tensor, AttributeKind.Parameter));
+    internal ModuleClass AddParameter(string name) => Declare(new AttributeDecl(name, TsType.Tensor, AttributeKind.Parameter));
 
     /// <summary>Declares a buffer (a Tensor listed in <c>__buffers__</c>).</summary>
     /// <param name="name">The name.</param>
     /// <returns>This class.</returns>
-    public ModuleClass AddBuffer(string name) => Declare(new AttributeDecl(name, TsType.Tensor, AttributeKind.Buffer));
+    internal ModuleClass AddBuffer(string name) => Declare(new AttributeDecl(name, TsType.Tensor, AttributeKind.Buffer));
 
     /// <summary>Declares a typed attribute.</summary>
     /// <param name="name">The name.</param>
     /// <param name="type">The type.</param>
     /// <returns>This class.</returns>
-    public ModuleClass AddAttribute(string name, TsType type) => Declare(new AttributeDecl(name, type, AttributeKind.Attribute));
+    internal ModuleClass AddAttribute(string name, TsType type) => Declare(new AttributeDecl(name, type, AttributeKind.Attribute));
 
     /// <summary>Declares a submodule attribute of class <paramref name="childClass"/>.</summary>
     /// <param name="name">The name.</param>
     /// <param name="childClass">The child's class.</param>
     /// <returns>This class.</returns>
-    public ModuleClass AddSubmodule(string name, ModuleClass childClass) =>
+    internal ModuleClass AddSubmodule(string name, ModuleClass childClass) =>
         Declare(new AttributeDecl(name, TsType.Module(childClass), AttributeKind.Submodule));
 
     /// <summary>Declares a class constant (<c>name : Final[type] = value</c>).</summary>
@@ -126,13 +129,13 @@ public sealed class ModuleClass
     /// <param name="type">int, float, bool, str, Optional of those, or a Tuple of those.</param>
     /// <param name="value">The value (long/int, double, bool, string, null, IrTuple or a C# tuple).</param>
     /// <returns>This class.</returns>
-    public ModuleClass AddConstant(string name, TsType type, object? value) =>
+    internal ModuleClass AddConstant(string name, TsType type, object? value) =>
         Declare(new AttributeDecl(name, type, AttributeKind.Constant, value));
 
     /// <summary>Adds a method.</summary>
     /// <param name="method">The method.</param>
     /// <returns>This class.</returns>
-    public ModuleClass AddMethod(MethodDef method)
+    internal ModuleClass AddMethod(MethodDef method)
     {
         ArgumentNullException.ThrowIfNull(method);
         if (FindMethod(method.Name) is not null)

@@ -16,7 +16,7 @@ namespace E3Sharp.Jit.Ir;
 ///     .AddSubmodule("child", child);
 /// </code>
 /// </example>
-public sealed class ModuleInstance
+internal sealed class ModuleInstance
 {
     private readonly Dictionary<string, object?> _values = new(StringComparer.Ordinal);
 

@@ -1,7 +1,7 @@
 namespace E3Sharp.Jit.Ir;
 
 /// <summary>Rules for names in the IR (identifiers that TorchScript and the archive environment accept).</summary>
-public static class Names
+internal static class Names
 {
     private static readonly HashSet<string> PythonKeywords = new(ReservedNameLists.PythonKeywords, StringComparer.Ordinal);
 

@@ -5,7 +5,7 @@ namespace E3Sharp.Jit.Ir;
 /// same in LibTorch 2.x): tensors combine with tensors and numbers, int op int stays int except <c>/</c> and
 /// <c>**</c> (float), mixing with float gives float, comparisons of numbers give bool, of tensors a Tensor.
 /// </summary>
-public static class OperatorRules
+internal static class OperatorRules
 {
     /// <summary>The result type of <c>left op right</c>, or null when TorchScript rejects it.</summary>
     /// <param name="op">The operator.</param>

@@ -1,6 +1,9 @@
+using System.ComponentModel;
+
 namespace E3Sharp.Jit.Ir;
 
 /// <summary>Binary operators (printed as the Python operator).</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public enum BinaryOp
 {
     /// <summary><c>a + b</c>.</summary>
@@ -44,6 +47,7 @@ public enum BinaryOp
 }
 
 /// <summary>Unary operators.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public enum UnaryOp
 {
     /// <summary><c>-a</c>.</summary>
@@ -55,7 +59,7 @@ public enum UnaryOp
 }
 
 /// <summary>Helpers on <see cref="BinaryOp"/>.</summary>
-public static class BinaryOpExtensions
+internal static class BinaryOpExtensions
 {
     /// <summary>The Python spelling of the operator.</summary>
     /// <param name="op">The operator.</param>

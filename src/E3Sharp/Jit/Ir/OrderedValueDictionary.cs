@@ -1,7 +1,7 @@
 namespace E3Sharp.Jit.Ir;
 
 /// <summary>The canonical form of a <c>Dict[K, V]</c> attribute value: keys in insertion order.</summary>
-public sealed class OrderedValueDictionary : IEnumerable<KeyValuePair<object, object?>>
+internal sealed class OrderedValueDictionary : IEnumerable<KeyValuePair<object, object?>>
 {
     private readonly List<KeyValuePair<object, object?>> _items = [];
     private readonly Dictionary<object, int> _index = [];

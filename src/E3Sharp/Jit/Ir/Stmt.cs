@@ -1,7 +1,7 @@
 namespace E3Sharp.Jit.Ir;
 
 /// <summary>A statement of a method body.</summary>
-public abstract record Stmt;
+internal abstract record Stmt;
 
 /// <summary>
 /// <c>target = value</c>, <c>a, b = value</c> (tuple unpacking) or, with an annotation,
@@ -11,7 +11,7 @@ public abstract record Stmt;
 /// <param name="Targets">The local variable names (one, or several for tuple unpacking).</param>
 /// <param name="Value">The value.</param>
 /// <param name="Annotation">The declared type (single target only), or null.</param>
-public sealed record AssignStmt(IReadOnlyList<string> Targets, Expr Value, TsType? Annotation = null) : Stmt
+internal sealed record AssignStmt(IReadOnlyList<string> Targets, Expr Value, TsType? Annotation = null) : Stmt
 {
     /// <summary>Creates <c>target = value</c> or <c>target : annotation = value</c>.</summary>
     /// <param name="target">The local variable name.</param>
@@ -25,13 +25,13 @@ public sealed record AssignStmt(IReadOnlyList<string> Targets, Expr Value, TsTyp
 
 /// <summary>An expression evaluated for its effect, e.g. <c>xs.append(y)</c>.</summary>
 /// <param name="Expression">The expression.</param>
-public sealed record ExprStmt(Expr Expression) : Stmt;
+internal sealed record ExprStmt(Expr Expression) : Stmt;
 
 /// <summary><c>if condition: then else: orElse</c>. The condition is bool, or a Tensor (converted like <c>bool(t)</c>).</summary>
 /// <param name="Condition">The condition.</param>
 /// <param name="Then">The statements run when true.</param>
 /// <param name="Else">The statements run when false (may be empty).</param>
-public sealed record IfStmt(Expr Condition, IReadOnlyList<Stmt> Then, IReadOnlyList<Stmt> Else) : Stmt;
+internal sealed record IfStmt(Expr Condition, IReadOnlyList<Stmt> Then, IReadOnlyList<Stmt> Else) : Stmt;
 
 /// <summary><c>for variable in range(start, end, step): body</c> (ints).</summary>
 /// <param name="Variable">The loop variable (int, visible only in the body).</param>
@@ -39,7 +39,7 @@ public sealed record IfStmt(Expr Condition, IReadOnlyList<Stmt> Then, IReadOnlyL
 /// <param name="End">The exclusive end.</param>
 /// <param name="Step">The step (null = 1).</param>
 /// <param name="Body">The body.</param>
-public sealed record ForRangeStmt(string Variable, Expr? Start, Expr End, Expr? Step, IReadOnlyList<Stmt> Body) : Stmt;
+internal sealed record ForRangeStmt(string Variable, Expr? Start, Expr End, Expr? Step, IReadOnlyList<Stmt> Body) : Stmt;
 
 /// <summary>
 /// <c>for variable in iterable: body</c> over a Tensor (rows along dim 0, each a Tensor) or a List[T]
@@ -48,34 +48,34 @@ public sealed record ForRangeStmt(string Variable, Expr? Start, Expr End, Expr? 
 /// <param name="Variable">The loop variable (visible only in the body).</param>
 /// <param name="Iterable">The tensor or list.</param>
 /// <param name="Body">The body.</param>
-public sealed record ForInStmt(string Variable, Expr Iterable, IReadOnlyList<Stmt> Body) : Stmt;
+internal sealed record ForInStmt(string Variable, Expr Iterable, IReadOnlyList<Stmt> Body) : Stmt;
 
 /// <summary><c>while condition: body</c>.</summary>
 /// <param name="Condition">The condition (bool or Tensor).</param>
 /// <param name="Body">The body.</param>
-public sealed record WhileStmt(Expr Condition, IReadOnlyList<Stmt> Body) : Stmt;
+internal sealed record WhileStmt(Expr Condition, IReadOnlyList<Stmt> Body) : Stmt;
 
 /// <summary><c>break</c> (inside a loop).</summary>
-public sealed record BreakStmt : Stmt;
+internal sealed record BreakStmt : Stmt;
 
 /// <summary><c>continue</c> (inside a loop).</summary>
-public sealed record ContinueStmt : Stmt;
+internal sealed record ContinueStmt : Stmt;
 
 /// <summary>Item assignment <c>target[index] = value</c> into a list (int index, from the end when negative) or a dict
 /// (a key of its key type; adds or replaces). The list or dict is changed in place, as in Python.</summary>
 /// <param name="Target">The list or dict: a variable.</param>
 /// <param name="Index">The index or key.</param>
 /// <param name="Value">The new item.</param>
-public sealed record SetItemStmt(Expr Target, Expr Index, Expr Value) : Stmt;
+internal sealed record SetItemStmt(Expr Target, Expr Index, Expr Value) : Stmt;
 
 /// <summary><c>return value</c> (<c>return</c> alone when <paramref name="Value"/> is null; the method must return None then).</summary>
 /// <param name="Value">The returned value, or null.</param>
-public sealed record ReturnStmt(Expr? Value) : Stmt;
+internal sealed record ReturnStmt(Expr? Value) : Stmt;
 
 /// <summary><c>raise</c> an exception with a message (a RuntimeError when run; printed as <c>ops.prim.RaiseException</c>).</summary>
 /// <param name="Message">The message: a <c>str</c> expression, a constant (<see cref="StrLiteral"/>) or one computed when
 /// raising (<c>"got " + str(x.size(-1))</c>).</param>
-public sealed record RaiseStmt(Expr Message) : Stmt
+internal sealed record RaiseStmt(Expr Message) : Stmt
 {
     /// <summary>Raises with a constant message.</summary>
     /// <param name="message">The message.</param>

@@ -10,7 +10,7 @@ namespace E3Sharp.Jit.Ir;
 /// <c>self.child.forward(x)</c>, 2-space indentation). The printer does not validate; run
 /// <see cref="IrValidator"/> first.
 /// </summary>
-public sealed class TorchScriptPrinter
+internal sealed class TorchScriptPrinter
 {
     private const string Indent = "  ";
     private readonly Func<torch.Tensor, int>? _constantIndex;

@@ -6,7 +6,7 @@ namespace E3Sharp.Jit.Pickle;
 /// <summary>A pickled <c>GLOBAL module name</c> reference.</summary>
 /// <param name="Module">The module part (<c>torch._utils</c>, <c>__torch__.a</c>).</param>
 /// <param name="Name">The name part.</param>
-public sealed record PickleGlobal(string Module, string Name)
+internal sealed record PickleGlobal(string Module, string Name)
 {
     /// <summary><c>module.name</c>.</summary>
     public string FullName => Module + "." + Name;
@@ -15,7 +15,7 @@ public sealed record PickleGlobal(string Module, string Name)
 /// <summary>A pickled object: a class (GLOBAL) instantiated with NEWOBJ/REDUCE, with the state BUILD gave it.</summary>
 /// <param name="Class">The class reference.</param>
 /// <param name="Args">The constructor arguments.</param>
-public sealed record PickleObject(PickleGlobal Class, IReadOnlyList<object?> Args)
+internal sealed record PickleObject(PickleGlobal Class, IReadOnlyList<object?> Args)
 {
     /// <summary>The BUILD state (a <see cref="PickleDict"/> for TorchScript modules), or null.</summary>
     public object? State { get; set; }
@@ -23,10 +23,10 @@ public sealed record PickleObject(PickleGlobal Class, IReadOnlyList<object?> Arg
 
 /// <summary>A pickled tuple.</summary>
 /// <param name="Items">The items.</param>
-public sealed record PickleTuple(IReadOnlyList<object?> Items);
+internal sealed record PickleTuple(IReadOnlyList<object?> Items);
 
 /// <summary>A pickled dict, in insertion order.</summary>
-public sealed class PickleDict
+internal sealed class PickleDict
 {
     private readonly List<KeyValuePair<object, object?>> _items = [];
 
@@ -79,7 +79,7 @@ public sealed class PickleDict
 /// reader interprets that tree, children before parents (the order an unpickler runs), and a value the pickle
 /// shares through its memo is interpreted once and stays shared.
 /// </remarks>
-public sealed class PickleReader
+internal sealed class PickleReader
 {
     private readonly byte[] _data;
     private readonly Dictionary<PickleNode, object?> _done = new(ReferenceEqualityComparer.Instance);

@@ -7,7 +7,7 @@ namespace E3Sharp.Jit.Pickle;
 /// Writes pickle protocol 2 with only the opcodes LibTorch's unpickler accepts (no memo, no SHORT_BINUNICODE,
 /// no FRAME): the low-level half of the archive writer.
 /// </summary>
-public sealed class PickleWriter
+internal sealed class PickleWriter
 {
     private readonly MemoryStream _out = new();
 

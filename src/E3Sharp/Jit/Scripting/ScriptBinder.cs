@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using E3Sharp.Jit.Ir;
 using TorchSharp;
 
@@ -10,6 +11,7 @@ namespace E3Sharp.Jit.Scripting;
 /// only on the module (ints, floats, bools, strings) become typed attributes or literals. Generated code calls these
 /// members; user code does not need to.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class ScriptBinder
 {
     private readonly Dictionary<string, string> _memberNames = new(StringComparer.Ordinal);
@@ -32,10 +34,10 @@ public sealed class ScriptBinder
     public torch.nn.Module Module { get; }
 
     /// <summary>The compilation this scripting is part of.</summary>
-    public CompileContext Context { get; }
+    internal CompileContext Context { get; }
 
     /// <summary>The IR instance being built (attributes are added as the generated code uses them).</summary>
-    public ModuleInstance Instance { get; }
+    internal ModuleInstance Instance { get; }
 
     private string ModuleName => Module.GetType().FullName ?? Module.GetType().Name;
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.ComponentModel;
 using E3Sharp.Jit.Ir;
 using TorchSharp;
 
@@ -12,6 +13,7 @@ namespace E3Sharp.Jit.Scripting;
 /// <param name="module">The eager module being scripted.</param>
 /// <param name="binder">Joins the generated code with the module's state.</param>
 /// <returns>The methods of the module's TorchScript class, <c>forward</c> first.</returns>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public delegate IReadOnlyList<MethodDef> ScriptMethodsBuilder(torch.nn.Module module, ScriptBinder binder);
 
 /// <summary>
@@ -19,6 +21,7 @@ public delegate IReadOnlyList<MethodDef> ScriptMethodsBuilder(torch.nn.Module mo
 /// partial classes). Generated code registers each class from a module initializer; user code does not need to
 /// call <see cref="Register"/>.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class ScriptRegistry
 {
     private static readonly ConcurrentDictionary<Type, ScriptMethodsBuilder> Builders = new();

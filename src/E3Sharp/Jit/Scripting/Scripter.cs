@@ -15,7 +15,7 @@ namespace E3Sharp.Jit.Scripting;
 /// using var loaded = TorchScriptArchive.Load(TorchScriptArchive.Write(ir));
 /// </code>
 /// </example>
-public static class Scripter
+internal static class Scripter
 {
     /// <summary>
     /// Whether modules of <paramref name="moduleType"/> can be scripted: the generator translated its class (or a

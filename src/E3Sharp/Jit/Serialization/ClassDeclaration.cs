@@ -3,7 +3,7 @@ using E3Sharp.Jit.Ir;
 namespace E3Sharp.Jit.Serialization;
 
 /// <summary>A class as declared in an archive's code (what <see cref="TorchScriptArchiveReader"/> reads from <c>code/*.py</c>).</summary>
-public sealed class ClassDeclaration
+internal sealed class ClassDeclaration
 {
     internal ClassDeclaration(string qualifiedName, string baseName)
     {

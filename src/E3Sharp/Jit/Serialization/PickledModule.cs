@@ -7,7 +7,7 @@ namespace E3Sharp.Jit.Serialization;
 /// pickled order). Values are tensors, <c>long</c>, <c>double</c>, <c>bool</c>, <c>string</c>, null, lists,
 /// <see cref="PickleTuple"/>, <see cref="PickleDict"/> or nested <see cref="PickledModule"/>s.
 /// </summary>
-public sealed class PickledModule
+internal sealed class PickledModule
 {
     internal PickledModule(string qualifiedName, IReadOnlyList<KeyValuePair<string, object?>> state, ClassDeclaration? declaration)
     {

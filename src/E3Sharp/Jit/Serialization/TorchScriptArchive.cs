@@ -33,7 +33,7 @@ public static partial class TorchScriptArchive
     /// <param name="options">Options (root folder, extra files, op table).</param>
     /// <returns>The archive bytes.</returns>
     /// <exception cref="TorchScriptValidationException">The IR is invalid.</exception>
-    public static byte[] Write(ModuleInstance root, TorchScriptArchiveOptions? options = null)
+    internal static byte[] Write(ModuleInstance root, TorchScriptArchiveOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(root);
         options ??= new TorchScriptArchiveOptions();
@@ -108,7 +108,7 @@ public static partial class TorchScriptArchive
     /// <param name="root">The root module.</param>
     /// <param name="path">The file path.</param>
     /// <param name="options">Options.</param>
-    public static void Save(ModuleInstance root, string path, TorchScriptArchiveOptions? options = null) =>
+    internal static void Save(ModuleInstance root, string path, TorchScriptArchiveOptions? options = null) =>
         File.WriteAllBytes(path, Write(root, options));
 
     /// <summary>
@@ -117,7 +117,7 @@ public static partial class TorchScriptArchive
     /// </summary>
     /// <param name="root">The root module.</param>
     /// <param name="ops">The op table.</param>
-    public static IReadOnlyDictionary<string, string> PrintCode(ModuleInstance root, OpTable? ops = null)
+    internal static IReadOnlyDictionary<string, string> PrintCode(ModuleInstance root, OpTable? ops = null)
     {
         var classes = IrValidator.Validate(root, ops);
         var constantIndex = new Dictionary<torch.Tensor, int>(ReferenceEqualityComparer.Instance);
@@ -166,7 +166,7 @@ public static partial class TorchScriptArchive
     /// <summary>Validates, writes and loads <paramref name="root"/>: the IR as a TorchSharp ScriptModule.</summary>
     /// <param name="root">The root module.</param>
     /// <param name="options">Options.</param>
-    public static torch.jit.ScriptModule ToScriptModule(ModuleInstance root, TorchScriptArchiveOptions? options = null) =>
+    internal static torch.jit.ScriptModule ToScriptModule(ModuleInstance root, TorchScriptArchiveOptions? options = null) =>
         Load(Write(root, options));
 
     /// <summary>

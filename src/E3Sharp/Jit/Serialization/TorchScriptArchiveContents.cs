@@ -1,7 +1,7 @@
 namespace E3Sharp.Jit.Serialization;
 
 /// <summary>What <see cref="TorchScriptArchiveReader.Read(byte[])"/> found in an archive.</summary>
-public sealed class TorchScriptArchiveContents
+internal sealed class TorchScriptArchiveContents
 {
     internal TorchScriptArchiveContents(string rootFolder, int version, IReadOnlyDictionary<string, string> code,
         IReadOnlyDictionary<string, byte[]> extraFiles, IReadOnlyDictionary<string, ClassDeclaration> classes,

@@ -3,7 +3,7 @@ using E3Sharp.Jit.Ir;
 namespace E3Sharp.Jit.Serialization;
 
 /// <summary>Options of <see cref="TorchScriptArchive.Write"/>.</summary>
-public sealed class TorchScriptArchiveOptions
+internal sealed class TorchScriptArchiveOptions
 {
     /// <summary>The top-level folder of every zip entry (LibTorch uses the file's base name; any identifier works).</summary>
     public string RootFolder { get; init; } = "archive";

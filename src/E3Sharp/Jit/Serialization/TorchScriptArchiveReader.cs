@@ -12,7 +12,7 @@ namespace E3Sharp.Jit.Serialization;
 /// and tensors (tensors that shared a storage share one again), the class declarations of the code, constants and
 /// extra files. Nothing is compiled, so a malformed archive gives an exception, never a process abort.
 /// </summary>
-public static partial class TorchScriptArchiveReader
+internal static partial class TorchScriptArchiveReader
 {
     /// <summary>Reads an archive.</summary>
     /// <param name="archive">The archive bytes.</param>

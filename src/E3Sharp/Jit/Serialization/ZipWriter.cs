@@ -8,7 +8,7 @@ namespace E3Sharp.Jit.Serialization;
 /// its data 64-byte aligned through a local extra field <c>'FB'</c> padded with <c>'Z'</c>, a fixed DOS timestamp
 /// (1980-01-01 00:00), no data descriptors. Not zip64: entries and the archive must stay below 4 GiB.
 /// </summary>
-public sealed class ZipWriter
+internal sealed class ZipWriter
 {
     private const int Alignment = 64;
     private const ushort DosTime = 0;

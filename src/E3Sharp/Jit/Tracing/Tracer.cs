@@ -10,7 +10,7 @@ namespace E3Sharp.Jit.Tracing;
 /// on the inputs become constants, registered parameters and buffers become attributes of the traced class
 /// (parameters stay trainable), compiled children are called as <c>self.child.forward(...)</c>.
 /// </summary>
-public static class Tracer
+internal static class Tracer
 {
     /// <summary>
     /// Traces <paramref name="module"/>'s forward on <paramref name="exampleInputs"/>.

@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace E3Sharp.Tests.Jit.Scripting;
 
 /// <summary>Helpers for the scripting end-to-end tests.</summary>
-public static class ScriptTestUtil
+internal static class ScriptTestUtil
 {
     /// <summary>Registers a hand-written IR for a <see cref="RowNorm"/> child (as a traced child would be).</summary>
     public static ModuleInstance RegisterRowNorm(CompileContext context, RowNorm child)
