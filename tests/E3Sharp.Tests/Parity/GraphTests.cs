@@ -76,7 +76,7 @@ public class GraphTests
         AssertEdges(expected, GraphOps.RadiusGraph(pos, rMax, batch, maxNeighbors), "float64 eager");
         AssertEdges(expected, GraphOps.RadiusGraph(pos.to(ScalarType.Float32), rMax, batch, maxNeighbors), "float32 eager");
 
-        var module = new Nn.RadiusGraph(rMax, maxNeighbors);
+        var module = new E3Sharp.Nn.RadiusGraph(rMax, maxNeighbors);
         var compiled = Assertions.AssertAutoJitable(module, strictShapes: false);
         var c64 = (Tensor)compiled.invoke("forward", pos, batch);
         AssertEdges(expected, c64, "compiled float64");

@@ -90,8 +90,11 @@ for rb, ra in [(4, 5), (6, 10)]:
     b, a = o3.s2_grid(rb, ra, dtype=torch.float64)
     grid[f"{rb}x{ra}"] = {"betas": enc(b), "alphas": enc(a)}
 out["s2_grid"] = grid
+# _quadrature_weights computes in the default dtype whatever its dtype argument: float64 default here
+torch.set_default_dtype(torch.float64)
 out["quadrature_weights"] = [{"b": b, "float64": enc(_s2grid._quadrature_weights(b, dtype=torch.float64))}
                              for b in [1, 3, 5]]
+torch.set_default_dtype(torch.float32)
 _, _, shb, sha = o3.spherical_harmonics_s2_grid(3, 8, 7, dtype=torch.float64)
 out["sh_s2_grid"] = {"lmax": 3, "res_beta": 8, "res_alpha": 7, "shb": enc(shb), "sha": enc(sha)}
 out["expand_matrix"] = {"ls": [0, 2, 1], "float64": enc(_s2grid._expand_matrix([0, 2, 1], dtype=torch.float64))}
