@@ -46,6 +46,18 @@ internal static class S2GridModules
         }
     }
 
+    /// <summary>Throws unless a signal on an SO(3) grid has shape <c>[..., a, b, c]</c> (eager).</summary>
+    [E3Sharp.Jit.Scripting.EagerOnly]
+    public static void CheckSo3Grid(nn.Module module, Tensor signal, int a, int b, int c)
+    {
+        if (signal.ndim < 3 || signal.shape[^3] != a || signal.shape[^2] != b || signal.shape[^1] != c)
+        {
+            throw new ArgumentException(
+                $"{module}: from_grid's input 'signal' must have shape [..., {a}, {b}, {c}] (alpha x beta x gamma), but " +
+                $"got a tensor of shape {ModuleChecks.ShapeOf(signal.shape)}.", nameof(signal));
+        }
+    }
+
     /// <summary>The points of the grid, <c>[res_beta, res_alpha, 3]</c>.</summary>
     public static Tensor Points(Tensor betas, Tensor alphas)
     {

@@ -114,23 +114,10 @@ public partial class SO3Grid : nn.Module<Tensor, Tensor>, ITracingInputs, IInput
     [Export(Name = "from_grid")]
     public Tensor FromGrid(Tensor signal)
     {
-        CheckGrid(this, signal);
+        S2GridModules.CheckSo3Grid(this, signal, ResAlpha, ResBeta, ResGamma);
         // The grid sizes are constants: narrow to them (no-op views) so that a trace keeps them fixed.
         var x = signal.narrow(-3, 0, ResAlpha).narrow(-2, 0, ResBeta).narrow(-1, 0, ResGamma);
         return einsum("...abc,abci,b->...i", x, get_buffer("D")!, get_buffer("qw")!).mul(_sqrtDim);
-    }
-
-    [EagerOnly]
-    private static void CheckGrid(SO3Grid module, Tensor signal)
-    {
-        if (signal.ndim < 3 || signal.shape[^3] != module.ResAlpha || signal.shape[^2] != module.ResBeta ||
-            signal.shape[^1] != module.ResGamma)
-        {
-            throw new ArgumentException(
-                $"{module}: from_grid's input 'signal' must have shape [..., {module.ResAlpha}, {module.ResBeta}, " +
-                $"{module.ResGamma}] (alpha x beta x gamma), but got a tensor of shape {ModuleChecks.ShapeOf(signal.shape)}.",
-                nameof(signal));
-        }
     }
 
     private InputContract? _contract;
@@ -184,7 +171,7 @@ public partial class SO3Grid : nn.Module<Tensor, Tensor>, ITracingInputs, IInput
     }
 
     private void RegisterConstants(ScalarType dtype, Device device) =>
-        _constants.RegisterInto(get_buffer, (name, t) => ConditionallyRegisterBuffer(name, t, persistent: false), dtype, device);
+        _constants.RegisterInto(get_buffer, (name, t) => ConditionallyRegisterBuffer(name, t, persistent: true), dtype, device);
 
     /// <inheritdoc />
     public override string ToString() => $"{nameof(SO3Grid)} ({Lmax})";
