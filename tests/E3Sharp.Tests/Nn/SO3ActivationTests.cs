@@ -30,7 +30,9 @@ public class SO3ActivationTests
         Assert.Equal(c.GetProperty("cst").GetDouble(), m.Act.Cst, 12);
         var key = dtype == ScalarType.Float64 ? "float64" : "float32";
         var x = Reference.ToTensor(c.GetProperty("x")).to(dtype);
-        var expected = Reference.ToTensor(c.GetProperty(key));
+        // e3nn's float32 grid comes from float32 Wigner matrices (its SO3Grid.to_grid is up to 4e-5 off its float64
+        // values); ours are exact before the cast, so float32 is compared with e3nn's float64 values.
+        var expected = Reference.ToTensor(c.GetProperty("float64"));
         var tol = ReferenceTolerance(dtype);
         AssertClose(expected, m.forward(x), tol, "eager");
 

@@ -108,6 +108,21 @@ public class SphericalHarmonicsAlphaBetaTests
     }
 
     [Fact]
+    public void IsEquivariantThroughTheAnglesOfAVector()
+    {
+        using var scope = NewDisposeScope();
+        // e3nn's sense: rotating the vector whose angles are the input rotates the output by D^l.
+        var module = new SphericalHarmonicsAlphaBeta(new Irreps("1x0e + 1x1o + 1x2e + 1x3o"));
+        Assertions.AssertEquivariant(args =>
+            {
+                var (alpha, beta) = Rotations.XyzToAngles(args[0]);
+                return new[] { module.forward(alpha, beta) };
+            },
+            new Irreps?[] { new Irreps("1x1o") }, new Irreps?[] { new Irreps("1x0e + 1x1o + 1x2e + 1x3o") },
+            () => new[] { randn(new long[] { 5, 3 }, ScalarType.Float64) });
+    }
+
+    [Fact]
     public void BadArgumentsAreRefused()
     {
         Assert.Throws<ArgumentException>(() => new SphericalHarmonicsAlphaBeta(new[] { 1 }, "unit"));
