@@ -56,7 +56,8 @@ public static partial class SphericalHarmonicsAlphaBetaMath
         }
 
         var flat = parts.Count == 1 ? parts[0] : cat(parts, -1);
-        return flat.unflatten(0, alpha.shape);
+        // [z, dim] back to alpha's batch shape (a scalar angle gives [dim], as e3nn's reshape)
+        return alpha.ndim == 0 ? flat.squeeze(0) : flat.unflatten(0, alpha.shape);
     }
 
     /// <summary>

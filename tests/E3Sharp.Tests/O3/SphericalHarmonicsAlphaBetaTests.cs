@@ -130,6 +130,8 @@ public class SphericalHarmonicsAlphaBetaTests
         Assert.Throws<ArgumentException>(() => new Legendre(new[] { -1 }));
         using var scope = NewDisposeScope();
         var module = new SphericalHarmonicsAlphaBeta(new[] { 1 });
+        // A scalar angle pair gives one vector of harmonics, as e3nn's reshape(alpha.shape + (dim,)).
+        AssertClose(module.forward(full(1, 0.3), full(1, 1.2))[0], module.forward(tensor(0.3f), tensor(1.2f)), 0, "scalar angles");
         var ex = Assert.Throws<ArgumentException>(() => module.forward(zeros(3, dtype: ScalarType.Int64), zeros(3, dtype: ScalarType.Int64)));
         Assert.Contains("SphericalHarmonicsAlphaBeta", ex.Message);
     }
