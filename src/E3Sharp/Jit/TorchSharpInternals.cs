@@ -38,6 +38,20 @@ internal static class TorchSharpInternals
         }
     }
 
+    /// <summary>Removes the module's own buffer <paramref name="name"/> from its registry (TorchSharp has no
+    /// unregister) and returns it, or null when it has none of that name.</summary>
+    public static torch.Tensor? RemoveBuffer(torch.nn.Module module, string name)
+    {
+        if (InternalBuffers?.GetValue(module) is not IDictionary<string, (torch.Tensor, bool)> registry
+            || !registry.TryGetValue(name, out var entry))
+        {
+            return null;
+        }
+
+        registry.Remove(name);
+        return entry.Item1;
+    }
+
     /// <summary>Every buffer of the module tree, persistent or not, with its path.</summary>
     public static IEnumerable<(string Name, torch.Tensor Buffer)> AllBuffers(torch.nn.Module root)
     {

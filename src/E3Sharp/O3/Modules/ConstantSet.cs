@@ -32,33 +32,40 @@ internal sealed class ConstantSet
         return name;
     }
 
-    /// <summary>Creates the tensors of every constant for <paramref name="dtype"/> on <paramref name="device"/>.</summary>
-    public IEnumerable<(string Name, Tensor Tensor)> Materialize(ScalarType dtype, Device device)
+    private static Tensor Materialize(Entry e, ScalarType dtype, Device device)
     {
-        foreach (var e in _entries)
-        {
-            var t = e.Values is not null
-                ? tensor(e.Values, e.Shape, dtype, device)
-                : tensor(e.Indices!, e.Shape, ScalarType.Int64, device);
-            yield return (e.Name, t.DetachFromDisposeScope());
-        }
+        var t = e.Values is not null
+            ? tensor(e.Values, e.Shape, dtype, device)
+            : tensor(e.Indices!, e.Shape, ScalarType.Int64, device);
+        return t.DetachFromDisposeScope();
     }
 
     /// <summary>
-    /// Materialises every constant for <paramref name="dtype"/> on <paramref name="device"/> and registers it with
-    /// <paramref name="register"/> (a module's non-persistent buffer registration), disposing the tensor it replaces.
-    /// Used at construction and again when the module is converted with <c>.to(...)</c>.
+    /// The one rule for a module's constants at construction and after <c>.to(...)</c>: every constant the module
+    /// needs in <paramref name="dtype"/> (<paramref name="held"/>; all when null) is materialised from its double
+    /// values on <paramref name="device"/> and registered with <paramref name="register"/> (a module's non-persistent
+    /// buffer registration), disposing the tensor it replaces; the others are removed, so that a module holds only the
+    /// constants of the formulations it runs in its dtype.
     /// </summary>
-    /// <param name="current">The module's current buffer of a name, or null.</param>
-    /// <param name="register">Registers or replaces the buffer.</param>
+    /// <param name="module">The module whose buffers these are.</param>
+    /// <param name="register">Registers or replaces a buffer.</param>
     /// <param name="dtype">The floating dtype.</param>
     /// <param name="device">The device.</param>
-    public void RegisterInto(Func<string, Tensor?> current, Action<string, Tensor> register, ScalarType dtype, Device device)
+    /// <param name="held">Whether a module of a dtype needs a constant, or null for all.</param>
+    public void RegisterInto(nn.Module module, Action<string, Tensor> register, ScalarType dtype, Device device,
+        Func<string, ScalarType, bool>? held = null)
     {
-        foreach (var (name, t) in Materialize(dtype, device))
+        foreach (var e in _entries)
         {
-            var old = current(name);
-            register(name, t);
+            var old = module.get_buffer(e.Name);
+            if (held is null || held(e.Name, dtype))
+            {
+                register(e.Name, Materialize(e, dtype, device));
+            }
+            else
+            {
+                E3Sharp.Jit.TorchSharpInternals.RemoveBuffer(module, e.Name);
+            }
             old?.Dispose();
         }
     }

@@ -309,37 +309,30 @@ public partial class Linear : nn.Module<Tensor, Tensor>, IIrrepsModule, IInputCo
     /// <inheritdoc />
     public override string ToString() => _description;
 
-    /// <summary>Rebuilds the constants in the new dtype.</summary>
+    /// <summary>Rebuilds the constants in the new dtype from their double-precision values.</summary>
     /// <inheritdoc />
-    protected override nn.Module _to(ScalarType dtype, bool non_blocking)
-    {
-        base._to(dtype, non_blocking);
-        RebuildConstants();
-        return this;
-    }
+    protected override nn.Module _to(ScalarType dtype, bool non_blocking) => ConstantsFollow(base._to(dtype, non_blocking));
 
     /// <summary>Rebuilds the constants on the new device in the new dtype.</summary>
     /// <inheritdoc />
-    protected override nn.Module _to(Device device, ScalarType dtype, bool non_blocking)
-    {
-        base._to(device, dtype, non_blocking);
-        RebuildConstants();
-        return this;
-    }
+    protected override nn.Module _to(Device device, ScalarType dtype, bool non_blocking) =>
+        ConstantsFollow(base._to(device, dtype, non_blocking));
 
     /// <summary>Moves the constants to the new device.</summary>
     /// <inheritdoc />
-    protected override nn.Module _to(DeviceType deviceType, int deviceIndex, bool non_blocking)
+    protected override nn.Module _to(DeviceType deviceType, int deviceIndex, bool non_blocking) =>
+        ConstantsFollow(base._to(deviceType, deviceIndex, non_blocking));
+
+    // After the base conversion (parameters, persistent buffers): the constants follow the output mask's dtype and
+    // device (ConstantSet.RegisterInto).
+    private nn.Module ConstantsFollow(nn.Module converted)
     {
-        base._to(deviceType, deviceIndex, non_blocking);
-        RebuildConstants();
-        return this;
+        RegisterConstants(_outputMask.dtype, _outputMask.device);
+        return converted;
     }
 
-    private void RebuildConstants() => RegisterConstants(_outputMask.dtype, _outputMask.device);
-
     private void RegisterConstants(ScalarType dtype, Device device) =>
-        _constants.RegisterInto(get_buffer, (name, t) => ConditionallyRegisterBuffer(name, t, persistent: false), dtype, device);
+        _constants.RegisterInto(this, (name, t) => ConditionallyRegisterBuffer(name, t, persistent: false), dtype, device);
 
     private Tensor ZeroBase(Tensor x, Tensor w, Tensor b)
     {
