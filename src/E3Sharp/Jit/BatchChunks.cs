@@ -44,26 +44,14 @@ public static partial class BatchChunks
             return null;
         }
 
-        var first = args[rowArgs[0]];
-        if (first.dim() > 2)
+        ChunkRule.Eager Facts() => new(rowArgs.Select(i => (long[])args[i].shape).ToArray());
+        if (ChunkRule.FlattensBatch(Facts(), rowArgs.Length))
         {
-            // Several batch dimensions: rows when every row argument has the first one's batch sizes.
-            var batch = first.shape[..^1];
-            if (rowArgs.Any(i => !args[i].shape[..^1].SequenceEqual(batch)))
-            {
-                return null;
-            }
-
             args = args.Select((a, i) => rowArgs.Contains(i) ? a.flatten(0, -2) : a).ToArray();
         }
 
-        if (rowArgs.Any(i => args[i].dim() != 2))
-        {
-            return null;
-        }
-
-        var n = args[rowArgs[0]].shape[0];
-        if (n <= 2 * rows || rowArgs.Any(i => args[i].shape[0] != n))
+        // Batch dimensions that differ (broadcast) leave the first row argument above two dimensions: one piece.
+        if (!ChunkRule.Splits(Facts(), rowArgs.Length, rows))
         {
             return null;
         }

@@ -65,15 +65,7 @@ internal static class BatchChunking
         }
 
         var rows = chunked.BatchChunkRows;
-        var first = Var(rowArguments[0]);
-        Expr condition = Eq(Method(first, "dim"), 2);
-        foreach (var name in rowArguments.Skip(1))
-        {
-            condition = And(condition, Eq(Method(Var(name), "dim"), 2));
-            condition = And(condition, Eq(Method(Var(name), "size", 0), Method(first, "size", 0)));
-        }
-
-        condition = And(condition, Method(first, "size", 0) > 2 * rows);
+        var condition = ChunkRule.Splits(new ChunkRule.Script(rowArguments), rowArguments.Length, rows);
 
         Expr[] Arguments(Func<string, Expr> rowArgument) =>
             traced.Parameters.Select(p => rowArguments.Contains(p.Name) ? rowArgument(p.Name) : Var(p.Name)).ToArray();
@@ -180,17 +172,10 @@ internal static class BatchChunking
     {
         var (wrapper, local) = NewMethod(traced, method);
         string lead = local("batch_sizes"), same = local("same_batch"), result = local("result");
-        var first = Var(rowArguments[0]);
-        Expr BatchSizes(string name) => Index(Method(Var(name), "size"), Slice(null, Int(-1)));
-
         // One call site of the chunking method (LibTorch inlines each call site: a second would double the graph it
         // profiles and optimises on the first calls); the arguments are flattened in place when the batch shapes agree.
-        wrapper.Assign(lead, BatchSizes(rowArguments[0]));
-        Expr condition = Method(first, "dim") > 2;
-        foreach (var name in rowArguments.Skip(1))
-        {
-            condition = And(condition, Eq(BatchSizes(name), Var(lead)));
-        }
+        wrapper.Assign(lead, new ChunkRule.Script(rowArguments).BatchSizes(0));
+        var condition = ChunkRule.FlattensBatch(new ChunkRule.Script(rowArguments, Var(lead)), rowArguments.Length);
 
         wrapper.Assign(same, condition);
         wrapper.If(Var(same), flat =>

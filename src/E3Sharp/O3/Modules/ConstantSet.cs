@@ -18,6 +18,10 @@ internal sealed class ConstantSet
     /// <summary>The registered names, in order.</summary>
     public IEnumerable<string> Names => _entries.Select(e => e.Name);
 
+    /// <summary>The values of the index constant <paramref name="name"/>.</summary>
+    public IReadOnlyList<long> IndexValues(string name) =>
+        _entries.First(e => e.Name == name).Indices ?? throw new ArgumentException($"{name} is not an index constant.", nameof(name));
+
     /// <summary>Adds a floating constant; returns its buffer name.</summary>
     public string AddFloat(string name, double[] values, params long[] shape)
     {

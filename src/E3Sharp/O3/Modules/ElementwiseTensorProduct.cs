@@ -26,23 +26,14 @@ public partial class ElementwiseTensorProduct : TensorProduct
         string irrepNormalization = "component",
         ScalarType? dtype = null,
         Device? device = null)
-        : this(MakeSpec(irrepsIn1, irrepsIn2, filterIrOut), irrepNormalization, dtype, device)
-    {
-    }
-
-    private ElementwiseTensorProduct(TensorProductSpec spec, string irrepNormalization, ScalarType? dtype, Device? device)
-        : base(nameof(ElementwiseTensorProduct), spec.In1, spec.In2, spec.Out, spec.Instructions, null, null, null,
-            irrepNormalization, "element", null, null, dtype, device)
+        : base(nameof(ElementwiseTensorProduct), MakeSpec(irrepsIn1, irrepsIn2, filterIrOut), irrepNormalization, null, null, dtype,
+            device)
     {
     }
 
     private static TensorProductSpec MakeSpec(Irreps irrepsIn1, Irreps irrepsIn2, IEnumerable<Irrep>? filterIrOut)
     {
-        ArgumentNullException.ThrowIfNull(irrepsIn1);
-        ArgumentNullException.ThrowIfNull(irrepsIn2);
-        var in1 = irrepsIn1.Simplify();
-        var in2 = irrepsIn2.Simplify();
-        var filter = filterIrOut?.ToList();
+        var (in1, in2, filter) = TensorProductSpec.SimplifiedInputs(irrepsIn1, irrepsIn2, filterIrOut);
         if (in1.NumIrreps != in2.NumIrreps)
         {
             throw new ArgumentException(

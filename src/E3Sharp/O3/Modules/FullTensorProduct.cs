@@ -25,23 +25,14 @@ public partial class FullTensorProduct : TensorProduct
         string irrepNormalization = "component",
         ScalarType? dtype = null,
         Device? device = null)
-        : this(MakeSpec(irrepsIn1, irrepsIn2, filterIrOut), irrepNormalization, dtype, device)
-    {
-    }
-
-    private FullTensorProduct(TensorProductSpec spec, string irrepNormalization, ScalarType? dtype, Device? device)
-        : base(nameof(FullTensorProduct), spec.In1, spec.In2, spec.Out, spec.Instructions, null, null, null,
-            irrepNormalization, "element", null, null, dtype, device)
+        : base(nameof(FullTensorProduct), MakeSpec(irrepsIn1, irrepsIn2, filterIrOut), irrepNormalization, null, null, dtype,
+            device)
     {
     }
 
     private static TensorProductSpec MakeSpec(Irreps irrepsIn1, Irreps irrepsIn2, IEnumerable<Irrep>? filterIrOut)
     {
-        ArgumentNullException.ThrowIfNull(irrepsIn1);
-        ArgumentNullException.ThrowIfNull(irrepsIn2);
-        var in1 = irrepsIn1.Simplify();
-        var in2 = irrepsIn2.Simplify();
-        var filter = filterIrOut?.ToList();
+        var (in1, in2, filter) = TensorProductSpec.SimplifiedInputs(irrepsIn1, irrepsIn2, filterIrOut);
         var out_ = new List<MulIr>();
         var instructions = new List<Instruction>();
         for (var i1 = 0; i1 < in1.Length; i1++)

@@ -31,18 +31,11 @@ public partial class TensorSquare : TensorProduct
         bool? sharedWeights = null,
         ScalarType? dtype = null,
         Device? device = null)
-        : this(MakeSpec(irrepsIn, irrepsOut, filterIrOut, irrepNormalization), internalWeights, sharedWeights, dtype,
-            device)
+        : base(nameof(TensorSquare), MakeSpec(irrepsIn, irrepsOut, filterIrOut, irrepNormalization), "none",
+            internalWeights, sharedWeights, dtype, device)
     {
         SetDescription($"{nameof(TensorSquare)}({IrrepsIn1} -> {IrrepsOut.Simplify()} | " +
                        $"{Instructions.Sum(i => i.PathNumel)} paths | {WeightNumel} weights)");
-    }
-
-    private TensorSquare(TensorProductSpec spec, bool? internalWeights, bool? sharedWeights, ScalarType? dtype,
-        Device? device)
-        : base(nameof(TensorSquare), spec.In1, spec.In2, spec.Out, spec.Instructions, null, null, null, "none",
-            "element", internalWeights, sharedWeights, dtype, device)
-    {
     }
 
     /// <summary>The irreps of <c>forward</c>'s tensor argument: <c>[IrrepsIn1]</c> (one input, squared).</summary>

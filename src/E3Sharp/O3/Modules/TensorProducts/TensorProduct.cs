@@ -156,6 +156,15 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         RegisterConstants(dt, dev);
     }
 
+    // The subclasses' one constructor path: irreps and instructions computed before construction, no variances,
+    // e3nn's "element" path normalisation.
+    private protected TensorProduct(string name, TensorProductSpec spec, string irrepNormalization, bool? internalWeights,
+        bool? sharedWeights, ScalarType? dtype, Device? device)
+        : this(name, spec.In1, spec.In2, spec.Out, spec.Instructions, null, null, null, irrepNormalization, "element",
+            internalWeights, sharedWeights, dtype, device)
+    {
+    }
+
     /// <summary>Irreps of the first input.</summary>
     public Irreps IrrepsIn1 { get; }
 
