@@ -72,6 +72,9 @@ public sealed class ChunkRuleTests
             ChunkRule.FlattensBatch(new ChunkRule.Script(names, IrBuilder.Var("lead")), 2).ToString());
     }
 
+    // Python's l[:-1] (empty for an empty list).
+    private static long[] Python(long[] l) => l.Length > 0 ? l[..^1] : l;
+
     // Evaluates the expressions ChunkRule writes: x.dim(), x.size(0), x.size()[:-1], ==, >, and, int literals.
     private static object Evaluate(Expr e, string[] names, long[][] shapes) => e switch
     {
@@ -81,7 +84,7 @@ public sealed class ChunkRuleTests
         MethodCallExpr { Method: "size", Args.Count: 0 } m => Evaluate(m.Receiver, names, shapes),
         MethodCallExpr { Method: "size", Args: [IntLiteral d] } m => ((long[])Evaluate(m.Receiver, names, shapes))[d.Value],
         SubscriptExpr { Indices: [SliceExpr { Start: null, Stop: IntLiteral { Value: -1 }, Step: null }] } s =>
-            ((long[])Evaluate(s.Target, names, shapes))[..^1],
+            Python((long[])Evaluate(s.Target, names, shapes)),
         BinaryExpr { Op: BinaryOp.And } b => (bool)Evaluate(b.Left, names, shapes) && (bool)Evaluate(b.Right, names, shapes),
         BinaryExpr { Op: BinaryOp.Gt } b => (long)Evaluate(b.Left, names, shapes) > (long)Evaluate(b.Right, names, shapes),
         BinaryExpr { Op: BinaryOp.Eq } b => (Evaluate(b.Left, names, shapes), Evaluate(b.Right, names, shapes)) switch
