@@ -3,9 +3,9 @@ using TorchSharp;
 namespace E3Sharp.Jit;
 
 /// <summary>
-/// The eager side of <see cref="IBatchChunked"/>: the rule the compiled <c>forward</c> applies (see
-/// <c>Tracing/BatchChunking.cs</c>, which writes the same rule as TorchScript), for a module that chunks its eager
-/// forward too, so that eager and compiled runs agree on when a batch is split.
+/// The eager side of <see cref="IBatchChunked"/>: the rule the compiled <c>forward</c> applies (<see cref="ChunkRule"/>,
+/// which <c>Tracing/BatchChunking.cs</c> writes as TorchScript), for a module that chunks its eager forward too, so
+/// that eager and compiled runs agree on when a batch is split.
 /// </summary>
 /// <example>
 /// <code>

@@ -1,6 +1,5 @@
 using E3Sharp.Jit;
 using TorchSharp;
-using TorchSharp.Utils;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -16,21 +15,12 @@ namespace E3Sharp.O3.Modules;
 /// each the row-major flattening of its <see cref="Instruction.PathShape"/> — e3nn's layout, so e3nn weights load
 /// unchanged (state-dict keys <c>weight</c> and <c>output_mask</c>). With <c>sharedWeights: false</c> the weights have
 /// leading batch dimensions and are passed to <c>forward</c>.</para>
-/// <para>Evaluation: the Clebsch–Gordan blocks (with the path weights folded in) and index tables are buffers built
-/// once. The <c>"uvw"</c> paths (fully connected products) are evaluated in fused groups: one gather stacks the group's
-/// first-input irreps as <c>[..., Ī, u]</c>; one product of the second input with a constant holding every path's CG
-/// gives, per output irrep, a <c>[..., K·V, Ī]</c> operator; their batched product is <c>[..., K, V·u]</c>, laid out
-/// so that a single matrix product with the output irrep's stacked weights <c>[V·u, w]</c> (one gather of the weight
-/// vector) mixes all its paths without copying the operand. A scalar output irrep rides along in another output's
-/// batched product (an extra row block), saving a per-sample product call. Where it pays (large multiplicities, or a
-/// scalar alone in its group) the paths of a group's scalar first-input irrep are evaluated "scalar-first": one matrix
-/// product mixes that irrep with their weights (<c>[..., u]·[u, R·w]</c>, u·w multiply-adds per path and row instead
-/// of K·u·w), and each output adds its part of x2·CG times that (<c>addcmul</c>, an outer product). In float32 the
-/// mixed outputs stay
-/// component-major (<c>[..., K, w]</c>) and one gather of the concatenated output brings them to e3nn's
-/// <c>[..., w, K]</c> layout; in float64 (where LibTorch's gather is slower) each is transposed. Other modes contract
-/// each path's CG block with the second input first, then the first input. The forward uses plain tensor operations
-/// only, so the traced (compiled) module runs exactly this sequence.</para>
+/// <para>Evaluation: a plan built once from the irreps, instructions and options decides how each path is
+/// evaluated (the <c>"uvw"</c> paths in fused groups with one batched product per output irrep, a scalar first-input
+/// irrep "scalar-first" where that pays, one merged product without autograd, the other modes path by path) and holds
+/// the Clebsch–Gordan blocks (path weights folded in) and index tables, which become buffers of the module's dtype;
+/// docs/tensor-product.md describes the formulations. The forward uses plain tensor operations only, so the traced
+/// (compiled) module runs exactly this sequence.</para>
 /// </remarks>
 [CompileMode(JitMode.Trace)]
 public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsModule, IBatchChunked, IInputContract
