@@ -1,5 +1,6 @@
 using E3Sharp.Jit;
 using TorchSharp;
+using TorchSharp.Utils;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
