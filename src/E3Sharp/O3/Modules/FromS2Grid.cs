@@ -135,7 +135,7 @@ public partial class FromS2Grid : nn.Module<Tensor, Tensor>, ITracingInputs, IIn
     }
 
     private void RegisterConstants(ScalarType dtype, Device device) =>
-        _constants.RegisterInto(get_buffer, (name, t) => ConditionallyRegisterBuffer(name, t, persistent: true), dtype, device);
+        _constants.RegisterInto(this, (name, t) => ConditionallyRegisterBuffer(name, t, persistent: true), dtype, device);
 
     /// <inheritdoc />
     public override string ToString() => $"{nameof(FromS2Grid)}(lmax={Lmax} res={ResBeta}x{ResAlpha} (beta x alpha))";

@@ -171,7 +171,7 @@ public partial class SO3Grid : nn.Module<Tensor, Tensor>, ITracingInputs, IInput
     }
 
     private void RegisterConstants(ScalarType dtype, Device device) =>
-        _constants.RegisterInto(get_buffer, (name, t) => ConditionallyRegisterBuffer(name, t, persistent: true), dtype, device);
+        _constants.RegisterInto(this, (name, t) => ConditionallyRegisterBuffer(name, t, persistent: true), dtype, device);
 
     /// <inheritdoc />
     public override string ToString() => $"{nameof(SO3Grid)} ({Lmax})";

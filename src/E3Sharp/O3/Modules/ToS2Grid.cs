@@ -128,7 +128,7 @@ public partial class ToS2Grid : nn.Module<Tensor, Tensor>, ITracingInputs, IInpu
     }
 
     private void RegisterConstants(ScalarType dtype, Device device) =>
-        _constants.RegisterInto(get_buffer, (name, t) => ConditionallyRegisterBuffer(name, t, persistent: true), dtype, device);
+        _constants.RegisterInto(this, (name, t) => ConditionallyRegisterBuffer(name, t, persistent: true), dtype, device);
 
     /// <inheritdoc />
     public override string ToString() => $"{nameof(ToS2Grid)}(lmax={Lmax} res={ResBeta}x{ResAlpha} (beta x alpha))";
