@@ -1,7 +1,16 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
 namespace E3Sharp.Jit.Ir;
 
 /// <summary>The kind of a <see cref="TsType"/>.</summary>
-public enum TsTypeKind
+#if E3SHARP_GENERATOR
+internal
+#else
+public
+#endif
+enum TsTypeKind
 {
     /// <summary><c>Tensor</c> (any dtype, any shape).</summary>
     Tensor,
@@ -30,9 +39,15 @@ public enum TsTypeKind
 /// <summary>
 /// A TorchScript type. Instances are immutable and compare equal when they spell the same TorchScript type
 /// (<see cref="Name"/>). Build them with the static members: <see cref="Tensor"/>, <see cref="Int"/>,
-/// <see cref="List(TsType)"/>, <see cref="Optional(TsType)"/>, <see cref="Tuple(TsType[])"/>, ...
+/// <see cref="List(TsType)"/>, <see cref="Optional(TsType)"/>, <see cref="Tuple(TsType[])"/>, ... The core of the type
+/// (everything but module types) is compiled into the generator too, which builds the same types at build time.
 /// </summary>
-public abstract class TsType : IEquatable<TsType>
+#if E3SHARP_GENERATOR
+internal
+#else
+public
+#endif
+abstract partial class TsType : IEquatable<TsType>
 {
     private protected TsType()
     {
@@ -70,7 +85,7 @@ public abstract class TsType : IEquatable<TsType>
     /// <param name="inner">The type when the value is not <c>None</c>.</param>
     public static OptionalType Optional(TsType inner)
     {
-        ArgumentNullException.ThrowIfNull(inner);
+        Guard.NotNull(inner, nameof(inner));
         if (inner is OptionalType o)
         {
             return o;
@@ -101,10 +116,6 @@ public abstract class TsType : IEquatable<TsType>
     /// <param name="value">The value type.</param>
     public static DictType Dict(TsType key, TsType value) => new(key, value);
 
-    /// <summary>The type of an instance of <paramref name="moduleClass"/>.</summary>
-    /// <param name="moduleClass">The module class.</param>
-    public static ModuleType Module(ModuleClass moduleClass) => new(moduleClass);
-
     /// <summary>Whether this is <c>int</c> or <c>float</c>.</summary>
     public bool IsNumber => Kind is TsTypeKind.Int or TsTypeKind.Float;
 
@@ -116,7 +127,7 @@ public abstract class TsType : IEquatable<TsType>
     /// <param name="other">The expected type.</param>
     public bool IsSubtypeOf(TsType other)
     {
-        ArgumentNullException.ThrowIfNull(other);
+        Guard.NotNull(other, nameof(other));
         if (Equals(other))
         {
             return true;
@@ -204,7 +215,7 @@ public abstract class TsType : IEquatable<TsType>
     public override bool Equals(object? obj) => obj is TsType t && Equals(t);
 
     /// <inheritdoc/>
-    public override int GetHashCode() => Name.GetHashCode(StringComparison.Ordinal);
+    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Name);
 
     /// <summary>The TorchScript spelling (<see cref="Name"/>).</summary>
     public override string ToString() => Name;
@@ -218,11 +229,16 @@ public abstract class TsType : IEquatable<TsType>
 }
 
 /// <summary><c>List[T]</c>.</summary>
-public sealed class ListType : TsType
+#if E3SHARP_GENERATOR
+internal
+#else
+public
+#endif
+sealed class ListType : TsType
 {
     internal ListType(TsType element)
     {
-        ArgumentNullException.ThrowIfNull(element);
+        Guard.NotNull(element, nameof(element));
         Element = element;
         Name = $"List[{element.Name}]";
     }
@@ -238,7 +254,12 @@ public sealed class ListType : TsType
 }
 
 /// <summary><c>Optional[T]</c>.</summary>
-public sealed class OptionalType : TsType
+#if E3SHARP_GENERATOR
+internal
+#else
+public
+#endif
+sealed class OptionalType : TsType
 {
     internal OptionalType(TsType inner)
     {
@@ -257,14 +278,19 @@ public sealed class OptionalType : TsType
 }
 
 /// <summary><c>Tuple[T1, ..., Tn]</c>.</summary>
-public sealed class TupleType : TsType
+#if E3SHARP_GENERATOR
+internal
+#else
+public
+#endif
+sealed class TupleType : TsType
 {
     internal TupleType(TsType[] items)
     {
-        ArgumentNullException.ThrowIfNull(items);
+        Guard.NotNull(items, nameof(items));
         foreach (var t in items)
         {
-            ArgumentNullException.ThrowIfNull(t, nameof(items));
+            Guard.NotNull(t, nameof(items));
         }
 
         Items = items;
@@ -282,12 +308,17 @@ public sealed class TupleType : TsType
 }
 
 /// <summary><c>Dict[K, V]</c>.</summary>
-public sealed class DictType : TsType
+#if E3SHARP_GENERATOR
+internal
+#else
+public
+#endif
+sealed class DictType : TsType
 {
     internal DictType(TsType key, TsType value)
     {
-        ArgumentNullException.ThrowIfNull(key);
-        ArgumentNullException.ThrowIfNull(value);
+        Guard.NotNull(key, nameof(key));
+        Guard.NotNull(value, nameof(value));
         if (key.Kind is not (TsTypeKind.Str or TsTypeKind.Int or TsTypeKind.Float or TsTypeKind.Bool or TsTypeKind.Tensor))
         {
             throw new ArgumentException($"Dict keys must be str, int, float, bool or Tensor, not {key.Name}.", nameof(key));
@@ -309,23 +340,4 @@ public sealed class DictType : TsType
 
     /// <inheritdoc/>
     public override string Name { get; }
-}
-
-/// <summary>The type of an instance of a <see cref="ModuleClass"/>; spelled by the class's qualified name.</summary>
-public sealed class ModuleType : TsType
-{
-    internal ModuleType(ModuleClass moduleClass)
-    {
-        ArgumentNullException.ThrowIfNull(moduleClass);
-        Class = moduleClass;
-    }
-
-    /// <summary>The module class.</summary>
-    public ModuleClass Class { get; }
-
-    /// <inheritdoc/>
-    public override TsTypeKind Kind => TsTypeKind.Module;
-
-    /// <inheritdoc/>
-    public override string Name => Class.QualifiedName;
 }

@@ -1,8 +1,15 @@
+using System;
+
 namespace E3Sharp.Jit.Ir;
 
 /// <summary>How an operator may be called.</summary>
 [Flags]
-public enum OpVariants
+#if E3SHARP_GENERATOR
+internal
+#else
+public
+#endif
+enum OpVariants
 {
     /// <summary>As <c>torch.op(...)</c>.</summary>
     Function = 1,

@@ -1,7 +1,7 @@
 namespace E3Sharp.Jit.Ir;
 
 /// <summary>
-/// Names a local of the IR must not take (<see cref="Names"/> rejects them). The scripting generator compiles this
+/// Names a local of the IR must not take (the IR's <c>Names</c> rejects them). The scripting generator compiles this
 /// same file in, so the names it avoids for locals cannot drift from the IR's rules.
 /// </summary>
 internal static class ReservedNameLists

@@ -1,3 +1,7 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
 namespace E3Sharp.Jit.Ir;
 
 /// <summary>
@@ -5,7 +9,12 @@ namespace E3Sharp.Jit.Ir;
 /// <c>sum.dim_IntList(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -&gt; Tensor</c>.
 /// Alias annotations (<c>Tensor(a!)</c>) are accepted and ignored; <c>SymInt</c> reads as <c>int</c>.
 /// </summary>
-public sealed class OpSchema
+#if E3SHARP_GENERATOR
+internal
+#else
+public
+#endif
+sealed class OpSchema
 {
     private OpSchema(string name, string overload, IReadOnlyList<OpParam> parameters, OpType result, OpVariants variants, string text)
     {
@@ -45,7 +54,7 @@ public sealed class OpSchema
     /// <exception cref="FormatException">The text is not a valid schema.</exception>
     public static OpSchema Parse(string schema, OpVariants variants = OpVariants.Both)
     {
-        ArgumentNullException.ThrowIfNull(schema);
+        Guard.NotNull(schema, nameof(schema));
         var p = new Parser(schema);
         var full = p.QualifiedName();
         p.Expect('(');
@@ -133,8 +142,8 @@ public sealed class OpSchema
         // "autograd.grad" has a dotted name; overload names follow the last dot only for known single-segment ops.
         if (dot > 0 && !full.StartsWith("autograd.", StringComparison.Ordinal))
         {
-            name2 = full[..dot];
-            overload = full[(dot + 1)..];
+            name2 = full.Substring(0, dot);
+            overload = full.Substring(dot + 1);
         }
 
         if ((variants & OpVariants.Method) != 0 && (ps.Count == 0 || ps[0].Name != "self"))
@@ -201,7 +210,7 @@ public sealed class OpSchema
                 throw new FormatException($"Operator schema '{text}': expected a name at position {_pos}.");
             }
 
-            return text[start.._pos];
+            return text.Substring(start, _pos - start);
         }
 
         public string QualifiedName()
@@ -245,7 +254,7 @@ public sealed class OpSchema
                 _pos++;
             }
 
-            return text[start.._pos].Trim();
+            return text.Substring(start, _pos - start).Trim();
         }
 
         public OpType Type()
@@ -292,7 +301,7 @@ public sealed class OpSchema
                         _pos++;
                     }
 
-                    int? n = _pos > start ? int.Parse(text[start.._pos], System.Globalization.CultureInfo.InvariantCulture) : null;
+                    int? n = _pos > start ? int.Parse(text.Substring(start, _pos - start), System.Globalization.CultureInfo.InvariantCulture) : null;
                     if (_pos >= text.Length || text[_pos] != ']')
                     {
                         throw new FormatException($"Operator schema '{text}': expected ']' at position {_pos}.");

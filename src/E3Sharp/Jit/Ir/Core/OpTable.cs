@@ -1,3 +1,7 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
 namespace E3Sharp.Jit.Ir;
 
 /// <summary>
@@ -8,7 +12,12 @@ namespace E3Sharp.Jit.Ir;
 /// written as there). Scalar parameters take int or float; dtype parameters take integer codes
 /// (6 = float32, 7 = float64, 4 = int64, 3 = int32, 11 = bool).
 /// </summary>
-public sealed class OpTable
+#if E3SHARP_GENERATOR
+internal
+#else
+public
+#endif
+sealed class OpTable
 {
     private readonly Dictionary<string, List<OpSchema>> _ops = new(StringComparer.Ordinal);
     private readonly object _lock = new();
@@ -28,7 +37,7 @@ public sealed class OpTable
         {
             lock (_lock)
             {
-                return _ops.Keys.Order(StringComparer.Ordinal).ToArray();
+                return _ops.Keys.OrderBy(k => k, StringComparer.Ordinal).ToArray();
             }
         }
     }

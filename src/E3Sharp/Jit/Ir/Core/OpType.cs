@@ -1,7 +1,16 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
 namespace E3Sharp.Jit.Ir;
 
 /// <summary>The base kinds of types in an operator schema.</summary>
-public enum OpTypeKind
+#if E3SHARP_GENERATOR
+internal
+#else
+public
+#endif
+enum OpTypeKind
 {
     /// <summary><c>Tensor</c>.</summary>
     Tensor,
@@ -30,7 +39,12 @@ public enum OpTypeKind
 }
 
 /// <summary>A type in an operator schema (the aten schema language: <c>Tensor?</c>, <c>int[1]</c>, <c>Tensor?[]</c>, ...).</summary>
-public sealed class OpType
+#if E3SHARP_GENERATOR
+internal
+#else
+public
+#endif
+sealed class OpType
 {
     private OpType(OpTypeKind kind, string text, OpType? element = null, int? fixedSize = null, IReadOnlyList<OpType>? items = null)
     {
