@@ -3,7 +3,7 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Linq;
 
-namespace E3Sharp.Generators.Scripting;
+namespace E3Sharp.Generators;
 
 /// <summary>An immutable array with value equality, for incremental pipeline models.</summary>
 /// <typeparam name="T">The element type (value-equatable).</typeparam>

@@ -1,6 +1,8 @@
+extern alias runtime;
+
 using System.Reflection;
-using E3Sharp.Jit;
-using E3Sharp.Jit.Scripting;
+using runtime::E3Sharp.Jit;
+using runtime::E3Sharp.Jit.Scripting;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using TorchSharp;

@@ -1,9 +1,11 @@
+using E3Sharp.Jit.Ir;
+
 namespace E3Sharp.Generators.Scripting;
 
 /// <summary>A translated expression: C# code that builds the IR <c>Expr</c>, and its TorchScript type.</summary>
 internal sealed class Ex
 {
-    public Ex(string code, TsT type)
+    public Ex(string code, TsType type)
     {
         Code = code;
         Type = type;
@@ -11,5 +13,5 @@ internal sealed class Ex
 
     public string Code { get; }
 
-    public TsT Type { get; }
+    public TsType Type { get; }
 }

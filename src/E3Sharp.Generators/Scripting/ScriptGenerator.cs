@@ -52,9 +52,7 @@ public sealed class ScriptGenerator : IIncrementalGenerator
         // scripts children (no diagnostics; a class outside the subset registers why instead).
         var implicitResults = context.SyntaxProvider
             .CreateSyntaxProvider(
-                static (node, _) => node is ClassDeclarationSyntax { BaseList: not null } c &&
-                    c.Modifiers.Any(m => m.ValueText == "partial") &&
-                    !c.Modifiers.Any(m => m.ValueText is "static" or "abstract"),
+                static (node, _) => node is ClassDeclarationSyntax c && IsImplicitCandidate(c),
                 static (ctx, ct) => ScriptTranslator.TransformImplicit(ctx, ct))
             .Where(static r => r is not null)
             .WithTrackingName(ImplicitStep);
@@ -67,4 +65,9 @@ public sealed class ScriptGenerator : IIncrementalGenerator
             }
         });
     }
+
+    /// <summary>A declaration that may make a module class scriptable with its parent: partial, naming a base.</summary>
+    internal static bool IsImplicitCandidate(ClassDeclarationSyntax c) =>
+        c.BaseList is not null && c.Modifiers.Any(m => m.ValueText == "partial") &&
+        !c.Modifiers.Any(m => m.ValueText is "static" or "abstract");
 }

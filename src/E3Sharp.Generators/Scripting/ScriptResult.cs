@@ -1,4 +1,5 @@
 using System;
+using E3Sharp.Generators.Diagnostics;
 
 namespace E3Sharp.Generators.Scripting;
 

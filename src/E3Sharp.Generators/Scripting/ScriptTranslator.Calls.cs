@@ -4,6 +4,8 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
+using E3Sharp.Generators.Diagnostics;
+using E3Sharp.Jit.Ir;
 
 namespace E3Sharp.Generators.Scripting;
 
@@ -46,7 +48,7 @@ internal sealed partial class ScriptTranslator
 
         if (m.ContainingType?.SpecialType == SpecialType.System_String || m.Name == "ToString")
         {
-            Report(ScriptDiagnostics.Strings, site,
+            Report(Descriptors.Strings, site,
                 $"String formatting ('{m.ContainingType?.Name}.{m.Name}') is not supported on values computed in forward: TorchScript methods compute tensors, not text.");
             return null;
         }
@@ -71,17 +73,17 @@ internal sealed partial class ScriptTranslator
         {
             if (inv.Descendants().OfType<ITranslatedQueryOperation>().FirstOrDefault() is { } query)
             {
-                Report(ScriptDiagnostics.Linq, query,
+                Report(Descriptors.Linq, query,
                     "LINQ queries are not supported in scripted code; write a for loop over an int range (or foreach over a tensor's rows) instead.");
                 return null;
             }
 
-            Report(ScriptDiagnostics.Linq, site,
+            Report(Descriptors.Linq, site,
                 $"LINQ ('{m.Name}') is not supported on values computed in forward; write a for loop over an int range (LINQ over module fields alone is fine: it is evaluated when the module is scripted).");
             return null;
         }
 
-        if (m.ContainingType is { Name: "List" } && m.Name == "ToArray" && inv.Instance is not null && MapType(inv.Instance.Type!, false) is { Kind: TsKind.List })
+        if (m.ContainingType is { Name: "List" } && m.Name == "ToArray" && inv.Instance is not null && MapType(inv.Instance.Type!, false) is { Kind: TsTypeKind.List })
         {
             return E(inv.Instance);
         }
@@ -91,14 +93,14 @@ internal sealed partial class ScriptTranslator
             if (IsScriptTimeValue(inv.Instance))
             {
                 // Such a list is written into the script as a copy wherever it is used: the item would be lost.
-                Report(ScriptDiagnostics.StateAssignment, inv,
+                Report(Descriptors.StateAssignment, inv,
                     "Add on a list fixed when the module is scripted (a field, or a local computed from fields) is not supported: the script holds a copy of it wherever it is used, so the item would be lost. Build a new list in a local (new List<T> { ... } or new List<T>() and Add).");
                 return null;
             }
 
             var list = E(inv.Instance);
             var item = E(inv.Arguments[0].Value);
-            return list is null || item is null ? null : new Ex($"__ir.Method({list.Code}, \"append\", {item.Code})", TsT.None);
+            return list is null || item is null ? null : new Ex($"__ir.Method({list.Code}, \"append\", {item.Code})", TsType.None);
         }
 
         // Innermost first: an unsupported receiver or argument is the better report.
@@ -118,7 +120,7 @@ internal sealed partial class ScriptTranslator
             return null;
         }
 
-        Report(ScriptDiagnostics.ExternalMethod, site,
+        Report(Descriptors.ExternalMethod, site,
             $"'{m.ContainingType?.Name}.{m.Name}' cannot be called in scripted code: only TorchSharp tensor methods and torch functions from the op table, submodule calls and methods of this class are translated. Move the computation into a private method of the class, or compute it only from module fields (it is then evaluated when the module is scripted).");
         return null;
     }
@@ -140,9 +142,9 @@ internal sealed partial class ScriptTranslator
                     return null;
                 }
 
-                if (v.Type.Kind != TsKind.List || v.Type.Element.Kind != TsKind.Tensor)
+                if (v.Type.Kind != TsTypeKind.List || v.Type.Element.Kind != TsTypeKind.Tensor)
                 {
-                    Report(ScriptDiagnostics.UnsupportedType, a, $"torch.autograd.grad's '{name}' must be a Tensor[] or List<Tensor> in scripted code (this one is {v.Type.Name}).");
+                    Report(Descriptors.UnsupportedType, a, $"torch.autograd.grad's '{name}' must be a Tensor[] or List<Tensor> in scripted code (this one is {v.Type.Name}).");
                     return null;
                 }
 
@@ -170,16 +172,16 @@ internal sealed partial class ScriptTranslator
             if (name is "retain_graph" or "create_graph" or "allow_unused")
             {
                 Ex? v = a.ArgumentKind == ArgumentKind.DefaultValue
-                    ? new Ex($"__ir.Bool({(Equals(a.Parameter!.ExplicitDefaultValue, true) ? "true" : "false")})", TsT.Bool)
+                    ? new Ex($"__ir.Bool({(Equals(a.Parameter!.ExplicitDefaultValue, true) ? "true" : "false")})", TsType.Bool)
                     : E(a.Value);
                 if (v is null)
                 {
                     return null;
                 }
 
-                if (v.Type.Kind != TsKind.Bool)
+                if (v.Type.Kind != TsTypeKind.Bool)
                 {
-                    Report(ScriptDiagnostics.UnsupportedType, a, $"torch.autograd.grad's '{name}' must be a bool (this one is {v.Type.Name}).");
+                    Report(Descriptors.UnsupportedType, a, $"torch.autograd.grad's '{name}' must be a bool (this one is {v.Type.Name}).");
                     return null;
                 }
 
@@ -187,19 +189,19 @@ internal sealed partial class ScriptTranslator
                 continue;
             }
 
-            Report(ScriptDiagnostics.NoOverload, site,
+            Report(Descriptors.NoOverload, site,
                 $"torch.autograd.grad's parameter '{name}' has no TorchScript counterpart; pass outputs, inputs, grad_outputs, retain_graph, create_graph and allow_unused only.");
             return null;
         }
 
         if (positional.Count != 2)
         {
-            Report(ScriptDiagnostics.NoOverload, site, "torch.autograd.grad needs its outputs and inputs in scripted code.");
+            Report(Descriptors.NoOverload, site, "torch.autograd.grad needs its outputs and inputs in scripted code.");
             return null;
         }
 
         return new Ex($"__ir.Torch(\"autograd.grad\", new __Ir.Expr[] {{ {string.Join(", ", positional)} }}{string.Concat(keywords.Select(k => ", " + k))})",
-            TsT.List(TsT.Optional(TsT.Tensor)));
+            TsType.List(IrCoreExtensions.OptionalOf(TsType.Tensor)));
     }
 
     private static Location InvocationLocation(IInvocationOperation inv) => inv.Syntax is InvocationExpressionSyntax ie
@@ -221,13 +223,13 @@ internal sealed partial class ScriptTranslator
         {
             if (a.Parameter?.RefKind is RefKind.Ref or RefKind.Out or RefKind.In)
             {
-                Report(ScriptDiagnostics.RefOut, a, $"'{m.Name}' takes '{a.Parameter.Name}' by reference; TorchScript has no by-reference arguments. Return the values instead (a tuple for several).");
+                Report(Descriptors.RefOut, a, $"'{m.Name}' takes '{a.Parameter.Name}' by reference; TorchScript has no by-reference arguments. Return the values instead (a tuple for several).");
                 return null;
             }
 
             if (a.Parameter is { } parameter && IsScriptTimeValue(a.Value) && ChangesLength(m, parameter))
             {
-                Report(ScriptDiagnostics.StateAssignment, a,
+                Report(Descriptors.StateAssignment, a,
                     $"'{m.Name}' changes '{parameter.Name}' (Add, Insert, Remove, Clear), but this argument is fixed when the module is scripted (a field, or a local computed from fields): the script passes a copy, so the change would be lost. Pass a list this method creates (new List<T> {{ ... }}).");
                 return null;
             }
@@ -241,10 +243,10 @@ internal sealed partial class ScriptTranslator
             args.Add(v.Code);
         }
 
-        var ret = m.ReturnsVoid ? TsT.None : MapType(m.ReturnType, m.ReturnNullableAnnotation == NullableAnnotation.Annotated);
+        var ret = m.ReturnsVoid ? TsType.None : MapType(m.ReturnType, m.ReturnNullableAnnotation == NullableAnnotation.Annotated);
         if (ret is null)
         {
-            Report(ScriptDiagnostics.UnsupportedType, site, $"'{m.Name}' returns {m.ReturnType.ToDisplayString()}, which TorchScript cannot hold; return {SupportedTypes}.");
+            Report(Descriptors.UnsupportedType, site, $"'{m.Name}' returns {m.ReturnType.ToDisplayString()}, which TorchScript cannot hold; return {SupportedTypes}.");
             return null;
         }
 
@@ -311,7 +313,7 @@ internal sealed partial class ScriptTranslator
                      (receiver is ILocalReferenceOperation l && _m.CompileTime.Contains(l.Local));
         if (receiver is null || !direct)
         {
-            Report(ScriptDiagnostics.SubmoduleUse, site,
+            Report(Descriptors.SubmoduleUse, site,
                 receiver is IInstanceReferenceOperation
                     ? "A module cannot call its own call/forward in scripted code (TorchScript methods cannot recurse)."
                     : "Submodules can only be called through a field or property of this module in scripted code ('this.norm.call(x)'); modules held in arrays, lists or other objects are not supported.");
@@ -328,7 +330,7 @@ internal sealed partial class ScriptTranslator
 
             if (a.Parameter is { } parameter && IsScriptTimeValue(a.Value) && ChangesLength(m, parameter))
             {
-                Report(ScriptDiagnostics.StateAssignment, a,
+                Report(Descriptors.StateAssignment, a,
                     $"'{m.Name}' changes '{parameter.Name}' (Add, Insert, Remove, Clear), but this argument is fixed when the module is scripted (a field, or a local computed from fields): the script passes a copy, so the change would be lost. Pass a list this method creates (new List<T> {{ ... }}).");
                 return null;
             }
@@ -345,7 +347,7 @@ internal sealed partial class ScriptTranslator
         var ret = MapType(m.ReturnType, false);
         if (ret is null)
         {
-            Report(ScriptDiagnostics.UnsupportedType, site, $"The submodule '{MemberPath(receiver)}' returns {m.ReturnType.ToDisplayString()}, which TorchScript cannot hold.");
+            Report(Descriptors.UnsupportedType, site, $"The submodule '{MemberPath(receiver)}' returns {m.ReturnType.ToDisplayString()}, which TorchScript cannot hold.");
             return null;
         }
 
@@ -362,9 +364,9 @@ internal sealed partial class ScriptTranslator
             return null;
         }
 
-        if (recv.Type.Kind != TsKind.Tensor)
+        if (recv.Type.Kind != TsTypeKind.Tensor)
         {
-            Report(ScriptDiagnostics.UnsupportedType, inv.Instance!, $"Tensor methods need a Tensor receiver (this one is {recv.Type.Name}); test it for null first.");
+            Report(Descriptors.UnsupportedType, inv.Instance!, $"Tensor methods need a Tensor receiver (this one is {recv.Type.Name}); test it for null first.");
             return null;
         }
 
@@ -373,9 +375,9 @@ internal sealed partial class ScriptTranslator
         {
             "item" when m.TypeArguments.Length == 1 => MapType(m.TypeArguments[0], false)?.Kind switch
             {
-                TsKind.Bool => "bool",
-                TsKind.Float => "float",
-                TsKind.Int => "int",
+                TsTypeKind.Bool => "bool",
+                TsTypeKind.Float => "float",
+                TsTypeKind.Int => "int",
                 _ => null,
             },
             "ToBoolean" => "bool",
@@ -385,7 +387,7 @@ internal sealed partial class ScriptTranslator
         };
         if (conversion is not null && explicitArgs.Count == 0)
         {
-            var type = conversion == "bool" ? TsT.Bool : conversion == "float" ? TsT.Float : TsT.Int;
+            var type = conversion == "bool" ? TsType.Bool : conversion == "float" ? TsType.Float : TsType.Int;
             return new Ex($"__ir.Builtin(\"{conversion}\", {recv.Code})", type);
         }
 
@@ -394,17 +396,17 @@ internal sealed partial class ScriptTranslator
             case "MoveToOuterDisposeScope" or "DetachFromDisposeScope" or "MoveToOtherDisposeScope":
                 return recv;
             case "item":
-                Report(ScriptDiagnostics.UnsupportedType, site, "item<T>() is supported for bool, float, double, int and long.");
+                Report(Descriptors.UnsupportedType, site, "item<T>() is supported for bool, float, double, int and long.");
                 return null;
         }
 
         var aten = MethodAliases.TryGetValue(name, out var alias) ? alias : name;
-        if (!OpCatalog.HasMethod(aten))
+        if (!OpTable.Default.HasMethod(aten))
         {
-            var hint = name.EndsWith("_", StringComparison.Ordinal) && OpCatalog.HasMethod(name.TrimEnd('_'))
+            var hint = name.EndsWith("_", StringComparison.Ordinal) && OpTable.Default.HasMethod(name.TrimEnd('_'))
                 ? $" In-place ops are not supported: write 'x = x.{name.TrimEnd('_')}(...)'."
-                : OpCatalog.HasFunction(aten) ? $" Call it as torch.{aten}(x, ...)." : "";
-            Report(ScriptDiagnostics.UnknownTorchMember, site,
+                : OpTable.Default.HasFunction(aten) ? $" Call it as torch.{aten}(x, ...)." : "";
+            Report(Descriptors.UnknownTorchMember, site,
                 $"Tensor.{name} has no TorchScript counterpart in E3Sharp's op table.{hint} See docs/scripting-subset.md for the supported tensor methods and torch functions.");
             return null;
         }
@@ -417,10 +419,10 @@ internal sealed partial class ScriptTranslator
         var m = inv.TargetMethod;
         var name = m.Name;
         var prefix = SymbolEqualityComparer.Default.Equals(m.ContainingType, _torch) ? "torch" : "torch.nn.functional";
-        if (!OpCatalog.HasFunction(name))
+        if (!OpTable.Default.HasFunction(name))
         {
-            var hint = OpCatalog.HasMethod(name) ? $" Call it as a tensor method: x.{name}(...)." : "";
-            Report(ScriptDiagnostics.UnknownTorchMember, site,
+            var hint = OpTable.Default.HasMethod(name) ? $" Call it as a tensor method: x.{name}(...)." : "";
+            Report(Descriptors.UnknownTorchMember, site,
                 $"{prefix}.{name} has no TorchScript counterpart in E3Sharp's op table.{hint} See docs/scripting-subset.md for the supported tensor methods and torch functions.");
             return null;
         }
@@ -462,7 +464,7 @@ internal sealed partial class ScriptTranslator
                 v = ac.Initializer is null ? null : ListOf(ac.Initializer.ElementValues, ac.Type, ac);
                 if (ac.Initializer is null)
                 {
-                    Report(ScriptDiagnostics.UnsupportedExpression, a, "Unsupported params argument.");
+                    Report(Descriptors.UnsupportedExpression, a, "Unsupported params argument.");
                 }
             }
             else
@@ -481,13 +483,13 @@ internal sealed partial class ScriptTranslator
         var result = MapType(inv.TargetMethod.ReturnType, false);
         if (result is null)
         {
-            Report(ScriptDiagnostics.UnsupportedType, site, $"{display} returns {inv.TargetMethod.ReturnType.ToDisplayString()}, which TorchScript cannot hold.");
+            Report(Descriptors.UnsupportedType, site, $"{display} returns {inv.TargetMethod.ReturnType.ToDisplayString()}, which TorchScript cannot hold.");
             return null;
         }
 
         var asMethod = receiver is not null;
         var reasons = new List<string>();
-        foreach (var o in OpCatalog.Overloads(op).Where(o => asMethod ? o.IsMethod : o.IsFunction))
+        foreach (var o in OpTable.Default.Overloads(op).Where(o => asMethod ? o.IsMethod() : o.IsFunction()))
         {
             if (TryBind(o, receiver, args, out var code, out var why))
             {
@@ -499,12 +501,12 @@ internal sealed partial class ScriptTranslator
 
         var sig = string.Join(", ", (receiver is null ? Enumerable.Empty<string>() : new[] { "self: Tensor" })
             .Concat(args.Select(a => $"{a.Name}: {a.Value.Type.Name}")));
-        Report(ScriptDiagnostics.NoOverload, site,
+        Report(Descriptors.NoOverload, site,
             $"{display}({sig}) matches no TorchScript overload of '{op}': {string.Join("; ", reasons)}. Pass the arguments an overload takes (floats as 2.0, not 2).");
         return null;
     }
 
-    private static bool TryBind(OpOverload o, Ex? receiver, List<BoundArg> args, out string? code, out string why)
+    private static bool TryBind(OpSchema o, Ex? receiver, List<BoundArg> args, out string? code, out string why)
     {
         code = null;
         var p = o.Parameters;
@@ -512,7 +514,7 @@ internal sealed partial class ScriptTranslator
         var offset = 0;
         if (receiver is not null)
         {
-            if (p.Count == 0 || !OpCatalog.Accepts(p[0].Type, receiver.Type))
+            if (p.Count == 0 || !p[0].Type.AcceptsArgument(receiver.Type))
             {
                 why = "the receiver is not its first parameter";
                 return false;
@@ -536,7 +538,7 @@ internal sealed partial class ScriptTranslator
                 }
             }
 
-            if (idx < 0 && pack >= 0 && a.Value.Type.Kind == TsKind.Int && !p.Any(x => x.Name == alias))
+            if (idx < 0 && pack >= 0 && a.Value.Type.Kind == TsTypeKind.Int && !p.Any(x => x.Name == alias))
             {
                 filled[pack]!.Add(a.Value);
                 continue;
@@ -557,14 +559,14 @@ internal sealed partial class ScriptTranslator
                 return false;
             }
 
-            if (OpCatalog.IsIntList(p[idx].Type) && a.Value.Type.Kind == TsKind.Int)
+            if (p[idx].Type.IsIntList() && a.Value.Type.Kind == TsTypeKind.Int)
             {
                 pack = idx;
                 filled[idx] = new List<Ex> { a.Value };
                 continue;
             }
 
-            if (!OpCatalog.Accepts(p[idx].Type, a.Value.Type))
+            if (!p[idx].Type.AcceptsArgument(a.Value.Type))
             {
                 why = $"'{p[idx].Name}' takes {p[idx].Type}, got {a.Value.Type.Name}";
                 return false;
@@ -586,7 +588,7 @@ internal sealed partial class ScriptTranslator
         string Value(int i)
         {
             var items = filled[i]!;
-            if (OpCatalog.IsIntList(p[i].Type) && items.All(x => x.Type.Kind == TsKind.Int))
+            if (p[i].Type.IsIntList() && items.All(x => x.Type.Kind == TsTypeKind.Int))
             {
                 return $"__ir.List({string.Join(", ", items.Select(x => x.Code))})";
             }

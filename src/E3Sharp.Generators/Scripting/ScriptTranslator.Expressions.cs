@@ -6,6 +6,8 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
+using E3Sharp.Generators.Diagnostics;
+using E3Sharp.Jit.Ir;
 
 namespace E3Sharp.Generators.Scripting;
 
@@ -29,7 +31,7 @@ internal sealed partial class ScriptTranslator
             var lit = LiteralOf(op.ConstantValue.Value, op.Type);
             if (lit is null)
             {
-                Report(ScriptDiagnostics.UnsupportedType, op, $"A constant of type {op.Type?.ToDisplayString()} cannot be used in scripted code; use {SupportedTypes}.");
+                Report(Descriptors.UnsupportedType, op, $"A constant of type {op.Type?.ToDisplayString()} cannot be used in scripted code; use {SupportedTypes}.");
             }
 
             return lit;
@@ -51,7 +53,7 @@ internal sealed partial class ScriptTranslator
             case IParameterReferenceOperation p:
                 return Variable(p.Parameter, op);
             case IInstanceReferenceOperation:
-                Report(ScriptDiagnostics.UnsupportedExpression, op,
+                Report(Descriptors.UnsupportedExpression, op,
                     "'this' cannot be used as a value in scripted code; use its fields (tensors, submodules, numbers) directly.");
                 return null;
             case IFieldReferenceOperation or IPropertyReferenceOperation:
@@ -79,30 +81,30 @@ internal sealed partial class ScriptTranslator
             case IIsPatternOperation ip:
                 return IsPattern(ip);
             case IInterpolatedStringOperation:
-                Report(ScriptDiagnostics.Strings, op,
+                Report(Descriptors.Strings, op,
                     "String interpolation is not supported in scripted code: TorchScript methods compute tensors, not text. Remove it (or format values outside the module).");
                 return null;
             case IAnonymousFunctionOperation or IDelegateCreationOperation:
-                Report(ScriptDiagnostics.Lambda, op,
+                Report(Descriptors.Lambda, op,
                     "Lambdas, anonymous methods and method groups are not supported in scripted code; move the code into a private method of the module class (it becomes a TorchScript method) and call it.");
                 return null;
             case ITranslatedQueryOperation:
-                Report(ScriptDiagnostics.Linq, op,
+                Report(Descriptors.Linq, op,
                     "LINQ queries are not supported in scripted code; write a for loop over an int range (or foreach over a tensor's rows) instead.");
                 return null;
             case ICoalesceOperation:
-                Report(ScriptDiagnostics.UnsupportedOperator, op, "'??' is not supported in scripted code; write 'x is null ? y : x' or an if statement.");
+                Report(Descriptors.UnsupportedOperator, op, "'??' is not supported in scripted code; write 'x is null ? y : x' or an if statement.");
                 return null;
             case IConditionalAccessOperation:
-                Report(ScriptDiagnostics.UnsupportedOperator, op, "'?.' is not supported in scripted code; test 'x is not null' in an if statement.");
+                Report(Descriptors.UnsupportedOperator, op, "'?.' is not supported in scripted code; test 'x is not null' in an if statement.");
                 return null;
             case IDeclarationExpressionOperation:
-                Report(ScriptDiagnostics.RefOut, op, "'out var' is not supported in scripted code (TorchScript has no by-reference arguments); return the values instead (a tuple for several).");
+                Report(Descriptors.RefOut, op, "'out var' is not supported in scripted code (TorchScript has no by-reference arguments); return the values instead (a tuple for several).");
                 return null;
             case IInvalidOperation:
                 return null;
             default:
-                Report(ScriptDiagnostics.UnsupportedExpression, op,
+                Report(Descriptors.UnsupportedExpression, op,
                     $"This expression ({op.Kind}) is not supported in scripted code; see docs/scripting-subset.md for the supported expressions.");
                 return null;
         }
@@ -114,13 +116,13 @@ internal sealed partial class ScriptTranslator
         {
             return new Ex(
                 $"__ir.ListOf(__Ir.TsType.Tensor, global::System.Linq.Enumerable.ToArray(global::System.Linq.Enumerable.Select(global::System.Linq.Enumerable.Range(0, __n_{slot.Name}), __i => (__Ir.Expr)__ir.Var({Literal(slot.Name + "_")} + __i.ToString(global::System.Globalization.CultureInfo.InvariantCulture)))))",
-                TsT.List(TsT.Tensor));
+                TsType.List(TsType.Tensor));
         }
 
         if (_m.CompileTime.Contains(s))
         {
             var type = s is ILocalSymbol l ? l.Type : ((IParameterSymbol)s).Type;
-            Report(ScriptDiagnostics.UnsupportedType, op,
+            Report(Descriptors.UnsupportedType, op,
                 $"'{s.Name}' holds a {type.ToDisplayString()} computed when the module is scripted; TorchScript cannot hold that type. Use its int, float, bool or string members (e.g. '{s.Name}.Dim').");
             return null;
         }
@@ -131,7 +133,7 @@ internal sealed partial class ScriptTranslator
         }
 
         var v = $"__ir.Var({Literal(NameOf(s))})";
-        if (t.Kind == TsKind.Optional && op.SemanticModel?.GetTypeInfo(op.Syntax, _ct).Nullability.FlowState == NullableFlowState.NotNull)
+        if (t.Kind == TsTypeKind.Optional && op.SemanticModel?.GetTypeInfo(op.Syntax, _ct).Nullability.FlowState == NullableFlowState.NotNull)
         {
             // C#'s flow analysis proved it non-null here (e.g. inside 'if (x is not null)'): use it as the inner type.
             return new Ex($"__ir.Cast({t.Element.Code}, {v})", t.Element);
@@ -150,7 +152,7 @@ internal sealed partial class ScriptTranslator
         }
 
         var (cast, ts) = ft;
-        if (ts.Kind is TsKind.Int or TsKind.Float or TsKind.Bool or TsKind.Str && op.Type?.TypeKind != TypeKind.Enum &&
+        if (ts.Kind is TsTypeKind.Int or TsTypeKind.Float or TsTypeKind.Bool or TsTypeKind.Str && op.Type?.TypeKind != TypeKind.Enum &&
             Unwrap(op) is IMemberReferenceOperation { Instance: IInstanceReferenceOperation } m &&
             (m is IFieldReferenceOperation || m is IPropertyReferenceOperation { Arguments.Length: 0 }) &&
             FoldType(m.Type) is { } mt && mt.Type.Equals(ts))
@@ -161,7 +163,7 @@ internal sealed partial class ScriptTranslator
         return new Ex($"__Sc.ScriptBinder.Constant(({cast})({Text(op)}))", ts);
     }
 
-    private (string Cast, TsT Type)? FoldType(ITypeSymbol? t)
+    private (string Cast, TsType Type)? FoldType(ITypeSymbol? t)
     {
         if (t is null)
         {
@@ -170,7 +172,7 @@ internal sealed partial class ScriptTranslator
 
         if (IsScalarTypeEnum(t) || (t is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } n && IsScalarTypeEnum(n.TypeArguments[0])))
         {
-            return ("global::TorchSharp.torch.ScalarType", TsT.Int);
+            return ("global::TorchSharp.torch.ScalarType", TsType.Int);
         }
 
         switch (t.SpecialType)
@@ -182,22 +184,22 @@ internal sealed partial class ScriptTranslator
             case SpecialType.System_SByte:
             case SpecialType.System_UInt16:
             case SpecialType.System_UInt32:
-                return ("long", TsT.Int);
+                return ("long", TsType.Int);
             case SpecialType.System_Double:
             case SpecialType.System_Single:
-                return ("double", TsT.Float);
+                return ("double", TsType.Float);
             case SpecialType.System_Boolean:
-                return ("bool", TsT.Bool);
+                return ("bool", TsType.Bool);
             case SpecialType.System_String:
-                return ("string", TsT.Str);
+                return ("string", TsType.Str);
         }
 
         var element = EnumerableElement(t);
         return element?.SpecialType switch
         {
-            SpecialType.System_Int32 => ("global::System.Collections.Generic.IEnumerable<int>", TsT.List(TsT.Int)),
-            SpecialType.System_Int64 => ("global::System.Collections.Generic.IEnumerable<long>", TsT.List(TsT.Int)),
-            SpecialType.System_Double => ("global::System.Collections.Generic.IEnumerable<double>", TsT.List(TsT.Float)),
+            SpecialType.System_Int32 => ("global::System.Collections.Generic.IEnumerable<int>", TsType.List(TsType.Int)),
+            SpecialType.System_Int64 => ("global::System.Collections.Generic.IEnumerable<long>", TsType.List(TsType.Int)),
+            SpecialType.System_Double => ("global::System.Collections.Generic.IEnumerable<double>", TsType.List(TsType.Float)),
             _ => null,
         };
     }
@@ -319,7 +321,7 @@ internal sealed partial class ScriptTranslator
         var name = m.Member.Name;
         if (name == "training" && IsModule(m.Member.ContainingType) && m.Instance is IInstanceReferenceOperation)
         {
-            return new Ex("__ir.Self(\"training\")", TsT.Bool);
+            return new Ex("__ir.Self(\"training\")", TsType.Bool);
         }
 
         if (m is IFieldReferenceOperation { Field.CorrespondingTupleField: { } tf } tupleField && tupleField.Instance is not null)
@@ -332,24 +334,24 @@ internal sealed partial class ScriptTranslator
 
             var index = ((INamedTypeSymbol)tupleField.Instance.Type!).TupleElements.ToList()
                 .FindIndex(e => SymbolEqualityComparer.Default.Equals(e.CorrespondingTupleField, tf));
-            return index < 0 || tuple.Type.Kind != TsKind.Tuple ? null : new Ex($"__ir.Index({tuple.Code}, __ir.Int({index}))", tuple.Type.Items[index]);
+            return index < 0 || tuple.Type.Kind != TsTypeKind.Tuple ? null : new Ex($"__ir.Index({tuple.Code}, __ir.Int({index}))", tuple.Type.Items[index]);
         }
 
         if (IsConst(m))
         {
             if (IsTensor(m.Type))
             {
-                return new Ex($"__b.Tensor({Text(m)}, {Literal(MemberPath(m))})", TsT.Tensor);
+                return new Ex($"__b.Tensor({Text(m)}, {Literal(MemberPath(m))})", TsType.Tensor);
             }
 
             if (IsModule(m.Type))
             {
-                Report(ScriptDiagnostics.SubmoduleUse, m,
+                Report(Descriptors.SubmoduleUse, m,
                     $"The submodule '{MemberPath(m)}' can only be called in scripted code ('{Text(m)}.call(x)' or '.forward(x)'), not used as a value.");
                 return null;
             }
 
-            Report(ScriptDiagnostics.UnsupportedType, m,
+            Report(Descriptors.UnsupportedType, m,
                 $"'{Text(m)}' has type {m.Type?.ToDisplayString()}, which TorchScript cannot hold; use its int, float, bool or string members, which are evaluated when the module is scripted.");
             return null;
         }
@@ -365,12 +367,12 @@ internal sealed partial class ScriptTranslator
             switch (name)
             {
                 case "shape":
-                    return new Ex($"__ir.Method({recv.Code}, \"size\")", TsT.List(TsT.Int));
+                    return new Ex($"__ir.Method({recv.Code}, \"size\")", TsType.List(TsType.Int));
                 case "ndim":
-                    return new Ex($"__ir.Method({recv.Code}, \"dim\")", TsT.Int);
+                    return new Ex($"__ir.Method({recv.Code}, \"dim\")", TsType.Int);
             }
 
-            Report(ScriptDiagnostics.UnknownTorchMember, m,
+            Report(Descriptors.UnknownTorchMember, m,
                 $"Tensor.{name} has no TorchScript counterpart in scripted code; supported tensor properties are shape and ndim (see docs/scripting-subset.md).");
             return null;
         }
@@ -382,13 +384,13 @@ internal sealed partial class ScriptTranslator
 
         if (name == "Length" && m.Instance is not null && Unwrap(m.Instance) is ILocalReferenceOperation sl && _m.Slots.TryGetValue(sl.Local, out var slotArray))
         {
-            return new Ex($"__ir.Int(__n_{slotArray.Name})", TsT.Int);
+            return new Ex($"__ir.Int(__n_{slotArray.Name})", TsType.Int);
         }
 
-        if (m.Instance is not null && name is "Length" or "Count" && MapType(m.Instance.Type!, false) is { Kind: TsKind.List })
+        if (m.Instance is not null && name is "Length" or "Count" && MapType(m.Instance.Type!, false) is { Kind: TsTypeKind.List })
         {
             var list = E(m.Instance);
-            return list is null ? null : new Ex($"__ir.Builtin(\"len\", {list.Code})", TsT.Int);
+            return list is null ? null : new Ex($"__ir.Builtin(\"len\", {list.Code})", TsType.Int);
         }
 
         if (m.Instance is not null && m.Instance.Type?.SpecialType == SpecialType.System_Array)
@@ -396,7 +398,7 @@ internal sealed partial class ScriptTranslator
             // unreachable in practice: rank-1 arrays are handled above
         }
 
-        Report(ScriptDiagnostics.UnsupportedExpression, m,
+        Report(Descriptors.UnsupportedExpression, m,
             $"'{Text(m)}' ({m.Member.ContainingType?.Name}.{name}) is not supported in scripted code; see docs/scripting-subset.md.");
         return null;
     }
@@ -432,7 +434,7 @@ internal sealed partial class ScriptTranslator
                 }
             }
 
-            return new Ex($"__ir.Index({recv.Code}, {string.Join(", ", items)})", TsT.Tensor);
+            return new Ex($"__ir.Index({recv.Code}, {string.Join(", ", items)})", TsType.Tensor);
         }
 
         if (p.Arguments.Length == 1)
@@ -440,31 +442,31 @@ internal sealed partial class ScriptTranslator
             return ListIndex(instance, p.Arguments[0].Value, p);
         }
 
-        Report(ScriptDiagnostics.UnsupportedExpression, p, $"This indexer ({p.Property.ContainingType.Name}) is not supported in scripted code.");
+        Report(Descriptors.UnsupportedExpression, p, $"This indexer ({p.Property.ContainingType.Name}) is not supported in scripted code.");
         return null;
     }
 
     private Ex? ListIndex(IOperation instance, IOperation index, IOperation site)
     {
         var list = E(instance);
-        var i = list?.Type.Kind == TsKind.Dict ? E(index) : IndexValue(index);
+        var i = list?.Type.Kind == TsTypeKind.Dict ? E(index) : IndexValue(index);
         if (list is null || i is null)
         {
             return null;
         }
 
-        if (list.Type.Kind == TsKind.Dict)
+        if (list.Type.Kind == TsTypeKind.Dict)
         {
-            if (i.Type.Kind != TsKind.Str && !(i.Type.Kind == TsKind.Optional && i.Type.Element.Kind == TsKind.Str))
+            if (i.Type.Kind != TsTypeKind.Str && !(i.Type.Kind == TsTypeKind.Optional && i.Type.Element.Kind == TsTypeKind.Str))
             {
-                Report(ScriptDiagnostics.UnsupportedExpression, index, $"A dict key must be a string (this one is {i.Type.Name}).");
+                Report(Descriptors.UnsupportedExpression, index, $"A dict key must be a string (this one is {i.Type.Name}).");
                 return null;
             }
 
             return new Ex($"__ir.Index({list.Code}, {i.Code})", list.Type.Items[1]);
         }
 
-        if (list.Type.Kind == TsKind.List && list.Type.Element.Kind == TsKind.Optional && site.Type is { } itemType &&
+        if (list.Type.Kind == TsTypeKind.List && list.Type.Element.Kind == TsTypeKind.Optional && site.Type is { } itemType &&
             MapType(itemType, false) is { } plain && plain.Equals(list.Type.Element.Element) &&
             site.SemanticModel?.GetTypeInfo(site.Syntax, _ct).Nullability.FlowState != NullableFlowState.MaybeNull)
         {
@@ -472,9 +474,9 @@ internal sealed partial class ScriptTranslator
             return new Ex($"__ir.Cast({plain.Code}, __ir.Index({list.Code}, {i.Code}))", plain);
         }
 
-        if (list.Type.Kind != TsKind.List)
+        if (list.Type.Kind != TsTypeKind.List)
         {
-            Report(ScriptDiagnostics.UnsupportedExpression, site, $"Only tensors, Tensor[] / List<Tensor> and long[] values can be indexed in scripted code (this is {list.Type.Name}).");
+            Report(Descriptors.UnsupportedExpression, site, $"Only tensors, Tensor[] / List<Tensor> and long[] values can be indexed in scripted code (this is {list.Type.Name}).");
             return null;
         }
 
@@ -493,21 +495,21 @@ internal sealed partial class ScriptTranslator
                 if (fromEnd <= 0)
                 {
                     // ^0 is one past the last item (C# throws); -0 would be the first item in TorchScript.
-                    Report(ScriptDiagnostics.UnsupportedExpression, index, $"The index ^{fromEnd} is past the end; the last item is ^1.");
+                    Report(Descriptors.UnsupportedExpression, index, $"The index ^{fromEnd} is past the end; the last item is ^1.");
                     return null;
                 }
 
-                return new Ex($"__ir.Int({-fromEnd})", TsT.Int);
+                return new Ex($"__ir.Int({-fromEnd})", TsType.Int);
             }
 
             var inner = E(hat.Operand);
-            return inner is null ? null : new Ex($"__ir.Binary(__Ir.BinaryOp.Sub, __ir.Int(0), {inner.Code})", TsT.Int);
+            return inner is null ? null : new Ex($"__ir.Binary(__Ir.BinaryOp.Sub, __ir.Int(0), {inner.Code})", TsType.Int);
         }
 
         var ex = E(u);
-        if (ex is not null && ex.Type.Kind != TsKind.Int)
+        if (ex is not null && ex.Type.Kind != TsTypeKind.Int)
         {
-            Report(ScriptDiagnostics.UnsupportedExpression, index, $"An index must be an int (this one is {ex.Type.Name}).");
+            Report(Descriptors.UnsupportedExpression, index, $"An index must be an int (this one is {ex.Type.Name}).");
             return null;
         }
 
@@ -604,12 +606,12 @@ internal sealed partial class ScriptTranslator
             return null;
         }
 
-        if (ex.Type.Kind is TsKind.Int or TsKind.Tensor)
+        if (ex.Type.Kind is TsTypeKind.Int or TsTypeKind.Tensor)
         {
             return ex.Code;
         }
 
-        Report(ScriptDiagnostics.UnsupportedExpression, v, $"This tensor index ({ex.Type.Name}) is not supported in scripted code; use ints, ranges (a..b), TensorIndex.Ellipsis / Colon / None / Slice, or index tensors.");
+        Report(Descriptors.UnsupportedExpression, v, $"This tensor index ({ex.Type.Name}) is not supported in scripted code; use ints, ranges (a..b), TensorIndex.Ellipsis / Colon / None / Slice, or index tensors.");
         return null;
     }
 
@@ -621,17 +623,17 @@ internal sealed partial class ScriptTranslator
         {
             if (!IsConst(a.Indices[0]))
             {
-                Report(ScriptDiagnostics.UnsupportedExpression, a,
+                Report(Descriptors.UnsupportedExpression, a,
                     $"'{arrayLocal.Local.Name}' (new Tensor[n]) can only be indexed by values known when the module is scripted; use a List<Tensor> otherwise.");
                 return null;
             }
 
-            return new Ex($"__ir.Var({SlotName(slot.Name, a.Indices[0])})", TsT.Tensor);
+            return new Ex($"__ir.Var({SlotName(slot.Name, a.Indices[0])})", TsType.Tensor);
         }
 
         if (a.Indices.Length != 1)
         {
-            Report(ScriptDiagnostics.UnsupportedExpression, a, "Multi-dimensional arrays are not supported in scripted code.");
+            Report(Descriptors.UnsupportedExpression, a, "Multi-dimensional arrays are not supported in scripted code.");
             return null;
         }
 
@@ -640,7 +642,7 @@ internal sealed partial class ScriptTranslator
         {
             var recv = E(shape.Instance);
             var i = IndexValue(a.Indices[0]);
-            return recv is null || i is null ? null : new Ex($"__ir.Method({recv.Code}, \"size\", {i.Code})", TsT.Int);
+            return recv is null || i is null ? null : new Ex($"__ir.Method({recv.Code}, \"size\", {i.Code})", TsType.Int);
         }
 
         return ListIndex(a.ArrayReference, a.Indices[0], a);
@@ -651,7 +653,7 @@ internal sealed partial class ScriptTranslator
         var tensorOp = bin.OperatorMethod is not null && IsTensor(bin.OperatorMethod.ContainingType);
         if (bin.OperatorMethod is not null && !tensorOp)
         {
-            Report(ScriptDiagnostics.UnsupportedOperator, bin,
+            Report(Descriptors.UnsupportedOperator, bin,
                 $"The operator '{bin.OperatorMethod.Name}' of {bin.OperatorMethod.ContainingType.Name} is not supported in scripted code unless its operands come only from the module (then it is evaluated when the module is scripted).");
             return null;
         }
@@ -661,14 +663,14 @@ internal sealed partial class ScriptTranslator
         {
             var other = IsNullLiteral(bin.LeftOperand) ? bin.RightOperand : bin.LeftOperand;
             var v = E(other);
-            return v is null ? null : new Ex($"({v.Code}).{(bin.OperatorKind == BinaryOperatorKind.Equals ? "IsNone" : "IsNotNone")}()", TsT.Bool);
+            return v is null ? null : new Ex($"({v.Code}).{(bin.OperatorKind == BinaryOperatorKind.Equals ? "IsNone" : "IsNotNone")}()", TsType.Bool);
         }
 
         if (bin.LeftOperand.Type?.SpecialType == SpecialType.System_String || bin.RightOperand.Type?.SpecialType == SpecialType.System_String)
         {
             if (bin.OperatorKind == BinaryOperatorKind.Add)
             {
-                Report(ScriptDiagnostics.Strings, bin,
+                Report(Descriptors.Strings, bin,
                     "String concatenation is not supported in scripted code: TorchScript methods compute tensors, not text. Remove it (or build strings only from module fields, which are evaluated when the module is scripted).");
                 return null;
             }
@@ -710,72 +712,72 @@ internal sealed partial class ScriptTranslator
         };
         if (op is null)
         {
-            Report(ScriptDiagnostics.UnsupportedOperator, site, $"The operator {kind} is not supported in scripted code (no shifts); see docs/scripting-subset.md.");
+            Report(Descriptors.UnsupportedOperator, site, $"The operator {kind} is not supported in scripted code (no shifts); see docs/scripting-subset.md.");
             return null;
         }
 
         string Code(string o, string a, string b) => $"__ir.Binary(__Ir.BinaryOp.{o}, {a}, {b})";
-        var tensor = l.Type.Kind == TsKind.Tensor || r.Type.Kind == TsKind.Tensor;
+        var tensor = l.Type.Kind == TsTypeKind.Tensor || r.Type.Kind == TsTypeKind.Tensor;
         if (tensor)
         {
-            var otherOk = (l.Type.Kind == TsKind.Tensor || l.Type.IsNumber) && (r.Type.Kind == TsKind.Tensor || r.Type.IsNumber);
+            var otherOk = (l.Type.Kind == TsTypeKind.Tensor || l.Type.IsNumber) && (r.Type.Kind == TsTypeKind.Tensor || r.Type.IsNumber);
             if (!otherOk || op is "And" or "Or")
             {
-                Report(ScriptDiagnostics.UnsupportedOperator, site, $"The operator {kind} is not supported between {l.Type.Name} and {r.Type.Name} in scripted code.");
+                Report(Descriptors.UnsupportedOperator, site, $"The operator {kind} is not supported between {l.Type.Name} and {r.Type.Name} in scripted code.");
                 return null;
             }
 
-            return new Ex(Code(op, l.Code, r.Code), TsT.Tensor);
+            return new Ex(Code(op, l.Code, r.Code), TsType.Tensor);
         }
 
         var comparison = op is "Eq" or "Ne" or "Lt" or "Le" or "Gt" or "Ge";
-        if (l.Type.Kind == TsKind.Bool && r.Type.Kind == TsKind.Bool && op is "And" or "Or" or "BitAnd" or "BitOr" or "BitXor" or "Eq" or "Ne")
+        if (l.Type.Kind == TsTypeKind.Bool && r.Type.Kind == TsTypeKind.Bool && op is "And" or "Or" or "BitAnd" or "BitOr" or "BitXor" or "Eq" or "Ne")
         {
-            return new Ex(Code(op, l.Code, r.Code), TsT.Bool);
+            return new Ex(Code(op, l.Code, r.Code), TsType.Bool);
         }
 
-        if (l.Type.Kind == TsKind.Str && r.Type.Kind == TsKind.Str && op is "Eq" or "Ne")
+        if (l.Type.Kind == TsTypeKind.Str && r.Type.Kind == TsTypeKind.Str && op is "Eq" or "Ne")
         {
-            return new Ex(Code(op, l.Code, r.Code), TsT.Bool);
+            return new Ex(Code(op, l.Code, r.Code), TsType.Bool);
         }
 
         if (!l.Type.IsNumber || !r.Type.IsNumber || op is "And" or "Or")
         {
-            Report(ScriptDiagnostics.UnsupportedOperator, site, $"The operator {kind} is not supported between {l.Type.Name} and {r.Type.Name} in scripted code.");
+            Report(Descriptors.UnsupportedOperator, site, $"The operator {kind} is not supported between {l.Type.Name} and {r.Type.Name} in scripted code.");
             return null;
         }
 
         if (comparison)
         {
-            return new Ex(Code(op, l.Code, r.Code), TsT.Bool);
+            return new Ex(Code(op, l.Code, r.Code), TsType.Bool);
         }
 
-        var ints = l.Type.Kind == TsKind.Int && r.Type.Kind == TsKind.Int;
+        var ints = l.Type.Kind == TsTypeKind.Int && r.Type.Kind == TsTypeKind.Int;
         if (op is "BitAnd" or "BitOr" or "BitXor" && !ints)
         {
-            Report(ScriptDiagnostics.UnsupportedOperator, site, $"The operator {kind} needs ints, bools or tensors.");
+            Report(Descriptors.UnsupportedOperator, site, $"The operator {kind} needs ints, bools or tensors.");
             return null;
         }
 
         if (op == "Div" && ints)
         {
             // C# truncates toward zero; Python's // floors. int(a / b) truncates like C#.
-            return new Ex($"__ir.Builtin(\"int\", {Code("Div", l.Code, r.Code)})", TsT.Int);
+            return new Ex($"__ir.Builtin(\"int\", {Code("Div", l.Code, r.Code)})", TsType.Int);
         }
 
         if (op == "Mod")
         {
             if (!ints)
             {
-                Report(ScriptDiagnostics.UnsupportedOperator, site, "'%' on floats is not supported in scripted code (C# and TorchScript disagree on the sign); use torch.remainder / torch.fmod on tensors.");
+                Report(Descriptors.UnsupportedOperator, site, "'%' on floats is not supported in scripted code (C# and TorchScript disagree on the sign); use torch.remainder / torch.fmod on tensors.");
                 return null;
             }
 
             // C#'s remainder has the sign of the dividend: a - b * int(a / b).
-            return new Ex(Code("Sub", l.Code, Code("Mul", r.Code, $"__ir.Builtin(\"int\", {Code("Div", l.Code, r.Code)})")), TsT.Int);
+            return new Ex(Code("Sub", l.Code, Code("Mul", r.Code, $"__ir.Builtin(\"int\", {Code("Div", l.Code, r.Code)})")), TsType.Int);
         }
 
-        return new Ex(Code(op, l.Code, r.Code), ints ? TsT.Int : TsT.Float);
+        return new Ex(Code(op, l.Code, r.Code), ints ? TsType.Int : TsType.Float);
     }
 
     private Ex? Unary(IUnaryOperation u)
@@ -793,15 +795,15 @@ internal sealed partial class ScriptTranslator
 
         switch (u.OperatorKind)
         {
-            case UnaryOperatorKind.Minus when v.Type.Kind is TsKind.Tensor or TsKind.Int or TsKind.Float:
+            case UnaryOperatorKind.Minus when v.Type.Kind is TsTypeKind.Tensor or TsTypeKind.Int or TsTypeKind.Float:
                 return new Ex($"new __Ir.UnaryExpr(__Ir.UnaryOp.Neg, {v.Code})", v.Type);
-            case UnaryOperatorKind.Not when v.Type.Kind == TsKind.Bool:
-                return new Ex($"__ir.Not({v.Code})", TsT.Bool);
-            case UnaryOperatorKind.BitwiseNegation when v.Type.Kind == TsKind.Tensor:
-                return new Ex($"new __Ir.UnaryExpr(__Ir.UnaryOp.BitNot, {v.Code})", TsT.Tensor);
+            case UnaryOperatorKind.Not when v.Type.Kind == TsTypeKind.Bool:
+                return new Ex($"__ir.Not({v.Code})", TsType.Bool);
+            case UnaryOperatorKind.BitwiseNegation when v.Type.Kind == TsTypeKind.Tensor:
+                return new Ex($"new __Ir.UnaryExpr(__Ir.UnaryOp.BitNot, {v.Code})", TsType.Tensor);
         }
 
-        Report(ScriptDiagnostics.UnsupportedOperator, u, $"The unary operator {u.OperatorKind} is not supported on {v.Type.Name} in scripted code.");
+        Report(Descriptors.UnsupportedOperator, u, $"The unary operator {u.OperatorKind} is not supported on {v.Type.Name} in scripted code.");
         return null;
     }
 
@@ -820,12 +822,12 @@ internal sealed partial class ScriptTranslator
         }
 
         var type = a.Type.Equals(b.Type) ? a.Type
-            : b.Type.Kind == TsKind.None && a.Type.Kind == TsKind.Optional ? a.Type
-            : a.Type.Kind == TsKind.None && b.Type.Kind == TsKind.Optional ? b.Type
+            : b.Type.Kind == TsTypeKind.None && a.Type.Kind == TsTypeKind.Optional ? a.Type
+            : a.Type.Kind == TsTypeKind.None && b.Type.Kind == TsTypeKind.Optional ? b.Type
             : null;
         if (type is null)
         {
-            Report(ScriptDiagnostics.UnsupportedExpression, c, $"Both branches of '?:' must have the same TorchScript type (here {a.Type.Name} and {b.Type.Name}); convert one (e.g. 2.0 instead of 2).");
+            Report(Descriptors.UnsupportedExpression, c, $"Both branches of '?:' must have the same TorchScript type (here {a.Type.Name} and {b.Type.Name}); convert one (e.g. 2.0 instead of 2).");
             return null;
         }
 
@@ -855,7 +857,7 @@ internal sealed partial class ScriptTranslator
                 return E(operand);
             }
 
-            Report(ScriptDiagnostics.TensorFromNumber, c,
+            Report(Descriptors.TensorFromNumber, c,
                 $"This implicitly converts a {from.ToDisplayString()} to a Tensor, which creates a tensor; pass the number where the operator takes a scalar (e.g. 'x * 2.0', 'x.clamp_min(0.0)'), or write torch.full_like(x, value).");
             return null;
         }
@@ -865,15 +867,15 @@ internal sealed partial class ScriptTranslator
             var target = MapType(to!, false);
             var fn = target?.Kind switch
             {
-                TsKind.Bool => "bool",
-                TsKind.Float => "float",
-                TsKind.Int => "int",
+                TsTypeKind.Bool => "bool",
+                TsTypeKind.Float => "float",
+                TsTypeKind.Int => "int",
                 _ => null,
             };
             var v = fn is null ? null : E(operand);
             if (fn is null)
             {
-                Report(ScriptDiagnostics.UnsupportedType, c, $"A Tensor cannot be converted to {to?.ToDisplayString()} in scripted code.");
+                Report(Descriptors.UnsupportedType, c, $"A Tensor cannot be converted to {to?.ToDisplayString()} in scripted code.");
                 return null;
             }
 
@@ -894,26 +896,26 @@ internal sealed partial class ScriptTranslator
         var tt = MapType(to, to.NullableAnnotation == NullableAnnotation.Annotated);
         if (tt is null)
         {
-            Report(ScriptDiagnostics.UnsupportedType, c, $"A conversion to {to.ToDisplayString()} is not supported in scripted code; use {SupportedTypes}.");
+            Report(Descriptors.UnsupportedType, c, $"A conversion to {to.ToDisplayString()} is not supported in scripted code; use {SupportedTypes}.");
             return null;
         }
 
-        if (tt.Equals(inner.Type) || (tt.Kind == TsKind.Optional && (tt.Element.Equals(inner.Type) || inner.Type.Kind == TsKind.None)))
+        if (tt.Equals(inner.Type) || (tt.Kind == TsTypeKind.Optional && (tt.Element.Equals(inner.Type) || inner.Type.Kind == TsTypeKind.None)))
         {
-            return new Ex(inner.Code, tt.Kind == TsKind.Optional ? inner.Type : tt);
+            return new Ex(inner.Code, tt.Kind == TsTypeKind.Optional ? inner.Type : tt);
         }
 
-        if (tt.Kind == TsKind.Float && inner.Type.Kind == TsKind.Int)
+        if (tt.Kind == TsTypeKind.Float && inner.Type.Kind == TsTypeKind.Int)
         {
-            return new Ex($"__ir.Builtin(\"float\", {inner.Code})", TsT.Float);
+            return new Ex($"__ir.Builtin(\"float\", {inner.Code})", TsType.Float);
         }
 
-        if (tt.Kind == TsKind.Int && inner.Type.Kind == TsKind.Float)
+        if (tt.Kind == TsTypeKind.Int && inner.Type.Kind == TsTypeKind.Float)
         {
-            return new Ex($"__ir.Builtin(\"int\", {inner.Code})", TsT.Int);
+            return new Ex($"__ir.Builtin(\"int\", {inner.Code})", TsType.Int);
         }
 
-        Report(ScriptDiagnostics.UnsupportedType, c, $"A conversion from {inner.Type.Name} to {tt.Name} is not supported in scripted code.");
+        Report(Descriptors.UnsupportedType, c, $"A conversion from {inner.Type.Name} to {tt.Name} is not supported in scripted code.");
         return null;
     }
 
@@ -931,14 +933,14 @@ internal sealed partial class ScriptTranslator
             items.Add(x);
         }
 
-        return new Ex($"__ir.Tuple({string.Join(", ", items.Select(i => i.Code))})", TsT.Tuple(items.Select(i => i.Type)));
+        return new Ex($"__ir.Tuple({string.Join(", ", items.Select(i => i.Code))})", TsType.Tuple(items.Select(i => i.Type)));
     }
 
     private Ex? ArrayCreation(IArrayCreationOperation ac)
     {
         if (ac.Initializer is null)
         {
-            Report(ScriptDiagnostics.ObjectCreation, ac,
+            Report(Descriptors.ObjectCreation, ac,
                 "Arrays of a given size cannot be created in scripted code; start from 'new List<Tensor>()' and Add the items (or write 'new[] { a, b }').");
             return null;
         }
@@ -949,9 +951,9 @@ internal sealed partial class ScriptTranslator
     private Ex? ListOf(IEnumerable<IOperation> elements, ITypeSymbol? type, IOperation site)
     {
         var listType = type is null ? null : MapType(type, false);
-        if (listType is not { Kind: TsKind.List })
+        if (listType is not { Kind: TsTypeKind.List })
         {
-            Report(ScriptDiagnostics.UnsupportedType, site, $"A collection of type {type?.ToDisplayString()} is not supported in scripted code; use Tensor[] / List<Tensor> or long[].");
+            Report(Descriptors.UnsupportedType, site, $"A collection of type {type?.ToDisplayString()} is not supported in scripted code; use Tensor[] / List<Tensor> or long[].");
             return null;
         }
 
@@ -960,7 +962,7 @@ internal sealed partial class ScriptTranslator
         {
             if (e is ISpreadOperation)
             {
-                Report(ScriptDiagnostics.UnsupportedExpression, e, "Spreads ('..xs') are not supported in scripted code.");
+                Report(Descriptors.UnsupportedExpression, e, "Spreads ('..xs') are not supported in scripted code.");
                 return null;
             }
 
@@ -979,7 +981,7 @@ internal sealed partial class ScriptTranslator
     private Ex? ObjectCreation(IObjectCreationOperation oc)
     {
         var type = oc.Type is null ? null : MapType(oc.Type, false);
-        if (type is { Kind: TsKind.List } && oc.Type is INamedTypeSymbol { Name: "List" })
+        if (type is { Kind: TsTypeKind.List } && oc.Type is INamedTypeSymbol { Name: "List" })
         {
             var items = new List<IOperation>();
             if (oc.Initializer is { } init)
@@ -992,37 +994,37 @@ internal sealed partial class ScriptTranslator
                     }
                     else
                     {
-                        Report(ScriptDiagnostics.ObjectCreation, i, "Only 'new List<Tensor> { a, b }' initializers are supported in scripted code.");
+                        Report(Descriptors.ObjectCreation, i, "Only 'new List<Tensor> { a, b }' initializers are supported in scripted code.");
                         return null;
                     }
                 }
             }
 
-            if (oc.Arguments.Any(a => a.Value.Type is not null && MapType(a.Value.Type, false)?.Kind == TsKind.List))
+            if (oc.Arguments.Any(a => a.Value.Type is not null && MapType(a.Value.Type, false)?.Kind == TsTypeKind.List))
             {
-                Report(ScriptDiagnostics.ObjectCreation, oc, "'new List<Tensor>(items)' is not supported in scripted code; write 'new List<Tensor> { a, b }' or Add the items.");
+                Report(Descriptors.ObjectCreation, oc, "'new List<Tensor>(items)' is not supported in scripted code; write 'new List<Tensor> { a, b }' or Add the items.");
                 return null;
             }
 
             return ListOf(items, oc.Type, oc);
         }
 
-        if (type is { Kind: TsKind.Dict } && oc.Type is INamedTypeSymbol { Name: "Dictionary" })
+        if (type is { Kind: TsTypeKind.Dict } && oc.Type is INamedTypeSymbol { Name: "Dictionary" })
         {
             return DictOf(oc, type);
         }
 
-        Report(ScriptDiagnostics.ObjectCreation, oc,
+        Report(Descriptors.ObjectCreation, oc,
             $"Creating a {oc.Type?.ToDisplayString()} is not supported in scripted code; only 'new List<Tensor>()', 'new Dictionary<string, Tensor> {{ [\"key\"] = x }}' and array initializers ('new[] {{ a, b }}') are. Create objects in the constructor and keep them in fields.");
         return null;
     }
 
     // new Dictionary<string, T> { ["k"] = v, ... } or { { "k", v }, ... }: a dict literal.
-    private Ex? DictOf(IObjectCreationOperation oc, TsT type)
+    private Ex? DictOf(IObjectCreationOperation oc, TsType type)
     {
         if (oc.Arguments.Any(a => a.ArgumentKind != ArgumentKind.DefaultValue))
         {
-            Report(ScriptDiagnostics.ObjectCreation, oc, "'new Dictionary<string, T>(...)' with constructor arguments is not supported in scripted code; write 'new Dictionary<string, T> { [\"key\"] = value }'.");
+            Report(Descriptors.ObjectCreation, oc, "'new Dictionary<string, T>(...)' with constructor arguments is not supported in scripted code; write 'new Dictionary<string, T> { [\"key\"] = value }'.");
             return null;
         }
 
@@ -1045,7 +1047,7 @@ internal sealed partial class ScriptTranslator
 
             if (key is null || value is null)
             {
-                Report(ScriptDiagnostics.ObjectCreation, i, "Only 'new Dictionary<string, T> { [\"key\"] = value }' (or '{ { \"key\", value } }') initializers are supported in scripted code.");
+                Report(Descriptors.ObjectCreation, i, "Only 'new Dictionary<string, T> { [\"key\"] = value }' (or '{ { \"key\", value } }') initializers are supported in scripted code.");
                 return null;
             }
 
@@ -1070,10 +1072,10 @@ internal sealed partial class ScriptTranslator
         if (pattern is IConstantPatternOperation cp && IsNullLiteral(cp.Value))
         {
             var v = E(ip.Value);
-            return v is null ? null : new Ex($"({v.Code}).{(negated ? "IsNotNone" : "IsNone")}()", TsT.Bool);
+            return v is null ? null : new Ex($"({v.Code}).{(negated ? "IsNotNone" : "IsNone")}()", TsType.Bool);
         }
 
-        Report(ScriptDiagnostics.UnsupportedOperator, ip, "Only 'x is null' and 'x is not null' patterns are supported in scripted code; use == and if/else for other tests.");
+        Report(Descriptors.UnsupportedOperator, ip, "Only 'x is null' and 'x is not null' patterns are supported in scripted code; use == and if/else for other tests.");
         return null;
     }
 
@@ -1082,17 +1084,17 @@ internal sealed partial class ScriptTranslator
         switch (value)
         {
             case null:
-                return new Ex("__ir.None", TsT.None);
+                return new Ex("__ir.None", TsType.None);
             case bool b:
-                return new Ex($"__ir.Bool({(b ? "true" : "false")})", TsT.Bool);
+                return new Ex($"__ir.Bool({(b ? "true" : "false")})", TsType.Bool);
             case string s:
-                return new Ex($"__ir.Str({Literal(s)})", TsT.Str);
+                return new Ex($"__ir.Str({Literal(s)})", TsType.Str);
             case double d:
-                return new Ex($"__ir.Float({FormatDouble(d)})", TsT.Float);
+                return new Ex($"__ir.Float({FormatDouble(d)})", TsType.Float);
             case float f:
-                return new Ex($"__ir.Float({FormatDouble(double.Parse(f.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture))})", TsT.Float);
+                return new Ex($"__ir.Float({FormatDouble(double.Parse(f.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture))})", TsType.Float);
             case int or long or short or byte or sbyte or ushort or uint:
-                return new Ex($"__ir.Int({Convert.ToInt64(value, CultureInfo.InvariantCulture)}L)", TsT.Int);
+                return new Ex($"__ir.Int({Convert.ToInt64(value, CultureInfo.InvariantCulture)}L)", TsType.Int);
             default:
                 return null;
         }
@@ -1119,48 +1121,48 @@ internal sealed partial class ScriptTranslator
         return s.IndexOfAny(new[] { '.', 'E', 'e' }) < 0 ? s + ".0" : s;
     }
 
-    private TsT? MapType(ITypeSymbol t, bool nullable)
+    private TsType? MapType(ITypeSymbol t, bool nullable)
     {
         if (IsTensor(t))
         {
-            return nullable ? TsT.Optional(TsT.Tensor) : TsT.Tensor;
+            return nullable ? IrCoreExtensions.OptionalOf(TsType.Tensor) : TsType.Tensor;
         }
 
         if (IsScalarTypeEnum(t))
         {
-            return TsT.Int;
+            return TsType.Int;
         }
 
-        TsT? basic = t.SpecialType switch
+        TsType? basic = t.SpecialType switch
         {
             SpecialType.System_Int16 or SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_Byte or
-                SpecialType.System_SByte or SpecialType.System_UInt16 => TsT.Int,
-            SpecialType.System_Double or SpecialType.System_Single => TsT.Float,
-            SpecialType.System_Boolean => TsT.Bool,
-            SpecialType.System_String => TsT.Str,
+                SpecialType.System_SByte or SpecialType.System_UInt16 => TsType.Int,
+            SpecialType.System_Double or SpecialType.System_Single => TsType.Float,
+            SpecialType.System_Boolean => TsType.Bool,
+            SpecialType.System_String => TsType.Str,
             _ => null,
         };
         if (basic is not null)
         {
-            return nullable && basic.Kind == TsKind.Str ? TsT.Optional(basic) : basic;
+            return nullable && basic.Kind == TsTypeKind.Str ? IrCoreExtensions.OptionalOf(basic) : basic;
         }
 
         if (t is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } n)
         {
             var inner = MapType(n.TypeArguments[0], false);
-            return inner is null ? null : TsT.Optional(inner);
+            return inner is null ? null : IrCoreExtensions.OptionalOf(inner);
         }
 
         if (t is IArrayTypeSymbol { Rank: 1 } a)
         {
             var e = MapType(a.ElementType, false);
-            return e is null ? null : TsT.List(e);
+            return e is null ? null : TsType.List(e);
         }
 
         if (t is INamedTypeSymbol { IsTupleType: true } tuple)
         {
             var items = tuple.TupleElements.Select(el => MapType(el.Type, el.NullableAnnotation == NullableAnnotation.Annotated)).ToList();
-            return items.Any(i => i is null) ? null : TsT.Tuple(items!);
+            return items.Any(i => i is null) ? null : TsType.Tuple(items!);
         }
 
         if (t is INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 2 } d &&
@@ -1169,7 +1171,7 @@ internal sealed partial class ScriptTranslator
             d.TypeArguments[0].SpecialType == SpecialType.System_String)
         {
             var v = MapType(d.TypeArguments[1], false);
-            return v is null ? null : TsT.Dict(v);
+            return v is null ? null : TsType.Dict(v);
         }
 
         if (t is INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } g &&
@@ -1177,7 +1179,7 @@ internal sealed partial class ScriptTranslator
             g.Name is "List" or "IList" or "IReadOnlyList" or "ICollection" or "IReadOnlyCollection" or "IEnumerable")
         {
             var e = MapType(g.TypeArguments[0], false);
-            return e is null ? null : TsT.List(e);
+            return e is null ? null : TsType.List(e);
         }
 
         return null;

@@ -17,7 +17,7 @@ internal sealed partial class ScriptTranslator
     /// </summary>
     public static ScriptResult? TransformImplicit(GeneratorSyntaxContext ctx, CancellationToken ct)
     {
-        if (FirstDeclaration.ClassOf(ctx, ct) is not { } cls)
+        if (FirstDeclaration.ClassOf(ctx, ScriptGenerator.IsImplicitCandidate, ct) is not { } cls)
         {
             return null;
         }

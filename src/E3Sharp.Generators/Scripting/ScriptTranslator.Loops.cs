@@ -2,6 +2,8 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
+using E3Sharp.Generators.Diagnostics;
+using E3Sharp.Jit.Ir;
 
 namespace E3Sharp.Generators.Scripting;
 
@@ -15,14 +17,14 @@ internal sealed partial class ScriptTranslator
             g.Declarations.Length != 1 || g.Declarations[0].Declarators.Length != 1 ||
             f.AtLoopBottom.Length != 1 || f.Condition is null)
         {
-            Report(ScriptDiagnostics.NonCanonicalFor, at, Hint);
+            Report(Descriptors.NonCanonicalFor, at, Hint);
             return;
         }
 
         var declarator = g.Declarations[0].Declarators[0];
         var v = declarator.Symbol;
         var start = declarator.Initializer?.Value ?? g.Declarations[0].Initializer?.Value;
-        if (start is null || MapType(v.Type, false) is not { Kind: TsKind.Int } ||
+        if (start is null || MapType(v.Type, false) is not { Kind: TsTypeKind.Int } ||
             Unwrap(f.Condition) is not IBinaryOperation cond || !IsLocal(cond.LeftOperand, v) ||
             cond.OperatorKind is not (BinaryOperatorKind.LessThan or BinaryOperatorKind.LessThanOrEqual or
                 BinaryOperatorKind.GreaterThan or BinaryOperatorKind.GreaterThanOrEqual) ||
@@ -30,7 +32,7 @@ internal sealed partial class ScriptTranslator
             cond.RightOperand.DescendantsAndSelf().OfType<ILocalReferenceOperation>().Any(l => IsAssignedIn(f.Body, l.Local)) ||
             cond.RightOperand.DescendantsAndSelf().OfType<IParameterReferenceOperation>().Any(p => IsAssignedIn(f.Body, p.Parameter)))
         {
-            Report(ScriptDiagnostics.NonCanonicalFor, at, Hint);
+            Report(Descriptors.NonCanonicalFor, at, Hint);
             return;
         }
 
@@ -50,7 +52,7 @@ internal sealed partial class ScriptTranslator
         var ascending = cond.OperatorKind is BinaryOperatorKind.LessThan or BinaryOperatorKind.LessThanOrEqual;
         if (step is null || step == 0 || (step > 0) != ascending)
         {
-            Report(ScriptDiagnostics.NonCanonicalFor, at, Hint);
+            Report(Descriptors.NonCanonicalFor, at, Hint);
             return;
         }
 
@@ -81,7 +83,7 @@ internal sealed partial class ScriptTranslator
             _ => end.Code,
         };
         var name = DeclareName(v);
-        _m.Types[v] = TsT.Int;
+        _m.Types[v] = TsType.Int;
         _m.Assigned.Add(v);
         var body = NewVar("s");
         _w.Line(start.ConstantValue is { HasValue: true, Value: 0 or 0L } && step == 1
@@ -123,7 +125,7 @@ internal sealed partial class ScriptTranslator
             };
             if (header is null)
             {
-                Report(ScriptDiagnostics.ForeachNonTensor, at, "Unsupported foreach form.");
+                Report(Descriptors.ForeachNonTensor, at, "Unsupported foreach form.");
                 return;
             }
 
@@ -136,9 +138,9 @@ internal sealed partial class ScriptTranslator
             return;
         }
 
-        if ((!isTensor && listType?.Kind != TsKind.List) || f.LoopControlVariable is not IVariableDeclaratorOperation declarator)
+        if ((!isTensor && listType?.Kind != TsTypeKind.List) || f.LoopControlVariable is not IVariableDeclaratorOperation declarator)
         {
-            Report(ScriptDiagnostics.ForeachNonTensor, at,
+            Report(Descriptors.ForeachNonTensor, at,
                 $"foreach over {collection.Type?.ToDisplayString() ?? "this value"} is not supported in scripted code; foreach may run over a Tensor (its rows), a Tensor[] or List<Tensor>, or module state (fields, evaluated when the module is scripted). Otherwise write 'for (int i = 0; i < n; i++)'.");
             return;
         }
@@ -151,7 +153,7 @@ internal sealed partial class ScriptTranslator
 
         var v = declarator.Symbol;
         var name = DeclareName(v);
-        _m.Types[v] = isTensor ? TsT.Tensor : items.Type.Element;
+        _m.Types[v] = isTensor ? TsType.Tensor : items.Type.Element;
         _m.Assigned.Add(v);
         var body = NewVar("s");
         _w.Line($"{b}.ForIn({Literal(name)}, {items.Code},");

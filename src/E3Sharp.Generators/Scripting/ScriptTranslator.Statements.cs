@@ -6,6 +6,8 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
+using E3Sharp.Generators.Diagnostics;
+using E3Sharp.Jit.Ir;
 
 namespace E3Sharp.Generators.Scripting;
 
@@ -13,7 +15,7 @@ internal sealed partial class ScriptTranslator
 {
     private sealed class MethodState
     {
-        public MethodState(IMethodSymbol method, TsT returnType)
+        public MethodState(IMethodSymbol method, TsType returnType)
         {
             Method = method;
             ReturnType = returnType;
@@ -21,13 +23,13 @@ internal sealed partial class ScriptTranslator
 
         public IMethodSymbol Method { get; }
 
-        public TsT ReturnType { get; }
+        public TsType ReturnType { get; }
 
         public Dictionary<ISymbol, string> Names { get; } = new(SymbolEqualityComparer.Default);
 
         public HashSet<string> Used { get; } = new(StringComparer.Ordinal);
 
-        public Dictionary<ISymbol, TsT> Types { get; } = new(SymbolEqualityComparer.Default);
+        public Dictionary<ISymbol, TsType> Types { get; } = new(SymbolEqualityComparer.Default);
 
         /// <summary>Locals whose values are known when the module is scripted (unrolled loop variables, module-derived objects).</summary>
         public HashSet<ISymbol> CompileTime { get; } = new(SymbolEqualityComparer.Default);
@@ -60,17 +62,17 @@ internal sealed partial class ScriptTranslator
         var where = method.Locations[0];
         if (method.IsGenericMethod || method.IsAsync || method.IsExtensionMethod || method.IsVararg)
         {
-            Report(ScriptDiagnostics.UnsupportedHelper, where,
+            Report(Descriptors.UnsupportedHelper, where,
                 $"'{method.Name}' cannot be scripted: it is {(method.IsGenericMethod ? "generic" : method.IsAsync ? "async" : "an extension or varargs method")}; scripted methods are plain non-generic methods of the module class.");
             return "";
         }
 
-        var ret = method.ReturnsVoid ? TsT.None : MapType(method.ReturnType, method.ReturnNullableAnnotation == NullableAnnotation.Annotated);
+        var ret = method.ReturnsVoid ? TsType.None : MapType(method.ReturnType, method.ReturnNullableAnnotation == NullableAnnotation.Annotated);
         if (ret is null)
         {
-            Report(ScriptDiagnostics.UnsupportedType, ReturnTypeLocation(syntax) ?? where,
+            Report(Descriptors.UnsupportedType, ReturnTypeLocation(syntax) ?? where,
                 $"'{method.Name}' returns {method.ReturnType.ToDisplayString()}, which TorchScript cannot hold; return {SupportedTypes}.");
-            ret = TsT.None;
+            ret = TsType.None;
         }
 
         _m = new MethodState(method, ret);
@@ -81,14 +83,14 @@ internal sealed partial class ScriptTranslator
             var ploc = p.Locations.FirstOrDefault() ?? where;
             if (p.RefKind != RefKind.None)
             {
-                Report(ScriptDiagnostics.RefOut, ploc,
+                Report(Descriptors.RefOut, ploc,
                     $"Parameter '{p.Name}' of '{method.Name}' is passed by {RefKindName(p.RefKind)}; TorchScript has no by-reference parameters. Return the values instead (a tuple for several).");
                 continue;
             }
 
             if (p.IsParams)
             {
-                Report(ScriptDiagnostics.UnsupportedHelper, ploc,
+                Report(Descriptors.UnsupportedHelper, ploc,
                     $"Parameter '{p.Name}' of '{method.Name}' is a params array; take a Tensor[] (or List<Tensor>) parameter instead.");
                 continue;
             }
@@ -96,7 +98,7 @@ internal sealed partial class ScriptTranslator
             var type = MapType(p.Type, p.NullableAnnotation == NullableAnnotation.Annotated);
             if (type is null)
             {
-                Report(ScriptDiagnostics.UnsupportedType, ploc,
+                Report(Descriptors.UnsupportedType, ploc,
                     $"Parameter '{p.Name}' of '{method.Name}' has type {p.Type.ToDisplayString()}, which TorchScript cannot hold; use {SupportedTypes}.");
                 continue;
             }
@@ -110,7 +112,7 @@ internal sealed partial class ScriptTranslator
                 var lit = LiteralOf(p.ExplicitDefaultValue, p.Type);
                 if (lit is null)
                 {
-                    Report(ScriptDiagnostics.UnsupportedHelper, ploc,
+                    Report(Descriptors.UnsupportedHelper, ploc,
                         $"The default value of parameter '{p.Name}' of '{method.Name}' is not an int, float, bool, string or null literal.");
                     continue;
                 }
@@ -124,7 +126,7 @@ internal sealed partial class ScriptTranslator
         _w.Line(header + ";");
         if (model.GetOperation(syntax, _ct) is not IMethodBodyOperation body)
         {
-            Report(ScriptDiagnostics.UnsupportedHelper, where, $"'{method.Name}' has no body to script.");
+            Report(Descriptors.UnsupportedHelper, where, $"'{method.Name}' has no body to script.");
             return _w.ToString();
         }
 
@@ -186,28 +188,28 @@ internal sealed partial class ScriptTranslator
                 Branch(br, b);
                 break;
             case ILabeledOperation:
-                Report(ScriptDiagnostics.Goto, op,
+                Report(Descriptors.Goto, op,
                     "Labels and goto are not supported in scripted code (TorchScript has no goto); use while, break and continue.");
                 break;
             case ITryOperation t:
-                Report(ScriptDiagnostics.TryCatch, t.Syntax is TryStatementSyntax ts ? ts.TryKeyword.GetLocation() : t.Syntax.GetLocation(),
+                Report(Descriptors.TryCatch, t.Syntax is TryStatementSyntax ts ? ts.TryKeyword.GetLocation() : t.Syntax.GetLocation(),
                     "try/catch/finally is not supported in scripted code (TorchScript has no exception handling); remove it: errors raised by TorchScript ops surface as exceptions of the loaded module.");
                 break;
             case IThrowOperation t:
                 Throw(t, b);
                 break;
             case ISwitchOperation s:
-                Report(ScriptDiagnostics.Switch, s.Syntax is SwitchStatementSyntax ss ? ss.SwitchKeyword.GetLocation() : s.Syntax.GetLocation(),
+                Report(Descriptors.Switch, s.Syntax is SwitchStatementSyntax ss ? ss.SwitchKeyword.GetLocation() : s.Syntax.GetLocation(),
                     "switch is not supported in scripted code; write an if / else if chain.");
                 break;
             case ILocalFunctionOperation lf:
-                Report(ScriptDiagnostics.LocalFunction, lf.Syntax is LocalFunctionStatementSyntax lfs ? lfs.Identifier.GetLocation() : lf.Syntax.GetLocation(),
+                Report(Descriptors.LocalFunction, lf.Syntax is LocalFunctionStatementSyntax lfs ? lfs.Identifier.GetLocation() : lf.Syntax.GetLocation(),
                     $"Local function '{lf.Symbol.Name}' is not supported in scripted code; make it a private method of the module class (it becomes a TorchScript method).");
                 break;
             case IUsingDeclarationOperation u:
                 if (!IsDisposeScope(u.DeclarationGroup))
                 {
-                    Report(ScriptDiagnostics.UsingStatement, op,
+                    Report(Descriptors.UsingStatement, op,
                         "'using' is not supported in scripted code, except 'using var scope = torch.NewDisposeScope();' (ignored: TorchScript manages tensor lifetimes).");
                 }
 
@@ -219,7 +221,7 @@ internal sealed partial class ScriptTranslator
                 }
                 else
                 {
-                    Report(ScriptDiagnostics.UsingStatement, u.Syntax is UsingStatementSyntax us ? us.UsingKeyword.GetLocation() : u.Syntax.GetLocation(),
+                    Report(Descriptors.UsingStatement, u.Syntax is UsingStatementSyntax us ? us.UsingKeyword.GetLocation() : u.Syntax.GetLocation(),
                         "'using' is not supported in scripted code, except around torch.NewDisposeScope() (ignored: TorchScript manages tensor lifetimes).");
                 }
 
@@ -227,7 +229,7 @@ internal sealed partial class ScriptTranslator
             case IEmptyOperation:
                 break;
             default:
-                Report(ScriptDiagnostics.UnsupportedStatement, op,
+                Report(Descriptors.UnsupportedStatement, op,
                     $"This statement ({Describe(op)}) is not supported in scripted code; see docs/scripting-subset.md for the supported statements (locals, assignment, if/else, for over an int range, foreach over tensor rows, while, break, continue, return).");
                 break;
         }
@@ -272,7 +274,7 @@ internal sealed partial class ScriptTranslator
             return;
         }
 
-        if (init is not null && type is { Kind: TsKind.List } && type.Element.Kind == TsKind.Tensor &&
+        if (init is not null && type is { Kind: TsTypeKind.List } && type.Element.Kind == TsTypeKind.Tensor &&
             Unwrap(init) is IArrayCreationOperation { Initializer: null, DimensionSizes.Length: 1 } sized && IsConst(sized.DimensionSizes[0]) &&
             !IsAssignedAnywhere(local))
         {
@@ -284,7 +286,7 @@ internal sealed partial class ScriptTranslator
             return;
         }
 
-        var tensorValued = type is not null && (type.Kind == TsKind.Tensor || type.Items.Any(i => i.Kind == TsKind.Tensor));
+        var tensorValued = type is not null && (type.Kind == TsTypeKind.Tensor || type.Items.Any(i => i.Kind == TsTypeKind.Tensor));
         if (init is not null && !tensorValued && IsConst(init) && !init.ConstantValue.HasValue && !IsAssignedAnywhere(local))
         {
             // A value computed only from the module (never reassigned): a C# local of the generated code, evaluated
@@ -304,7 +306,7 @@ internal sealed partial class ScriptTranslator
                 return;
             }
 
-            Report(ScriptDiagnostics.UnsupportedType, v.Syntax,
+            Report(Descriptors.UnsupportedType, v.Syntax,
                 IsModule(local.Type)
                     ? $"Local '{local.Name}' holds a module; call submodules through the module's fields (e.g. '{(init is null ? "child" : Text(init))}.call(x)')."
                     : $"Local '{local.Name}' has type {local.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString()}, which TorchScript cannot hold; use {SupportedTypes}. (A value computed only from the module's fields may be stored in such a local if it is never reassigned: it is evaluated when the module is scripted.)");
@@ -325,7 +327,7 @@ internal sealed partial class ScriptTranslator
             return;
         }
 
-        if (type.Kind == TsKind.List && ex.Type.Kind == TsKind.List && ex.Type.Element.Kind == TsKind.Optional &&
+        if (type.Kind == TsTypeKind.List && ex.Type.Kind == TsTypeKind.List && ex.Type.Element.Kind == TsTypeKind.Optional &&
             ex.Type.Element.Element.Equals(type.Element))
         {
             // torch.autograd.grad's List[Optional[Tensor]] held in an IList<Tensor>: keep the TorchScript type, its
@@ -338,9 +340,9 @@ internal sealed partial class ScriptTranslator
         EmitAssign(b, name, type, ex, declare: true);
     }
 
-    private void EmitAssign(string b, string name, TsT type, Ex ex, bool declare)
+    private void EmitAssign(string b, string name, TsType type, Ex ex, bool declare)
     {
-        if (declare && (type.Kind == TsKind.Optional || (type.Kind == TsKind.List && ex.Code.StartsWith("__ir.ListOf(", StringComparison.Ordinal))))
+        if (declare && (type.Kind == TsTypeKind.Optional || (type.Kind == TsTypeKind.List && ex.Code.StartsWith("__ir.ListOf(", StringComparison.Ordinal))))
         {
             _w.Line($"{b}.Declare({Literal(name)}, {type.Code}, {ex.Code});");
         }
@@ -430,9 +432,9 @@ internal sealed partial class ScriptTranslator
                     return;
                 }
 
-                if (target.Type.Kind != TsKind.Int)
+                if (target.Type.Kind != TsTypeKind.Int)
                 {
-                    Report(ScriptDiagnostics.UnsupportedOperator, inc, "++ and -- are supported on int locals only; write 'x = x + 1.0' for floats.");
+                    Report(Descriptors.UnsupportedOperator, inc, "++ and -- are supported on int locals only; write 'x = x + 1.0' for floats.");
                     return;
                 }
 
@@ -464,7 +466,7 @@ internal sealed partial class ScriptTranslator
 
     private sealed class Target
     {
-        public Target(ISymbol symbol, string name, TsT type)
+        public Target(ISymbol symbol, string name, TsType type)
         {
             Symbol = symbol;
             Name = name;
@@ -475,7 +477,7 @@ internal sealed partial class ScriptTranslator
 
         public string Name { get; }
 
-        public TsT Type { get; }
+        public TsType Type { get; }
     }
 
     private Target? AssignTarget(IOperation target, IOperation site)
@@ -483,7 +485,7 @@ internal sealed partial class ScriptTranslator
         switch (Unwrap(target))
         {
             case ILocalReferenceOperation l when _m.CompileTime.Contains(l.Local):
-                Report(ScriptDiagnostics.StateAssignment, site,
+                Report(Descriptors.StateAssignment, site,
                     $"'{l.Local.Name}' is evaluated when the module is scripted (a loop over module state or a module-derived value) and cannot be assigned in scripted code; use another local.");
                 return null;
             case ILocalReferenceOperation l:
@@ -491,24 +493,24 @@ internal sealed partial class ScriptTranslator
             case IParameterReferenceOperation p:
                 return _m.Types.TryGetValue(p.Parameter, out var pt) ? new Target(p.Parameter, NameOf(p.Parameter), pt) : null;
             case IFieldReferenceOperation f:
-                Report(ScriptDiagnostics.StateAssignment, site,
+                Report(Descriptors.StateAssignment, site,
                     $"Scripted code cannot assign the field '{f.Field.Name}': TorchScript forward methods do not change module state. Assign to a local instead (fields are read when the module is scripted).");
                 return null;
             case IPropertyReferenceOperation p when p.Arguments.Length == 0:
-                Report(ScriptDiagnostics.StateAssignment, site,
+                Report(Descriptors.StateAssignment, site,
                     $"Scripted code cannot assign the property '{p.Property.Name}': TorchScript forward methods do not change module state. Assign to a local instead.");
                 return null;
             case IPropertyReferenceOperation { Property.IsIndexer: true } indexer
-                when MapType(indexer.Property.ContainingType, false)?.Kind is TsKind.Dict or TsKind.List:
-                Report(ScriptDiagnostics.UnsupportedExpression, site,
+                when MapType(indexer.Property.ContainingType, false)?.Kind is TsTypeKind.Dict or TsTypeKind.List:
+                Report(Descriptors.UnsupportedExpression, site,
                     "Compound item assignment (d[key] += v) is not supported in scripted code; write 'd[key] = d[key] + v'.");
                 return null;
             case IPropertyReferenceOperation or IArrayElementReferenceOperation:
-                Report(ScriptDiagnostics.UnsupportedExpression, site,
+                Report(Descriptors.UnsupportedExpression, site,
                     "Element assignment (x[i] = v) is not supported in scripted code: tensors are not written in place. Build the result with torch.cat, torch.stack or torch.where, or collect tensors in a List<Tensor> with Add.");
                 return null;
             default:
-                Report(ScriptDiagnostics.UnsupportedExpression, site,
+                Report(Descriptors.UnsupportedExpression, site,
                     "Only locals and parameters can be assigned in scripted code.");
                 return null;
         }
@@ -518,7 +520,7 @@ internal sealed partial class ScriptTranslator
     {
         if (_m.Assigned.Add(symbol) && _m.Uninitialized.TryGetValue(symbol, out var depth) && _m.RuntimeLoopDepth > depth)
         {
-            Report(ScriptDiagnostics.AssignedInLoop, site,
+            Report(Descriptors.AssignedInLoop, site,
                 $"Local '{symbol.Name}' is first assigned inside a loop; TorchScript does not see such a variable after the loop. Initialize it where it is declared.");
         }
     }
@@ -530,14 +532,14 @@ internal sealed partial class ScriptTranslator
         {
             if (!IsConst(element.Indices[0]))
             {
-                Report(ScriptDiagnostics.UnsupportedExpression, site,
+                Report(Descriptors.UnsupportedExpression, site,
                     $"'{arrayLocal.Local.Name}' (new Tensor[n]) can only be indexed by values known when the module is scripted (loop variables of loops over module state, constants); use a List<Tensor> and Add otherwise.");
                 return;
             }
 
             if (_m.BlockDepth > slot.Depth)
             {
-                Report(ScriptDiagnostics.AssignedInLoop, site,
+                Report(Descriptors.AssignedInLoop, site,
                     $"Elements of '{arrayLocal.Local.Name}' (new Tensor[n]) must be assigned outside if/loop bodies that run in TorchScript (TorchScript does not see variables first assigned there); compute the value in a local first.");
                 return;
             }
@@ -563,14 +565,14 @@ internal sealed partial class ScriptTranslator
         }
 
         if (Unwrap(targetOp) is IPropertyReferenceOperation { Property.IsIndexer: true, Arguments.Length: 1, Instance: { } container } item
-            && MapType(item.Property.ContainingType, false)?.Kind is TsKind.Dict or TsKind.List)
+            && MapType(item.Property.ContainingType, false)?.Kind is TsTypeKind.Dict or TsTypeKind.List)
         {
             SetItem(container, item.Arguments[0].Value, valueOp, site, b);
             return;
         }
 
         if (Unwrap(targetOp) is IImplicitIndexerReferenceOperation implicitItem                      // list[^1] = v
-            && implicitItem.Instance.Type is { } listType && MapType(listType, false)?.Kind is TsKind.List)
+            && implicitItem.Instance.Type is { } listType && MapType(listType, false)?.Kind is TsTypeKind.List)
         {
             SetItem(implicitItem.Instance, implicitItem.Argument, valueOp, site, b);
             return;
@@ -600,7 +602,7 @@ internal sealed partial class ScriptTranslator
     {
         if (Unwrap(containerOp) is not ILocalReferenceOperation l || _m.CompileTime.Contains(l.Local) || !OnlyCreatedHere(l.Local))
         {
-            Report(ScriptDiagnostics.StateAssignment, site,
+            Report(Descriptors.StateAssignment, site,
                 "Item assignment (d[key] = v, list[i] = v) is supported on a local dictionary or list that this method creates (new Dictionary<string, T> { ... }, new List<T> { ... }, [ ... ]) and assigns nothing else: a field, a parameter, or a value fixed when the module is scripted is written into the script as a copy, so the change would not be seen where it is read. Build a new dictionary or list in a local.");
             return;
         }
@@ -611,7 +613,7 @@ internal sealed partial class ScriptTranslator
             return;
         }
 
-        var isDict = container.Type.Kind == TsKind.Dict;
+        var isDict = container.Type.Kind == TsTypeKind.Dict;
         var index = isDict ? E(indexOp) : IndexValue(indexOp);
         var value = E(valueOp);
         if (index is null || value is null)
@@ -619,16 +621,16 @@ internal sealed partial class ScriptTranslator
             return;
         }
 
-        if (isDict && index.Type.Kind != TsKind.Str)
+        if (isDict && index.Type.Kind != TsTypeKind.Str)
         {
-            Report(ScriptDiagnostics.UnsupportedExpression, indexOp, $"A dict key must be a string (this one is {index.Type.Name}).");
+            Report(Descriptors.UnsupportedExpression, indexOp, $"A dict key must be a string (this one is {index.Type.Name}).");
             return;
         }
 
         var element = isDict ? container.Type.Items[1] : container.Type.Element;
-        if (!value.Type.Equals(element) && !(element.Kind == TsKind.Optional && element.Element.Equals(value.Type)))
+        if (!value.Type.Equals(element) && !(element.Kind == TsTypeKind.Optional && element.Element.Equals(value.Type)))
         {
-            Report(ScriptDiagnostics.UnsupportedExpression, valueOp, $"A {value.Type.Name} cannot be stored in a {container.Type.Name}.");
+            Report(Descriptors.UnsupportedExpression, valueOp, $"A {value.Type.Name} cannot be stored in a {container.Type.Name}.");
             return;
         }
 
@@ -640,7 +642,7 @@ internal sealed partial class ScriptTranslator
         var targetOp = d.Target is IDeclarationExpressionOperation de ? de.Expression : d.Target;
         if (targetOp is not ITupleOperation tuple)
         {
-            Report(ScriptDiagnostics.UnsupportedExpression, d, "Only deconstruction into locals ('var (a, b) = ...') is supported.");
+            Report(Descriptors.UnsupportedExpression, d, "Only deconstruction into locals ('var (a, b) = ...') is supported.");
             return;
         }
 
@@ -664,7 +666,7 @@ internal sealed partial class ScriptTranslator
                 var t = MapType(l.Local.Type, false);
                 if (t is null)
                 {
-                    Report(ScriptDiagnostics.UnsupportedType, el, $"Local '{l.Local.Name}' has type {l.Local.Type.ToDisplayString()}, which TorchScript cannot hold; use {SupportedTypes}.");
+                    Report(Descriptors.UnsupportedType, el, $"Local '{l.Local.Name}' has type {l.Local.Type.ToDisplayString()}, which TorchScript cannot hold; use {SupportedTypes}.");
                     return;
                 }
 
@@ -687,9 +689,9 @@ internal sealed partial class ScriptTranslator
             return;
         }
 
-        if (value.Type.Kind != TsKind.Tuple || value.Type.Items.Count != names.Count)
+        if (value.Type.Kind != TsTypeKind.Tuple || value.Type.Items.Count != names.Count)
         {
-            Report(ScriptDiagnostics.UnsupportedExpression, d.Value, $"Only tuples can be deconstructed in scripted code (this value is {value.Type.Name}).");
+            Report(Descriptors.UnsupportedExpression, d.Value, $"Only tuples can be deconstructed in scripted code (this value is {value.Type.Name}).");
             return;
         }
 
@@ -700,7 +702,7 @@ internal sealed partial class ScriptTranslator
     {
         if (r.Kind != OperationKind.Return)
         {
-            Report(ScriptDiagnostics.UnsupportedStatement, r, "yield is not supported in scripted code; return a Tensor list instead.");
+            Report(Descriptors.UnsupportedStatement, r, "yield is not supported in scripted code; return a Tensor list instead.");
             return;
         }
 
@@ -773,9 +775,9 @@ internal sealed partial class ScriptTranslator
             return null;
         }
 
-        if (ex.Type.Kind != TsKind.Bool)
+        if (ex.Type.Kind != TsTypeKind.Bool)
         {
-            Report(ScriptDiagnostics.UnsupportedExpression, op, $"A condition must be a bool (this one is {ex.Type.Name}); convert tensors with .item<bool>() or .ToBoolean().");
+            Report(Descriptors.UnsupportedExpression, op, $"A condition must be a bool (this one is {ex.Type.Name}); convert tensors with .item<bool>() or .ToBoolean().");
             return null;
         }
 
@@ -786,7 +788,7 @@ internal sealed partial class ScriptTranslator
     {
         if (!w.ConditionIsTop || w.ConditionIsUntil || w.Condition is null)
         {
-            Report(ScriptDiagnostics.DoWhile, w.Syntax is DoStatementSyntax ds ? ds.DoKeyword.GetLocation() : w.Syntax.GetLocation(),
+            Report(Descriptors.DoWhile, w.Syntax is DoStatementSyntax ds ? ds.DoKeyword.GetLocation() : w.Syntax.GetLocation(),
                 "do-while is not supported in scripted code; write 'while (true) { ...; if (!condition) break; }' or a while loop.");
             return;
         }
@@ -810,7 +812,7 @@ internal sealed partial class ScriptTranslator
     {
         if (br.BranchKind is not (BranchKind.Break or BranchKind.Continue))
         {
-            Report(ScriptDiagnostics.Goto, br,
+            Report(Descriptors.Goto, br,
                 "goto is not supported in scripted code (TorchScript has no goto); use while, break and continue.");
             return;
         }
@@ -818,13 +820,13 @@ internal sealed partial class ScriptTranslator
         var word = br.BranchKind == BranchKind.Break ? "break" : "continue";
         if (_m.Loops.Count == 0)
         {
-            Report(ScriptDiagnostics.Switch, br, $"'{word}' outside a loop (in a switch) is not supported in scripted code.");
+            Report(Descriptors.Switch, br, $"'{word}' outside a loop (in a switch) is not supported in scripted code.");
             return;
         }
 
         if (_m.Loops[_m.Loops.Count - 1])
         {
-            Report(ScriptDiagnostics.NonCanonicalFor, br,
+            Report(Descriptors.NonCanonicalFor, br,
                 $"'{word}' inside a loop over module state (unrolled when the module is scripted) is not supported; use an if around the rest of the loop body.");
             return;
         }
@@ -857,11 +859,11 @@ internal sealed partial class ScriptTranslator
                 return;
             }
 
-            Report(ScriptDiagnostics.Strings, msgArg.Value,
+            Report(Descriptors.Strings, msgArg.Value,
                 "An exception message built from values computed in forward is not supported in scripted code (TorchScript cannot format strings here); use a constant message, or one computed only from module fields.");
             return;
         }
 
-        Report(ScriptDiagnostics.UnsupportedStatement, t, "Only 'throw new SomeException(\"message\")' is supported in scripted code (it raises a RuntimeError with the message).");
+        Report(Descriptors.UnsupportedStatement, t, "Only 'throw new SomeException(\"message\")' is supported in scripted code (it raises a RuntimeError with the message).");
     }
 }

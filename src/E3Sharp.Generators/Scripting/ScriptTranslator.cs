@@ -6,6 +6,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
+using E3Sharp.Generators.Diagnostics;
 
 namespace E3Sharp.Generators.Scripting;
 
@@ -69,9 +70,9 @@ internal sealed partial class ScriptTranslator
         {
             return new ScriptResult(hint, null, new EquatableArray<DiagInfo>(new[]
             {
-                DiagInfo.Create(ScriptDiagnostics.NotAModule,
-                    $"'{cls.Name}' is marked [CompileMode(JitMode.Script)] but TorchSharp is not referenced; scripted modules are TorchSharp modules.",
-                    decl.Identifier.GetLocation()),
+                DiagInfo.Create(Descriptors.NotAModule,
+                    decl.Identifier.GetLocation(),
+                    $"'{cls.Name}' is marked [CompileMode(JitMode.Script)] but TorchSharp is not referenced; scripted modules are TorchSharp modules."),
             }));
         }
 
@@ -117,14 +118,14 @@ internal sealed partial class ScriptTranslator
             .Where(m => !m.IsStatic && m.DeclaringSyntaxReferences.Length > 0).ToList();
         if (forwards.Count == 0)
         {
-            Report(ScriptDiagnostics.NoForward, at,
+            Report(Descriptors.NoForward, at,
                 $"'{name}' is marked [CompileMode(JitMode.Script)] but declares no forward method; declare 'public override Tensor forward(Tensor x)' in the class (a forward inherited from a base class is scripted with that class).");
             return null;
         }
 
         if (forwards.Count > 1)
         {
-            Report(ScriptDiagnostics.SeveralForwards, forwards[1].Locations[0],
+            Report(Descriptors.SeveralForwards, forwards[1].Locations[0],
                 $"'{name}' declares {forwards.Count} forward methods; a scripted module has exactly one forward (rename the others to helper methods).");
             return null;
         }
@@ -204,7 +205,7 @@ internal sealed partial class ScriptTranslator
 
             if (problem is not null)
             {
-                Report(ScriptDiagnostics.BadExport, at, problem);
+                Report(Descriptors.BadExport, at, problem);
                 ok = false;
                 continue;
             }
@@ -226,7 +227,7 @@ internal sealed partial class ScriptTranslator
                 .Any(d => !d.Modifiers.Any(SyntaxKind.PartialKeyword));
             if (notPartial)
             {
-                Report(ScriptDiagnostics.NotPartial, at, ReferenceEquals(t, _class)
+                Report(Descriptors.NotPartial, at, ReferenceEquals(t, _class)
                     ? $"'{name}' is marked [CompileMode(JitMode.Script)] but is not partial; declare it 'partial class {name}' so the E3Sharp generator can add its TorchScript translation."
                     : $"'{name}' is marked [CompileMode(JitMode.Script)] but its containing type '{t.Name}' is not partial; declare every containing type partial too.");
                 ok = false;
@@ -236,7 +237,7 @@ internal sealed partial class ScriptTranslator
 
         if (_module is null || !DerivesFrom(_class, _module))
         {
-            Report(ScriptDiagnostics.NotAModule, at,
+            Report(Descriptors.NotAModule, at,
                 $"'{name}' is marked [CompileMode(JitMode.Script)] but does not derive from torch.nn.Module; only TorchSharp modules can be scripted.");
             ok = false;
         }
@@ -245,7 +246,7 @@ internal sealed partial class ScriptTranslator
         {
             if (t.TypeParameters.Length > 0)
             {
-                Report(ScriptDiagnostics.GenericClass, at,
+                Report(Descriptors.GenericClass, at,
                     $"'{name}' is generic (or nested in a generic type); generic module classes cannot be scripted. Make it non-generic or use [CompileMode(JitMode.Trace)].");
                 ok = false;
                 break;
@@ -253,7 +254,7 @@ internal sealed partial class ScriptTranslator
 
             if (t.DeclaredAccessibility is Microsoft.CodeAnalysis.Accessibility.Private or Microsoft.CodeAnalysis.Accessibility.Protected or Microsoft.CodeAnalysis.Accessibility.ProtectedAndInternal)
             {
-                Report(ScriptDiagnostics.Inaccessible, at,
+                Report(Descriptors.Inaccessible, at,
                     $"'{name}' is marked [CompileMode(JitMode.Script)] but '{t.Name}' is {AccessibilityName(t)}; a scripted module class and its containing types must be internal or public (its script is registered when the assembly loads).");
                 ok = false;
                 break;
@@ -316,7 +317,7 @@ internal sealed partial class ScriptTranslator
 
             if (cycle)
             {
-                Report(ScriptDiagnostics.Recursion, site,
+                Report(Descriptors.Recursion, site,
                     $"'{callee.Name}' is called recursively (through '{caller.Name}'); TorchScript methods cannot recurse. Rewrite the recursion as a while loop.");
                 return;
             }
@@ -401,7 +402,7 @@ internal sealed partial class ScriptTranslator
     private static string BuilderVar(string tsName) => "__m_" + tsName;
 
     private void Report(string id, Location location, string message) =>
-        _diags.Add(DiagInfo.Create(id, message, location));
+        _diags.Add(DiagInfo.Create(id, location, message));
 
     private void Report(string id, IOperation op, string message) => Report(id, op.Syntax.GetLocation(), message);
 

@@ -6,6 +6,7 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using E3Sharp.Generators.Diagnostics;
 
 namespace E3Sharp.Generators.Tracing;
 
@@ -15,7 +16,7 @@ internal static class TwinAnalyzer
 {
     public static TwinModel? Analyze(GeneratorSyntaxContext context, CancellationToken ct)
     {
-        if (FirstDeclaration.ClassOf(context, ct) is not { } cls)
+        if (FirstDeclaration.ClassOf(context, TwinGenerator.IsCandidate, ct) is not { } cls)
         {
             return null;
         }
@@ -46,7 +47,7 @@ internal static class TwinAnalyzer
             {
                 if (strict)
                 {
-                    diagnostics.Add(DiagInfo.Create(traceable ? "E3S057" : "E3S055", decl.Identifier.Parent!, cls.Name, t.Name));
+                    diagnostics.Add(DiagInfo.Create(traceable ? Descriptors.TraceableNotStaticPartial : Descriptors.TraceNotPartial, decl.Identifier.Parent!, cls.Name, t.Name));
                     return new TwinModel(hint, null, diagnostics);
                 }
 
@@ -57,7 +58,7 @@ internal static class TwinAnalyzer
             {
                 if (strict)
                 {
-                    diagnostics.Add(DiagInfo.Create("E3S056", decl, cls.Name));
+                    diagnostics.Add(DiagInfo.Create(Descriptors.TraceGeneric, decl, cls.Name));
                     return new TwinModel(hint, null, diagnostics);
                 }
 
@@ -67,7 +68,7 @@ internal static class TwinAnalyzer
 
         if (traceable && !cls.IsStatic)
         {
-            diagnostics.Add(DiagInfo.Create("E3S057", decl, cls.Name));
+            diagnostics.Add(DiagInfo.Create(Descriptors.TraceableNotStaticPartial, decl, cls.Name));
             return new TwinModel(hint, null, diagnostics);
         }
 
@@ -82,7 +83,7 @@ internal static class TwinAnalyzer
         {
             if (strict && !traceable && !HasInheritedForward(cls, syms))
             {
-                diagnostics.Add(DiagInfo.Create("E3S058", decl, cls.Name));
+                diagnostics.Add(DiagInfo.Create(Descriptors.TraceNoForward, decl, cls.Name));
                 return new TwinModel(hint, null, diagnostics);
             }
 

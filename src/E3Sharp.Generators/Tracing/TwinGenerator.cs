@@ -19,7 +19,7 @@ public sealed class TwinGenerator : IIncrementalGenerator
     {
         var models = context.SyntaxProvider
             .CreateSyntaxProvider(
-                static (node, _) => node is ClassDeclarationSyntax c && (c.BaseList is not null || c.AttributeLists.Count > 0 || c.Modifiers.Count > 0),
+                static (node, _) => node is ClassDeclarationSyntax c && IsCandidate(c),
                 static (ctx, ct) => TwinAnalyzer.Analyze(ctx, ct))
             .Where(static m => m is not null)
             .WithTrackingName("E3SharpTwins");
@@ -37,4 +37,11 @@ public sealed class TwinGenerator : IIncrementalGenerator
             }
         });
     }
+
+    /// <summary>
+    /// The declarations the twin generator looks at: a module class names its base (in at least one of its parts), and
+    /// a <c>[Traceable]</c> helper class or a class with a compile mode carries an attribute. Plain classes, and the
+    /// parts of a partial class that add neither, are never bound.
+    /// </summary>
+    internal static bool IsCandidate(ClassDeclarationSyntax c) => c.BaseList is not null || c.AttributeLists.Count > 0;
 }

@@ -5,6 +5,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
+using E3Sharp.Generators.Diagnostics;
 
 namespace E3Sharp.Generators.Tracing;
 
@@ -195,7 +196,7 @@ internal sealed class TwinRewriter : CSharpSyntaxRewriter
 
         if (IsWriteTarget(original))
         {
-            Report("E3S054", original, Short(original.Parent ?? original), symbol.Name, _where);
+            Report(Descriptors.TraceStateWrite, original, Short(original.Parent ?? original), symbol.Name, _where);
             return rewritten;
         }
 
@@ -228,7 +229,7 @@ internal sealed class TwinRewriter : CSharpSyntaxRewriter
         if (symbol is IFieldSymbol or IPropertySymbol && _syms.IsTensor(symbol.ContainingType) && !symbol.IsStatic &&
             !_syms.TraceTensorMembers.Contains(symbol.Name))
         {
-            Report("E3S050", node, Short(node), symbol.Name, _where);
+            Report(Descriptors.TraceTensorMember, node, Short(node), symbol.Name, _where);
             return rewritten;
         }
 
@@ -280,7 +281,7 @@ internal sealed class TwinRewriter : CSharpSyntaxRewriter
         {
             if (!_syms.TraceTensorMembers.Contains(method.Name))
             {
-                Report("E3S050", node, Short(node), method.Name, _where);
+                Report(Descriptors.TraceTensorMember, node, Short(node), method.Name, _where);
             }
 
             return base.VisitInvocationExpression(node);
@@ -310,7 +311,7 @@ internal sealed class TwinRewriter : CSharpSyntaxRewriter
 
             if (method.IsStatic)
             {
-                Report("E3S053", node, Short(node), _where);
+                Report(Descriptors.TraceUntraceableMethod, node, Short(node), _where);
                 return base.VisitInvocationExpression(node);
             }
 
@@ -365,7 +366,7 @@ internal sealed class TwinRewriter : CSharpSyntaxRewriter
             return UnwrapTensorArguments(node, method);
         }
 
-        Report("E3S053", node, Short(node), _where);
+        Report(Descriptors.TraceUntraceableMethod, node, Short(node), _where);
         return base.VisitInvocationExpression(node);
     }
 
@@ -374,7 +375,7 @@ internal sealed class TwinRewriter : CSharpSyntaxRewriter
         var display = (path.Count == 0 ? "" : string.Join(".", path) + ".") + method.Name;
         if (RandomFunctions.Contains(method.Name))
         {
-            Report("E3S052", node, Short(node), _where);
+            Report(Descriptors.TraceRandom, node, Short(node), _where);
             return base.VisitInvocationExpression(node)!;
         }
 
@@ -395,7 +396,7 @@ internal sealed class TwinRewriter : CSharpSyntaxRewriter
 
         if (_syms.HasTensorSignature(method) && method.Parameters.Any(p => _syms.ContainsTensor(p.Type)))
         {
-            Report("E3S051", node, Short(node), display, _where);
+            Report(Descriptors.TraceTorchFunction, node, Short(node), display, _where);
             return base.VisitInvocationExpression(node)!;
         }
 
@@ -414,7 +415,7 @@ internal sealed class TwinRewriter : CSharpSyntaxRewriter
         var visited = base.VisitInvocationExpression(node)!;
         if (method.Parameters.Any(p => _syms.ContainsTensor(p.Type)))
         {
-            Report("E3S053", node, Short(node), _where);
+            Report(Descriptors.TraceUntraceableMethod, node, Short(node), _where);
             return visited;
         }
 
@@ -437,7 +438,7 @@ internal sealed class TwinRewriter : CSharpSyntaxRewriter
         };
         if (helper is null)
         {
-            Report("E3S059", original, Short(original), problem, _where);
+            Report(Descriptors.TraceUnsupported, original, Short(original), problem, _where);
             return rewritten;
         }
 
@@ -513,7 +514,7 @@ internal sealed class TwinRewriter : CSharpSyntaxRewriter
         var args = OrderedArguments(node, method);
         if (args is null)
         {
-            Report("E3S059", node, Short(node), "this call's arguments cannot be passed through the tracer (params arrays are not supported)", _where);
+            Report(Descriptors.TraceUnsupported, node, Short(node), "this call's arguments cannot be passed through the tracer (params arrays are not supported)", _where);
             return base.VisitInvocationExpression(node)!;
         }
 
