@@ -37,6 +37,34 @@ public class IncrementalTests
     }
 
     [Fact]
+    public void AnEditThatLeavesTheModelEqualIsNotEmittedAgain()
+    {
+        var compilation = GeneratorHarness.Compile(("Module.cs", GeneratorHarness.Module("        return x * 2.0;")));
+        var first = GeneratorHarness.Run(compilation);
+        Assert.Single(first.Generated);
+
+        // A comment and a blank line in forward: the tree changes and the class is translated again, but the model
+        // (usings, class shape, method builders, diagnostics) is equal, so the emitter does not run.
+        var tree = compilation.SyntaxTrees.Single(t => t.FilePath == "Module.cs");
+        var edited = compilation.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(
+            GeneratorHarness.Module("        // twice the input\n\n        return x * 2.0;"), GeneratorHarness.ParseOptions, "Module.cs"));
+        var second = GeneratorHarness.Run(edited, first.Driver);
+        var run = second.Driver.GetRunResult().Results.Single();
+        Assert.Equal(new[] { IncrementalStepRunReason.Unchanged }, TranslateReasons(second.Driver));
+        var outputs = run.TrackedOutputSteps.SelectMany(kv => kv.Value).SelectMany(s => s.Outputs).Select(o => o.Reason).ToArray();
+        Assert.NotEmpty(outputs);
+        Assert.All(outputs, r => Assert.Equal(IncrementalStepRunReason.Cached, r));
+        Assert.Equal(first.Generated, second.Generated);
+
+        // The same edit that also changes the translation is emitted again.
+        var changed = edited.ReplaceSyntaxTree(edited.SyntaxTrees.Single(t => t.FilePath == "Module.cs"), CSharpSyntaxTree.ParseText(
+            GeneratorHarness.Module("        // twice the input\n\n        return x * 2.5;"), GeneratorHarness.ParseOptions, "Module.cs"));
+        var third = GeneratorHarness.Run(changed, second.Driver).Driver.GetRunResult().Results.Single();
+        Assert.Contains(IncrementalStepRunReason.Modified,
+            third.TrackedOutputSteps.SelectMany(kv => kv.Value).SelectMany(s => s.Outputs).Select(o => o.Reason));
+    }
+
+    [Fact]
     public void MethodsThatDoNotBindAreLeftToTheCompiler()
     {
         var result = GeneratorHarness.Run(GeneratorHarness.Module("        return x.NoSuchMethod();"));

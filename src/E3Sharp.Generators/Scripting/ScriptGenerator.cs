@@ -11,7 +11,9 @@ namespace E3Sharp.Generators.Scripting;
 /// supported subset is reported as errors E3S001–E3S049 at its location (see docs/scripting-subset.md).
 /// </summary>
 /// <remarks>
-/// The pipeline models are value-equatable (strings and plain diagnostic records), and all output goes through
+/// As System.Text.Json's generator: known symbols are looked up once per compilation, the translator (parser) turns
+/// a class into a value-equatable <see cref="ScriptClassModel"/>, and the <see cref="ScriptEmitter"/> writes C# from
+/// that model alone, so the pipeline caches the model and re-emits only when it changes. All output goes through
 /// <c>RegisterImplementationSourceOutput</c>: user code never references the generated members, so IDE hosts may skip
 /// the translation; builds run it and report the diagnostics.
 /// </remarks>
@@ -27,43 +29,46 @@ public sealed class ScriptGenerator : IIncrementalGenerator
     /// <inheritdoc />
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        var results = context.SyntaxProvider
+        var known = context.CompilationProvider.Select(static (c, _) => new KnownSymbols(c));
+
+        var models = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 "E3Sharp.Jit.CompileModeAttribute",
                 static (node, _) => node is ClassDeclarationSyntax,
-                static (ctx, ct) => ScriptTranslator.Transform(ctx, ct))
-            .Where(static r => r is not null)
-            .WithTrackingName(TranslateStep);
+                static (ctx, _) => ctx)
+            .Combine(known)
+            .Select(static (x, ct) => ScriptTranslator.Transform(x.Left, x.Right, ct))
+            .WithTrackingName(TranslateStep)
+            .Where(static m => m is not null);
 
-        context.RegisterImplementationSourceOutput(results, static (spc, r) =>
-        {
-            foreach (var d in r!.Diagnostics)
-            {
-                spc.ReportDiagnostic(d.ToDiagnostic());
-            }
-
-            if (r.Source is not null)
-            {
-                spc.AddSource(r.HintName, r.Source);
-            }
-        });
+        context.RegisterImplementationSourceOutput(models, static (spc, m) => Emit(spc, m!));
 
         // Partial module classes without a compile mode: scripted with a scripted parent, as torch.jit.script
         // scripts children (no diagnostics; a class outside the subset registers why instead).
-        var implicitResults = context.SyntaxProvider
+        var implicitModels = context.SyntaxProvider
             .CreateSyntaxProvider(
                 static (node, _) => node is ClassDeclarationSyntax c && IsImplicitCandidate(c),
-                static (ctx, ct) => ScriptTranslator.TransformImplicit(ctx, ct))
-            .Where(static r => r is not null)
-            .WithTrackingName(ImplicitStep);
+                static (ctx, _) => ctx)
+            .Combine(known)
+            .Select(static (x, ct) => ScriptTranslator.TransformImplicit(x.Left, x.Right, ct))
+            .WithTrackingName(ImplicitStep)
+            .Where(static m => m is not null);
 
-        context.RegisterImplementationSourceOutput(implicitResults, static (spc, r) =>
+        context.RegisterImplementationSourceOutput(implicitModels, static (spc, m) => Emit(spc, m!));
+    }
+
+    // Diagnostics and source come from the model alone: nothing here may look at symbols or syntax.
+    private static void Emit(SourceProductionContext spc, ScriptClassModel model)
+    {
+        foreach (var d in model.Diagnostics)
         {
-            if (r!.Source is not null)
-            {
-                spc.AddSource(r.HintName, r.Source);
-            }
-        });
+            spc.ReportDiagnostic(d.ToDiagnostic());
+        }
+
+        if (ScriptEmitter.Emit(model) is { } source)
+        {
+            spc.AddSource(model.HintName, source);
+        }
     }
 
     /// <summary>A declaration that may make a module class scriptable with its parent: partial, naming a base.</summary>

@@ -20,6 +20,7 @@ internal sealed partial class ScriptTranslator
     private const string CompileModeAttribute = "E3Sharp.Jit.CompileModeAttribute";
 
     private readonly Compilation _compilation;
+    private readonly KnownSymbols _known;
     private readonly INamedTypeSymbol _class;
     private readonly CancellationToken _ct;
     private readonly List<DiagInfo> _diags = new();
@@ -38,24 +39,25 @@ internal sealed partial class ScriptTranslator
     private MethodState _m = null!;
     private int _counter;
 
-    private ScriptTranslator(Compilation compilation, INamedTypeSymbol cls, INamedTypeSymbol tensor, INamedTypeSymbol torch,
+    private ScriptTranslator(KnownSymbols known, INamedTypeSymbol cls, INamedTypeSymbol tensor, INamedTypeSymbol torch,
         CancellationToken ct)
     {
-        _compilation = compilation;
+        _compilation = known.Compilation;
+        _known = known;
         _class = cls;
         _ct = ct;
         _tensor = tensor;
         _torch = torch;
-        _module = compilation.GetTypeByMetadataName("TorchSharp.torch+nn+Module");
-        _functional = compilation.GetTypeByMetadataName("TorchSharp.torch+nn+functional");
-        _scalar = compilation.GetTypeByMetadataName("TorchSharp.Scalar");
-        _scalarType = compilation.GetTypeByMetadataName("TorchSharp.torch+ScalarType");
-        _tensorIndex = compilation.GetTypeByMetadataName("TorchSharp.torch+TensorIndex");
-        _eagerOnly = compilation.GetTypeByMetadataName("E3Sharp.Jit.Scripting.EagerOnlyAttribute");
+        _module = known.Module;
+        _functional = known.Functional;
+        _scalar = known.Scalar;
+        _scalarType = known.ScalarType;
+        _tensorIndex = known.TensorIndex;
+        _eagerOnly = known.EagerOnly;
     }
 
-    /// <summary>The pipeline transform: null when the class is not in Script mode.</summary>
-    public static ScriptResult? Transform(GeneratorAttributeSyntaxContext ctx, CancellationToken ct)
+    /// <summary>The pipeline's parse step for a class with a compile mode: null when the mode is not Script.</summary>
+    public static ScriptClassModel? Transform(GeneratorAttributeSyntaxContext ctx, KnownSymbols known, CancellationToken ct)
     {
         if (ctx.TargetSymbol is not INamedTypeSymbol cls || !IsScriptMode(ctx.Attributes))
         {
@@ -63,22 +65,32 @@ internal sealed partial class ScriptTranslator
         }
 
         var hint = HintName(cls);
-        var tensor = ctx.SemanticModel.Compilation.GetTypeByMetadataName("TorchSharp.torch+Tensor");
-        var torch = ctx.SemanticModel.Compilation.GetTypeByMetadataName("TorchSharp.torch");
         var decl = (ClassDeclarationSyntax)ctx.TargetNode;
-        if (tensor is null || torch is null)
+        if (known.Tensor is not { } tensor || known.Torch is not { } torch)
         {
-            return new ScriptResult(hint, null, new EquatableArray<DiagInfo>(new[]
+            return Model(hint, cls, decl, [], null, new[]
             {
                 DiagInfo.Create(Descriptors.NotAModule,
                     decl.Identifier.GetLocation(),
                     $"'{cls.Name}' is marked [CompileMode(JitMode.Script)] but TorchSharp is not referenced; scripted modules are TorchSharp modules."),
-            }));
+            }, ct);
         }
 
-        var t = new ScriptTranslator(ctx.SemanticModel.Compilation, cls, tensor, torch, ct);
-        var source = t.Run(decl);
-        return new ScriptResult(hint, source, new EquatableArray<DiagInfo>(t._diags));
+        var t = new ScriptTranslator(known, cls, tensor, torch, ct);
+        var methods = t.Run(decl);
+        return Model(hint, cls, decl, methods ?? [], null, t._diags, ct);
+    }
+
+    private static ScriptClassModel Model(string hint, INamedTypeSymbol cls, ClassDeclarationSyntax decl,
+        IEnumerable<ScriptMethodModel> methods, string? unscriptable, IEnumerable<DiagInfo> diagnostics, CancellationToken ct)
+    {
+        // The user's usings, which the copied names rely on (global usings apply to the generated file anyway).
+        var root = (CompilationUnitSyntax)decl.SyntaxTree.GetRoot(ct);
+        var usings = root.Usings.Where(u => u.GlobalKeyword.IsKind(SyntaxKind.None)).Select(u => u.WithoutTrivia().ToString());
+        var nsUsings = decl.Ancestors().OfType<BaseNamespaceDeclarationSyntax>().Reverse()
+            .SelectMany(n => n.Usings).Select(u => u.WithoutTrivia().ToString());
+        return new ScriptClassModel(hint, ClassShape.Of(cls), new EquatableArray<string>(usings), new EquatableArray<string>(nsUsings),
+            new EquatableArray<ScriptMethodModel>(methods), unscriptable, new EquatableArray<DiagInfo>(diagnostics));
     }
 
     private static bool IsScriptMode(IEnumerable<AttributeData> attributes)
@@ -105,7 +117,7 @@ internal sealed partial class ScriptTranslator
         return new string(chars) + ".Script.g.cs";
     }
 
-    private string? Run(ClassDeclarationSyntax decl)
+    private List<ScriptMethodModel>? Run(ClassDeclarationSyntax decl)
     {
         var at = decl.Identifier.GetLocation();
         var name = _class.Name;
@@ -136,7 +148,7 @@ internal sealed partial class ScriptTranslator
             return null;
         }
 
-        var methodsCode = new List<string>();
+        var methods = new List<ScriptMethodModel>();
         _helperNames[forwards[0]] = "forward";
         _pending.Enqueue(forwards[0]);
         if (!AddExports())
@@ -145,7 +157,6 @@ internal sealed partial class ScriptTranslator
         }
 
         _w.Indent = 0;
-        var body = new CodeWriter();
         while (_pending.Count > 0)
         {
             _ct.ThrowIfCancellationRequested();
@@ -155,7 +166,7 @@ internal sealed partial class ScriptTranslator
                 return null;
             }
 
-            methodsCode.Add(TranslateMethod(method, _helperNames[method]));
+            methods.Add(new ScriptMethodModel(_helperNames[method], TranslateMethod(method, _helperNames[method])));
         }
 
         ReportRecursion();
@@ -164,14 +175,14 @@ internal sealed partial class ScriptTranslator
             return null;
         }
 
-        return Emit(decl, methodsCode);
+        return methods;
     }
 
     // Methods marked [Export]: extra TorchScript methods (like @torch.jit.export), named by the attribute or the C# name.
     private bool AddExports()
     {
         var ok = true;
-        var exportAttribute = _compilation.GetTypeByMetadataName("E3Sharp.Jit.Scripting.ExportAttribute");
+        var exportAttribute = _known.Export;
         if (exportAttribute is null)
         {
             return true;
@@ -324,82 +335,7 @@ internal sealed partial class ScriptTranslator
         }
     }
 
-    private string Emit(ClassDeclarationSyntax decl, List<string> methodsCode)
-    {
-        var w = new CodeWriter();
-        w.Line("// <auto-generated/>");
-        w.Line($"// E3Sharp ScriptGenerator: the TorchScript translation of {_class.ToDisplayString()}.forward.");
-        w.Line("#nullable enable");
-        w.Line("#pragma warning disable");
-        var root = (CompilationUnitSyntax)decl.SyntaxTree.GetRoot(_ct);
-        foreach (var u in root.Usings.Where(u => u.GlobalKeyword.IsKind(SyntaxKind.None)))
-        {
-            w.Line(u.WithoutTrivia().ToString());
-        }
-
-        w.Line("using __Ir = global::E3Sharp.Jit.Ir;");
-        w.Line("using __ir = global::E3Sharp.Jit.Ir.IrBuilder;");
-        w.Line("using __Sc = global::E3Sharp.Jit.Scripting;");
-        w.Line();
-        var closers = 0;
-        var ns = _class.ContainingNamespace;
-        if (ns is { IsGlobalNamespace: false })
-        {
-            w.Open($"namespace {ns.ToDisplayString()}");
-            closers++;
-            foreach (var nsDecl in decl.Ancestors().OfType<BaseNamespaceDeclarationSyntax>().Reverse())
-            {
-                foreach (var u in nsDecl.Usings)
-                {
-                    w.Line(u.WithoutTrivia().ToString());
-                }
-            }
-        }
-
-        var chain = new List<INamedTypeSymbol>();
-        for (var t = _class; t is not null; t = t.ContainingType)
-        {
-            chain.Insert(0, t);
-        }
-
-        foreach (var t in chain)
-        {
-            var kind = t.IsRecord ? "record" : t.TypeKind == TypeKind.Struct ? "struct" : "class";
-            w.Open($"partial {kind} {t.Name}");
-            closers++;
-        }
-
-        var self = _class.Name;
-        w.Line("[global::System.Runtime.CompilerServices.ModuleInitializer]");
-        w.Line("internal static void __E3Sharp_RegisterScript() =>");
-        w.Line($"    __Sc.ScriptRegistry.Register(typeof({self}), static (__module, __b) => (({self})__module).__E3Sharp_BuildScript(__b));");
-        w.Line();
-        w.Open("private global::System.Collections.Generic.IReadOnlyList<__Ir.MethodDef> __E3Sharp_BuildScript(__Sc.ScriptBinder __b)");
-        foreach (var code in methodsCode)
-        {
-            foreach (var line in code.Split('\n'))
-            {
-                if (line.Length > 0)
-                {
-                    w.Line(line);
-                }
-            }
-
-            w.Line();
-        }
-
-        var builders = _helperNames.Values.Select(BuilderVar);
-        w.Line($"return new __Ir.MethodDef[] {{ {string.Join(", ", builders.Select(b => b + ".Build()"))} }};");
-        w.Close();
-        for (var i = 0; i < closers; i++)
-        {
-            w.Close();
-        }
-
-        return w.ToString();
-    }
-
-    private static string BuilderVar(string tsName) => "__m_" + tsName;
+    private static string BuilderVar(string tsName) => ScriptMethodModel.BuilderVarOf(tsName);
 
     private void Report(string id, Location location, string message) =>
         _diags.Add(DiagInfo.Create(id, location, message));
