@@ -14,20 +14,14 @@ namespace E3Sharp.Generators.Tracing;
 /// methods), twins them and the same-class helpers they call, and writes the generated partial class.</summary>
 internal static class TwinAnalyzer
 {
-    public static TwinModel? Analyze(GeneratorSyntaxContext context, CancellationToken ct)
+    public static TwinModel? Analyze(GeneratorSyntaxContext context, TwinSymbols? syms, CancellationToken ct)
     {
-        if (FirstDeclaration.ClassOf(context, TwinGenerator.IsCandidate, ct) is not { } cls)
+        if (syms is null || FirstDeclaration.ClassOf(context, TwinGenerator.IsCandidate, ct) is not { } cls)
         {
             return null;
         }
 
         var decl = (ClassDeclarationSyntax)context.Node;
-
-        var syms = TwinSymbols.Create(context.SemanticModel.Compilation);
-        if (syms is null)
-        {
-            return null;
-        }
 
         var isModule = syms.IsModule(cls);
         var traceable = syms.IsTraceable(cls);
@@ -38,6 +32,7 @@ internal static class TwinAnalyzer
 
         var strict = traceable || syms.IsTraceMode(cls);
         var hint = HintName(cls);
+        var shape = ClassShape.Of(cls);
         var diagnostics = new List<DiagInfo>();
 
         // partial (and every containing type), non-generic
@@ -48,7 +43,7 @@ internal static class TwinAnalyzer
                 if (strict)
                 {
                     diagnostics.Add(DiagInfo.Create(traceable ? Descriptors.TraceableNotStaticPartial : Descriptors.TraceNotPartial, decl.Identifier.Parent!, cls.Name, t.Name));
-                    return new TwinModel(hint, null, diagnostics);
+                    return TwinModel.Errors(hint, shape, diagnostics.ToArray());
                 }
 
                 return null;
@@ -59,7 +54,7 @@ internal static class TwinAnalyzer
                 if (strict)
                 {
                     diagnostics.Add(DiagInfo.Create(Descriptors.TraceGeneric, decl, cls.Name));
-                    return new TwinModel(hint, null, diagnostics);
+                    return TwinModel.Errors(hint, shape, diagnostics.ToArray());
                 }
 
                 return null;
@@ -69,7 +64,7 @@ internal static class TwinAnalyzer
         if (traceable && !cls.IsStatic)
         {
             diagnostics.Add(DiagInfo.Create(Descriptors.TraceableNotStaticPartial, decl, cls.Name));
-            return new TwinModel(hint, null, diagnostics);
+            return TwinModel.Errors(hint, shape, diagnostics.ToArray());
         }
 
         var roots = cls.GetMembers().OfType<IMethodSymbol>()
@@ -84,7 +79,7 @@ internal static class TwinAnalyzer
             if (strict && !traceable && !HasInheritedForward(cls, syms))
             {
                 diagnostics.Add(DiagInfo.Create(Descriptors.TraceNoForward, decl, cls.Name));
-                return new TwinModel(hint, null, diagnostics);
+                return TwinModel.Errors(hint, shape, diagnostics.ToArray());
             }
 
             return null;
@@ -135,11 +130,11 @@ internal static class TwinAnalyzer
         {
             if (strict)
             {
-                return new TwinModel(hint, null, diagnostics);
+                return TwinModel.Errors(hint, shape, diagnostics.ToArray());
             }
 
             var reason = string.Join("; ", diagnostics.Select(d => d.Describe()));
-            return new TwinModel(hint, Wrap(cls, [], [$"    private static readonly bool __e3sharp_trace_registered = {TwinSymbols.RegistryName}.RegisterUntraceable(typeof({cls.Name}), {Literal(reason)});"]), []);
+            return new TwinModel(hint, shape, default, default, reason, default);
         }
 
         var members = new List<string>();
@@ -149,14 +144,14 @@ internal static class TwinAnalyzer
         }
 
         members.AddRange(twins.Select(t => t.Text));
-        var source = Wrap(cls, usings, members);
-        if (!strict && FirstCompileError(context.SemanticModel.Compilation, decl, source, hint, ct) is { } error)
+        var twinModel = new TwinModel(hint, shape, new EquatableArray<string>(usings), new EquatableArray<string>(members), null, default);
+        if (!strict && FirstCompileError(context.SemanticModel.Compilation, decl, TwinEmitter.Emit(twinModel)!, hint, ct) is { } error)
         {
             // A module that did not ask for tracing must never break the build: record why it cannot be traced.
-            return new TwinModel(hint, Wrap(cls, [], [$"    private static readonly bool __e3sharp_trace_registered = {TwinSymbols.RegistryName}.RegisterUntraceable(typeof({cls.Name}), {Literal(error)});"]), []);
+            return new TwinModel(hint, shape, default, default, error, default);
         }
 
-        return new TwinModel(hint, source, []);
+        return twinModel;
     }
 
     /// <summary>The first compile error of the generated twins (mapped to the user's line), ignoring references to
@@ -278,52 +273,5 @@ internal static class TwinAnalyzer
         }
 
         return "    private static readonly bool __e3sharp_trace_registered =\n        " + string.Join("\n        & ", calls) + ";\n";
-    }
-
-    private static string Wrap(INamedTypeSymbol cls, List<string> usings, List<string> members)
-    {
-        var sb = new StringBuilder();
-        sb.Append("// <auto-generated/> E3Sharp tracing twin of ").Append(cls.ToDisplayString()).Append('\n');
-        sb.Append("#nullable enable\n#pragma warning disable\n");
-        foreach (var u in usings)
-        {
-            sb.Append(u).Append('\n');
-        }
-
-        var ns = cls.ContainingNamespace;
-        var hasNs = ns is not null && !ns.IsGlobalNamespace;
-        if (hasNs)
-        {
-            sb.Append("namespace ").Append(ns!.ToDisplayString()).Append("\n{\n");
-        }
-
-        var chain = new List<INamedTypeSymbol>();
-        for (var t = cls; t is not null; t = t.ContainingType)
-        {
-            chain.Insert(0, t);
-        }
-
-        foreach (var t in chain)
-        {
-            var kind = t.IsRecord ? (t.IsValueType ? "record struct" : "record") : t.TypeKind == TypeKind.Struct ? "struct" : "class";
-            sb.Append(t.IsStatic ? "static " : "").Append("partial ").Append(kind).Append(' ').Append(t.Name).Append("\n{\n");
-        }
-
-        foreach (var m in members)
-        {
-            sb.Append(m).Append('\n');
-        }
-
-        foreach (var unused in chain)
-        {
-            sb.Append("}\n");
-        }
-
-        if (hasNs)
-        {
-            sb.Append("}\n");
-        }
-
-        return sb.ToString();
     }
 }

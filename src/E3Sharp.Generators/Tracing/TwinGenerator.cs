@@ -14,16 +14,23 @@ namespace E3Sharp.Generators.Tracing;
 [Generator(LanguageNames.CSharp)]
 public sealed class TwinGenerator : IIncrementalGenerator
 {
+    /// <summary>The tracking name of the step that builds a class's <see cref="TwinModel"/>.</summary>
+    public const string TwinStep = "E3SharpTwins";
+
     /// <inheritdoc />
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
+        var symbols = context.CompilationProvider.Select(static (c, _) => TwinSymbols.Create(new KnownSymbols(c)));
         var models = context.SyntaxProvider
             .CreateSyntaxProvider(
                 static (node, _) => node is ClassDeclarationSyntax c && IsCandidate(c),
-                static (ctx, ct) => TwinAnalyzer.Analyze(ctx, ct))
-            .Where(static m => m is not null)
-            .WithTrackingName("E3SharpTwins");
+                static (ctx, _) => ctx)
+            .Combine(symbols)
+            .Select(static (x, ct) => TwinAnalyzer.Analyze(x.Left, x.Right, ct))
+            .WithTrackingName(TwinStep)
+            .Where(static m => m is not null);
 
+        // Diagnostics and source come from the model alone.
         context.RegisterImplementationSourceOutput(models, static (spc, model) =>
         {
             foreach (var d in model!.Diagnostics)
@@ -31,9 +38,9 @@ public sealed class TwinGenerator : IIncrementalGenerator
                 spc.ReportDiagnostic(d.ToDiagnostic());
             }
 
-            if (model.Source is not null)
+            if (TwinEmitter.Emit(model) is { } source)
             {
-                spc.AddSource(model.HintName, model.Source);
+                spc.AddSource(model.HintName, source);
             }
         });
     }

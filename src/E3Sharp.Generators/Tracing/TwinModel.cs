@@ -1,33 +1,21 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Text;
 using E3Sharp.Generators.Diagnostics;
 
 namespace E3Sharp.Generators.Tracing;
 
-/// <summary>What the generator produces for one class: the hint name, the generated source (or null) and the
-/// diagnostics to report. Value-equal for incremental caching.</summary>
-internal sealed class TwinModel : IEquatable<TwinModel>
+/// <summary>
+/// The tracing twins of one class, the incremental pipeline's cached value (plain values only): the usings the copied
+/// code needs, the generated members (registration and the twin methods, rewritten copies of the user's methods
+/// with <c>#line</c> mappings), or the reason the class cannot be traced, and the diagnostics to report.
+/// </summary>
+internal sealed record TwinModel(
+    string HintName,
+    ClassShape Class,
+    EquatableArray<string> Usings,
+    EquatableArray<string> Members,
+    string? UntraceableReason,
+    EquatableArray<DiagInfo> Diagnostics)
 {
-    public TwinModel(string hintName, string? source, IReadOnlyList<DiagInfo> diagnostics)
-    {
-        HintName = hintName;
-        Source = source;
-        Diagnostics = diagnostics;
-    }
-
-    public string HintName { get; }
-
-    public string? Source { get; }
-
-    public IReadOnlyList<DiagInfo> Diagnostics { get; }
-
-    public bool Equals(TwinModel? other) =>
-        other is not null && HintName == other.HintName && Source == other.Source && Diagnostics.SequenceEqual(other.Diagnostics);
-
-    public override bool Equals(object? obj) => Equals(obj as TwinModel);
-
-    public override int GetHashCode() => HintName.GetHashCode() ^ (Source?.Length ?? 0);
+    /// <summary>A model that only reports diagnostics.</summary>
+    public static TwinModel Errors(string hintName, ClassShape cls, params DiagInfo[] diagnostics) =>
+        new(hintName, cls, default, default, null, new EquatableArray<DiagInfo>(diagnostics));
 }

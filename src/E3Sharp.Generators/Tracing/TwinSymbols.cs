@@ -4,7 +4,7 @@ using Microsoft.CodeAnalysis;
 
 namespace E3Sharp.Generators.Tracing;
 
-/// <summary>The symbols the tracing-twin generator needs, resolved once per compilation.</summary>
+/// <summary>The symbols the tracing-twin generator needs and the questions it asks of them, once per compilation.</summary>
 internal sealed class TwinSymbols
 {
     public const string TraceTensorName = "global::E3Sharp.Jit.Tracing.TraceTensor";
@@ -13,17 +13,17 @@ internal sealed class TwinSymbols
     public const string RegistryName = "global::E3Sharp.Jit.Tracing.TraceRegistry";
     public const string TensorExtensionsName = "E3Sharp.Jit.TensorExtensions";
 
-    private TwinSymbols(Compilation compilation, INamedTypeSymbol tensor, INamedTypeSymbol module, INamedTypeSymbol traceTensor,
+    private TwinSymbols(KnownSymbols known, INamedTypeSymbol tensor, INamedTypeSymbol module, INamedTypeSymbol traceTensor,
         INamedTypeSymbol traceTorch)
     {
-        Compilation = compilation;
+        Compilation = known.Compilation;
         Tensor = tensor;
         Module = module;
         TraceTensor = traceTensor;
         TraceTorch = traceTorch;
-        Torch = compilation.GetTypeByMetadataName("TorchSharp.torch");
-        CompileMode = compilation.GetTypeByMetadataName("E3Sharp.Jit.CompileModeAttribute");
-        Traceable = compilation.GetTypeByMetadataName("E3Sharp.Jit.TraceableAttribute");
+        Torch = known.Torch;
+        CompileMode = known.CompileMode;
+        Traceable = known.Traceable;
         TraceTensorMembers = new HashSet<string>(traceTensor.GetMembers().Select(m => m.Name));
     }
 
@@ -45,16 +45,12 @@ internal sealed class TwinSymbols
 
     public HashSet<string> TraceTensorMembers { get; }
 
-    public static TwinSymbols? Create(Compilation compilation)
-    {
-        var tensor = compilation.GetTypeByMetadataName("TorchSharp.torch+Tensor");
-        var module = compilation.GetTypeByMetadataName("TorchSharp.torch+nn+Module");
-        var traceTensor = compilation.GetTypeByMetadataName("E3Sharp.Jit.Tracing.TraceTensor");
-        var traceTorch = compilation.GetTypeByMetadataName("E3Sharp.Jit.Tracing.TraceTorch");
-        return tensor is null || module is null || traceTensor is null || traceTorch is null
-            ? null
-            : new TwinSymbols(compilation, tensor, module, traceTensor, traceTorch);
-    }
+    /// <summary>The twin generator's view of the compilation's known symbols; null when the compilation references
+    /// neither TorchSharp nor E3Sharp's tracer, so there is nothing to twin.</summary>
+    public static TwinSymbols? Create(KnownSymbols known) =>
+        known.Tensor is { } tensor && known.Module is { } module && known.TraceTensor is { } traceTensor && known.TraceTorch is { } traceTorch
+            ? new TwinSymbols(known, tensor, module, traceTensor, traceTorch)
+            : null;
 
     public static bool Same(ISymbol? a, ISymbol? b) => SymbolEqualityComparer.Default.Equals(a, b);
 
