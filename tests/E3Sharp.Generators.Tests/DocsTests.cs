@@ -3,11 +3,12 @@ using E3Sharp.Jit.Ir;
 
 namespace E3Sharp.Generators.Tests;
 
-/// <summary>docs/scripting-subset.md lists exactly the ops the generator accepts, and every diagnostic id.</summary>
+/// <summary>The docs list exactly the ops the generator accepts (scripting-subset.md) and every diagnostic id
+/// (scripting-subset.md, tracing.md).</summary>
 public class DocsTests
 {
-    private static string Doc([System.Runtime.CompilerServices.CallerFilePath] string testFile = "") =>
-        File.ReadAllText(Path.Combine(Path.GetDirectoryName(testFile)!, "..", "..", "docs", "scripting-subset.md"));
+    private static string Doc(string name = "scripting-subset.md", [System.Runtime.CompilerServices.CallerFilePath] string testFile = "") =>
+        File.ReadAllText(Path.Combine(Path.GetDirectoryName(testFile)!, "..", "..", "docs", name));
 
     [Fact]
     public void OpTableSectionListsEveryOp()
@@ -24,6 +25,17 @@ public class DocsTests
     {
         var doc = Doc();
         foreach (var d in Descriptors.Scripting)
+        {
+            Assert.Contains($"| {d.Id} |", doc);
+        }
+    }
+
+    [Fact]
+    public void TracingDiagnosticsAreListedInTheTracingDoc()
+    {
+        var doc = Doc("tracing.md");
+        Assert.NotEmpty(Descriptors.Tracing);
+        foreach (var d in Descriptors.Tracing)
         {
             Assert.Contains($"| {d.Id} |", doc);
         }

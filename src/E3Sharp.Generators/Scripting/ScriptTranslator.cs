@@ -13,7 +13,9 @@ namespace E3Sharp.Generators.Scripting;
 /// <summary>
 /// Translates the <c>forward</c> of a <c>[CompileMode(JitMode.Script)]</c> class (and the same-class helpers it
 /// calls) into C# that builds TorchScript IR methods at run time. Works on <see cref="IOperation"/> trees, so
-/// overloads, <c>var</c> types, implicit conversions and omitted optionals are already resolved by Roslyn.
+/// overloads, <c>var</c> types, implicit conversions and omitted optionals are already resolved by Roslyn. The
+/// generator's parser: its result is a <see cref="ScriptClassModel"/> (each method's builder statements as text, in
+/// the order the runtime builds them); <see cref="ScriptEmitter"/> turns that into the generated file.
 /// </summary>
 internal sealed partial class ScriptTranslator
 {

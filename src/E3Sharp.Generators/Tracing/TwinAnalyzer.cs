@@ -10,8 +10,9 @@ using E3Sharp.Generators.Diagnostics;
 
 namespace E3Sharp.Generators.Tracing;
 
-/// <summary>Builds the tracing twins of one class: finds the forward methods (or a [Traceable] class's tensor
-/// methods), twins them and the same-class helpers they call, and writes the generated partial class.</summary>
+/// <summary>The twin generator's parser: finds a class's forward methods (or a [Traceable] class's tensor methods),
+/// twins them and the same-class helpers they call, and returns the class's <see cref="TwinModel"/>, from which
+/// <see cref="TwinEmitter"/> writes the generated partial class.</summary>
 internal static class TwinAnalyzer
 {
     public static TwinModel? Analyze(GeneratorSyntaxContext context, TwinSymbols? syms, CancellationToken ct)
