@@ -11,7 +11,10 @@ namespace E3Sharp.Tests;
 /// optionally the expected parameter/buffer names and extra files) there; Python loads the archive with
 /// <c>torch.jit.load</c> (asking for the sidecar's extra files through <c>_extra_files</c> and comparing their text),
 /// runs the method on the inputs and compares (1e-6 for float32, 1e-10 for float64, exact otherwise).
-/// Outputs are the method's result flattened: a tuple or list becomes its items, in order.
+/// Outputs are the method's result flattened: a tuple or list becomes its items, in order. Two more kinds of case:
+/// with <c>gradProjections</c> the outputs are the gradients of <c>sum(output_i * projection_i)</c> with respect to
+/// the inputs recorded with <c>requires_grad</c> (in order); with <c>expectError</c> the method must raise an error
+/// whose message contains that text (outputs are ignored).
 /// </summary>
 public static class Interop
 {
@@ -24,7 +27,7 @@ public static class Interop
     public static void Record(string name, byte[] archive, string? method, torch.Tensor[] inputs, torch.Tensor[] outputs,
         IEnumerable<string>? parameterNames = null, IEnumerable<string>? bufferNames = null,
         IReadOnlyDictionary<string, string>? extraFiles = null, bool noGrad = false, torch.ScalarType? toDtype = null,
-        double? tolerance = null)
+        double? tolerance = null, torch.Tensor[]? gradProjections = null, string? expectError = null)
     {
         if (Folder is not { } dir)
         {
@@ -34,7 +37,8 @@ public static class Interop
         CheckName(name);
         Directory.CreateDirectory(dir);
         File.WriteAllBytes(Path.Combine(dir, name + ".pt"), archive);
-        WriteSidecar(dir, name, method, inputs, outputs, parameterNames, bufferNames, extraFiles, noGrad, toDtype, tolerance);
+        WriteSidecar(dir, name, method, inputs, outputs, parameterNames, bufferNames, extraFiles, noGrad, toDtype, tolerance,
+            gradProjections, expectError);
     }
 
     /// <summary>Records an archive given as a file (copied into the interop folder).</summary>
@@ -157,7 +161,8 @@ public static class Interop
 
     private static void WriteSidecar(string dir, string name, string? method, torch.Tensor[] inputs, torch.Tensor[] outputs,
         IEnumerable<string>? parameterNames, IEnumerable<string>? bufferNames, IReadOnlyDictionary<string, string>? extraFiles,
-        bool noGrad = false, torch.ScalarType? toDtype = null, double? tolerance = null)
+        bool noGrad = false, torch.ScalarType? toDtype = null, double? tolerance = null,
+        torch.Tensor[]? gradProjections = null, string? expectError = null)
     {
         using var stream = File.Create(Path.Combine(dir, name + ".json"));
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
@@ -185,6 +190,17 @@ public static class Interop
         if (tolerance is { } tol)
         {
             w.WriteNumber("tolerance", tol);
+        }
+
+        if (gradProjections is not null)
+        {
+            w.WritePropertyName("grad_projections");
+            WriteTensors(w, gradProjections);
+        }
+
+        if (expectError is not null)
+        {
+            w.WriteString("expect_error", expectError);
         }
 
         w.WritePropertyName("inputs");

@@ -7,7 +7,10 @@
                                 the parameter/buffer names and the extra files' text (torch.jit.load's _extra_files)
                                 when the sidecar lists them; "no_grad": true runs the method under torch.no_grad();
                                 "to_dtype": "Float64" moves the module with .to(dtype) first; "tolerance" replaces the
-                                default tolerance. A sidecar whose method is null
+                                default tolerance; "grad_projections": the outputs are the gradients of
+                                sum(output_i * projection_i) with respect to the inputs marked requires_grad;
+                                "expect_error": the call must raise an error whose message contains
+                                that text. A sidecar whose method is null
                                 only checks that the archive loads (LibTorch compiles every method at load time).
                                 Prints 'N passed, M failed' and exits non-zero on failure.
   run_interop.py --make <dir>   write archives made by PyTorch (torch.jit.script + torch.jit.save) into <dir>/pytorch,
@@ -115,7 +118,16 @@ def check(directory, name):
         module.to(DTYPES[side["to_dtype"]])
     inputs = [read_tensor(t) for t in side["inputs"]]
     expected = [read_tensor(t) for t in side["outputs"]]
-    if side.get("no_grad"):
+    if side.get("expect_error") is not None:
+        return expect_error(getattr(module, method), inputs, side["expect_error"])
+    if side.get("grad_projections") is not None:
+        outputs = flatten(getattr(module, method)(*inputs))
+        projections = [read_tensor(t) for t in side["grad_projections"]]
+        if len(projections) != len(outputs):
+            return f"{len(outputs)} outputs, {len(projections)} gradient projections"
+        loss = sum((o * p).sum() for o, p in zip(outputs, projections))
+        actual = list(torch.autograd.grad(loss, [t for t in inputs if t.requires_grad]))
+    elif side.get("no_grad"):
         with torch.no_grad():
             actual = flatten(getattr(module, method)(*inputs))
     else:
@@ -127,6 +139,15 @@ def check(directory, name):
         if problem:
             return problem
     return None
+
+
+def expect_error(method, inputs, text):
+    """The call must raise, with a message containing text (TorchScript's raise keeps the module's message)."""
+    try:
+        method(*inputs)
+    except Exception as e:  # TorchScript raises RuntimeError / torch.jit.Error wrapping the module's error
+        return None if text in str(e) else f"raised, but the message lacks {text!r}: {str(e)[-300:]!r}"
+    return f"accepted inputs it must refuse (expected an error containing {text!r})"
 
 
 def run_checks(directory):
