@@ -6,7 +6,7 @@ using TorchSharp;
 using static E3Sharp.Tests.Modules.ModuleTestUtil;
 using static TorchSharp.torch;
 
-namespace E3Sharp.Tests.Modules;
+namespace E3Sharp.Tests.Testing;
 
 /// <summary>Every module passes AssertEquivariant in float32 and float64; AssertEquivariant itself can fail.</summary>
 public class EquivarianceTests

@@ -4,7 +4,7 @@ using TorchSharp;
 using static E3Sharp.Tests.Modules.ModuleTestUtil;
 using static TorchSharp.torch;
 
-namespace E3Sharp.Tests.Parity;
+namespace E3Sharp.Tests.O3;
 
 /// <summary><c>D_from_matrix</c>, <c>D_from_quaternion</c>, <c>D_from_axis_angle</c> against e3nn 0.5.6.</summary>
 public class RepresentationTests

@@ -6,7 +6,7 @@ using TorchSharp;
 using static E3Sharp.Tests.Modules.ModuleTestUtil;
 using static TorchSharp.torch;
 
-namespace E3Sharp.Tests.Parity;
+namespace E3Sharp.Tests.Jit.Scripting;
 
 /// <summary>
 /// A child without a compile mode inside a scripted parent is scripted with it when its (partial) class can be, as

@@ -6,7 +6,7 @@ using TorchSharp;
 using static E3Sharp.Tests.Modules.ModuleTestUtil;
 using static TorchSharp.torch;
 
-namespace E3Sharp.Tests.Parity;
+namespace E3Sharp.Tests.Nn;
 
 /// <summary>e3nn.nn.Identity.</summary>
 public class IdentityTests

@@ -6,13 +6,13 @@ using TorchSharp;
 using static E3Sharp.Tests.Modules.ModuleTestUtil;
 using static TorchSharp.torch;
 
-namespace E3Sharp.Tests.Parity;
+namespace E3Sharp.Tests;
 
 /// <summary>
 /// <see cref="GraphOps.Scatter"/> and <see cref="GraphOps.RadiusGraph"/> against the plain PyTorch versions of torch_scatter /
 /// torch_cluster in Data/reference/parity (see its README), eager and compiled.
 /// </summary>
-public class GraphTests
+public class GraphOpsTests
 {
     private static Tensor T(JsonElement e) => Reference.ToTensor(e);
 

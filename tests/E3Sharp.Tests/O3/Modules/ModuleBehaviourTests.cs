@@ -5,7 +5,7 @@ using TorchSharp;
 using static E3Sharp.Tests.Modules.ModuleTestUtil;
 using static TorchSharp.torch;
 
-namespace E3Sharp.Tests.Modules;
+namespace E3Sharp.Tests.O3.Modules;
 
 /// <summary>Behaviour of Norm, Linear, Extract and Activation checked against independent computations (e3nn's tests).</summary>
 public class ModuleBehaviourTests

@@ -5,7 +5,7 @@ using E3Sharp.O3.Modules;
 using E3Sharp.Testing;
 using static TorchSharp.torch;
 
-namespace E3Sharp.Tests.Modules;
+namespace E3Sharp.Tests.Testing;
 
 /// <summary>AssertEquivariant takes TorchScript modules of any arity (issue 17: "ScriptModule has no public forward
 /// method taking 4 tensor argument(s)").</summary>

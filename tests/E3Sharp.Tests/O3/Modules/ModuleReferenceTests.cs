@@ -6,7 +6,7 @@ using TorchSharp;
 using static E3Sharp.Tests.Modules.ModuleTestUtil;
 using static TorchSharp.torch;
 
-namespace E3Sharp.Tests.Modules;
+namespace E3Sharp.Tests.O3.Modules;
 
 /// <summary>Outputs of the modules against e3nn 0.5.6 (tests/E3Sharp.Tests/Data/reference, see its README).</summary>
 public class ModuleReferenceTests

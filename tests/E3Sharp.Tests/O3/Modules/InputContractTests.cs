@@ -5,7 +5,7 @@ using E3Sharp.O3.Modules;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace E3Sharp.Tests.Modules;
+namespace E3Sharp.Tests.O3.Modules;
 
 /// <summary>
 /// Inputs a module cannot take get a managed exception naming the module, the inputs and their shapes, from the eager

@@ -7,10 +7,10 @@ using TorchSharp;
 using static E3Sharp.Tests.Modules.ModuleTestUtil;
 using static TorchSharp.torch;
 
-namespace E3Sharp.Tests.Parity;
+namespace E3Sharp.Tests;
 
 /// <summary>e3nn.math against e3nn 0.5.6 (Data/reference/parity/parity.json), eager and compiled.</summary>
-public class MathParityTests
+public class E3nnMathTests
 {
     private static Tensor T(JsonElement e) => Reference.ToTensor(e);
 

@@ -7,7 +7,7 @@ using TorchSharp;
 using static E3Sharp.Tests.Modules.ModuleTestUtil;
 using static TorchSharp.torch;
 
-namespace E3Sharp.Tests.Parity;
+namespace E3Sharp.Tests.Nn;
 
 /// <summary>e3nn.nn.Dropout: e3nn's deterministic cases (Data/reference/parity/parity.json, "dropout"); random masks
 /// by their structure (whole irrep copies, 0 or 1/(1-p)) and statistics. Not run in parallel with other tests: some

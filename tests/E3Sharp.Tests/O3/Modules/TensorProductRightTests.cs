@@ -6,7 +6,7 @@ using TorchSharp;
 using static E3Sharp.Tests.Modules.ModuleTestUtil;
 using static TorchSharp.torch;
 
-namespace E3Sharp.Tests.Parity;
+namespace E3Sharp.Tests.O3.Modules;
 
 /// <summary>TensorProduct.Right compiled as the second method <c>right</c> (e3nn's <c>compile_right=True</c>), against
 /// e3nn 0.5.6's <c>right</c> (Data/reference/fully_connected_tp.json).</summary>

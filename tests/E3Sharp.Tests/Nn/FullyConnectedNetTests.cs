@@ -7,7 +7,7 @@ using TorchSharp;
 using static E3Sharp.Tests.Modules.ModuleTestUtil;
 using static TorchSharp.torch;
 
-namespace E3Sharp.Tests.Parity;
+namespace E3Sharp.Tests.Nn;
 
 /// <summary>e3nn.nn.FullyConnectedNet against e3nn 0.5.6 (Data/reference/parity/parity.json).</summary>
 public class FullyConnectedNetTests

@@ -4,7 +4,7 @@ using E3Sharp.O3;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace E3Sharp.Tests.Modules;
+namespace E3Sharp.Tests.Nn;
 
 /// <summary>
 /// The e3nn-parity modules (FullyConnectedNet, NormActivation, Identity, SoftOneHotLinspace, SoftUnitStep) refuse bad

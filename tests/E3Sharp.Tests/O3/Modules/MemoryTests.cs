@@ -3,7 +3,7 @@ using E3Sharp.O3.Modules;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace E3Sharp.Tests.Modules;
+namespace E3Sharp.Tests.O3.Modules;
 
 /// <summary>Runs its tests alone (no other test class in parallel), so process memory can be measured.</summary>
 [CollectionDefinition(nameof(MemoryMeasurementCollection), DisableParallelization = true)]

@@ -5,7 +5,7 @@ using E3Sharp.O3.Modules;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace E3Sharp.Tests.Modules;
+namespace E3Sharp.Tests.O3.Modules;
 
 /// <summary>Dispose frees every tensor a module owns (issue 17: TorchSharp's Module.Dispose misses non-persistent
 /// buffers, so 6 of a FullyConnectedTensorProduct's 7 constant tensors stayed alive).</summary>

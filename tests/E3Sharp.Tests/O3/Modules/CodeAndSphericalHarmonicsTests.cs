@@ -7,7 +7,7 @@ using TorchSharp;
 using static E3Sharp.Tests.Modules.ModuleTestUtil;
 using static TorchSharp.torch;
 
-namespace E3Sharp.Tests.Parity;
+namespace E3Sharp.Tests.O3.Modules;
 
 /// <summary><see cref="TorchScript.Code"/> and the functional <see cref="SphericalHarmonics.Compute(IReadOnlyList{int}, Tensor, bool, string)"/>.</summary>
 public class CodeAndSphericalHarmonicsTests

@@ -4,7 +4,7 @@ using E3Sharp.O3.Modules;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace E3Sharp.Tests.Modules;
+namespace E3Sharp.Tests.O3.Modules;
 
 /// <summary>Errors name the module, the expected irreps/dimension and what came.</summary>
 public class ErrorMessageTests
