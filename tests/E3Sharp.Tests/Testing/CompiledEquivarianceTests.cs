@@ -31,15 +31,4 @@ public class CompiledEquivarianceTests
         Assert.Throws<EquivarianceException>(() => Assertions.AssertEquivariant(script,
             irrepsIn: new Irreps?[] { "1o", "1o", "0e", "0e" }, irrepsOut: new Irreps?[] { "1e" }));
     }
-
-    [Fact]
-    public void ACompiledTensorProductIsChecked()
-    {
-        using var scope = NewDisposeScope();
-        var tp = new FullyConnectedTensorProduct("2x0e+1x1o", "1x0e+1x1e", "2x0e+1x1o+1x1e", sharedWeights: false);
-        var compiled = TorchScript.Compile(tp);
-        Assertions.AssertEquivariant(compiled, irrepsIn: new Irreps?[] { "2x0e+1x1o", "1x0e+1x1e", null },
-            irrepsOut: new Irreps?[] { "2x0e+1x1o+1x1e" },
-            inputs: () => new[] { randn(3, 5), randn(3, 4), randn(3, tp.WeightNumel) });
-    }
 }
