@@ -67,8 +67,8 @@ public static class Wigner
         var dtype = abc[0].is_floating_point() ? abc[0].dtype : get_default_dtype();
         var X = So3Generators(l, dtype, abc[0].device);
         // exp(t X) has period 2 pi (the eigenvalues of X are i m, m integer), so an angle may be moved by 2 pi. Angles
-        // in (0, 0.5) are: LibTorch's matrix_exp loses accuracy for small norms (measured on LibTorch 2.10, float64:
-        // errors up to 2e-11 near t = 0.03, where other angles give 1e-15), and t + 2 pi lands where it is accurate.
+        // in (0, 0.5) are: LibTorch's matrix_exp loses accuracy for small norms (in float64 its error there is
+        // thousands of times that of other angles), and t + 2 pi lands where it is accurate.
         // 0 stays: its exponential is exactly the identity.
         Tensor Prep(Tensor t)
         {
