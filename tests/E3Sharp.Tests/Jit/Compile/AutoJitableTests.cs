@@ -41,9 +41,13 @@ public class AutoJitableTests
         var variant = ModuleCatalogue.Find(id).Variant;
         var module = MakeModule(id);
         var maker = module as ITracingInputs;
-        var examples = maker is null ? new[] { ModuleCatalogue.Inputs(variant, module, ScalarType.Float32) } : null;
-        var compiled = Assertions.AssertAutoJitable(module, strictShapes: maker?.FixedLastDimension ?? false,
-            exampleInputs: examples);
+        if (maker is null)
+        {
+            // A module that cannot make inputs (Abs) is traced once on the catalogue's: Trace leaves them behind.
+            TorchScript.Trace(module, ModuleCatalogue.Inputs(variant, module, ScalarType.Float32));
+        }
+
+        var compiled = Assertions.AssertAutoJitable(module, strictShapes: maker?.FixedLastDimension ?? false);
         Assert.Equal(TorchScript.GetCompileMode(module) == JitMode.Script ? "scripted" : "traced",
             TorchScript.Describe(compiled).Split('\n')[0].Split(": ")[^1]);
     }
