@@ -40,8 +40,8 @@ public class ImplicitScriptTests
         var module = new ScriptedParent(new PlainWithLambda());
         var e = Assert.Throws<ScriptingException>(() => Scripter.Script(module, new CompileContext()));
         Assert.StartsWith(
-            "Cannot script E3Sharp.Tests.Parity.ScriptedParent: its submodule 'child' is a " +
-            "E3Sharp.Tests.Parity.PlainWithLambda, which has no compile mode and cannot be scripted with it: ", e.Message);
+            "Cannot script E3Sharp.Tests.Jit.Scripting.ScriptedParent: its submodule 'child' is a " +
+            "E3Sharp.Tests.Jit.Scripting.PlainWithLambda, which has no compile mode and cannot be scripted with it: ", e.Message);
         Assert.Contains("ImplicitScriptTests.cs:", e.Message);
         Assert.Contains("lambda", e.Message, StringComparison.OrdinalIgnoreCase);
     }
