@@ -2,7 +2,7 @@ using System.Text.Json;
 using E3Sharp.Nn;
 using E3Sharp.O3.Modules;
 using TorchSharp;
-using static E3Sharp.Tests.Modules.ModuleTestUtil;
+using static E3Sharp.Tests.O3.Modules.ModuleTestUtil;
 using static TorchSharp.torch;
 
 namespace E3Sharp.Tests.Catalogue;

@@ -1,7 +1,7 @@
 using E3Sharp.Nn;
 using E3Sharp.O3;
 using E3Sharp.O3.Modules;
-using E3Sharp.Tests.Modules;
+using E3Sharp.Tests.O3.Modules;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -2,7 +2,7 @@ using E3Sharp.Nn;
 using E3Sharp.O3;
 using E3Sharp.O3.Modules;
 using TorchSharp;
-using static E3Sharp.Tests.Modules.ModuleTestUtil;
+using static E3Sharp.Tests.O3.Modules.ModuleTestUtil;
 using static TorchSharp.torch;
 
 namespace E3Sharp.Tests.O3.Modules;
@@ -47,14 +47,14 @@ public class GradientTests
         }
     }
 
-    public static IEnumerable<object[]> ModeCases() => E3Sharp.Tests.Modules.ModeTensorProducts.Cases();
+    public static IEnumerable<object[]> ModeCases() => E3Sharp.Tests.O3.Modules.ModeTensorProducts.Cases();
 
     [Theory]
     [MemberData(nameof(ModeCases))]
     public void TensorProductGradcheck(string mode, bool weight)
     {
         using var scope = NewDisposeScope();
-        var tp = E3Sharp.Tests.Modules.ModeTensorProducts.Make(mode, weight, ScalarType.Float64);
+        var tp = E3Sharp.Tests.O3.Modules.ModeTensorProducts.Make(mode, weight, ScalarType.Float64);
         var x = tp.IrrepsIn1.Randn(new long[] { 2, -1 }, ScalarType.Float64, null);
         var y = tp.IrrepsIn2.Randn(new long[] { 2, -1 }, ScalarType.Float64, null);
         var w = randn(new long[] { tp.WeightNumel }, ScalarType.Float64);

@@ -2,10 +2,10 @@ using E3Sharp.O3;
 using E3Sharp.O3.Modules;
 using E3Sharp.Testing;
 using TorchSharp;
-using static E3Sharp.Tests.Modules.ModuleTestUtil;
+using static E3Sharp.Tests.O3.Modules.ModuleTestUtil;
 using static TorchSharp.torch;
 
-namespace E3Sharp.Tests.Modules;
+namespace E3Sharp.Tests.O3.Modules;
 
 /// <summary>TensorProduct behaviour per connection mode and normalisation (e3nn's tensor_product_test).</summary>
 public class TensorProductTests

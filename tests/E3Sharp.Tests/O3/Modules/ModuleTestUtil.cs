@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace E3Sharp.Tests.Modules;
+namespace E3Sharp.Tests.O3.Modules;
 
 /// <summary>Small helpers for the module tests.</summary>
 internal static class ModuleTestUtil
