@@ -89,6 +89,16 @@ public sealed record InputContract(string Module, IReadOnlyList<InputSpec> Input
     [EagerOnly]
     public void Check(torch.nn.Module module, torch.Tensor? a, torch.Tensor? b, torch.Tensor? c) => CheckAll(module, [a, b, c]);
 
+    /// <summary>As <see cref="Check(torch.nn.Module, torch.Tensor?)"/>, for a forward with four tensor arguments.</summary>
+    /// <param name="module">The module.</param>
+    /// <param name="a">The first argument.</param>
+    /// <param name="b">The second argument.</param>
+    /// <param name="c">The third argument.</param>
+    /// <param name="d">The fourth argument.</param>
+    [EagerOnly]
+    public void Check(torch.nn.Module module, torch.Tensor? a, torch.Tensor? b, torch.Tensor? c, torch.Tensor? d) =>
+        CheckAll(module, [a, b, c, d]);
+
     // (Fixed arities, not params: the tracing twin runs checks with tensor arguments on the real tensors.)
     private void CheckAll(torch.nn.Module module, torch.Tensor?[] inputs)
     {

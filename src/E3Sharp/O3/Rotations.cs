@@ -343,6 +343,39 @@ public static class Rotations
         return (a.MoveToOuterDisposeScope(), b.MoveToOuterDisposeScope(), c.MoveToOuterDisposeScope());
     }
 
+    /// <summary>Random rotations as axis and angle, uniformly distributed on SO(3) (e3nn <c>rand_axis_angle</c>): the
+    /// axis-angle form of <see cref="RandAngles(long[], ScalarType?, Device?, Generator?)"/>, which draws as e3nn does,
+    /// so the same generator state gives e3nn's rotations.</summary>
+    /// <param name="shape">Batch shape.</param>
+    /// <param name="dtype">Floating dtype; <c>null</c> means the default dtype.</param>
+    /// <param name="device">Device; <c>null</c> means the CPU.</param>
+    /// <param name="generator">Random generator; <c>null</c> means the global one.</param>
+    /// <returns>Axes <c>[shape..., 3]</c> (unit) and angles <c>[shape...]</c>.</returns>
+    public static (Tensor Axis, Tensor Angle) RandAxisAngle(
+        long[] shape, ScalarType? dtype = null, Device? device = null, Generator? generator = null)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        using var scope = NewDisposeScope();
+        var (a, b, c) = RandAngles(shape, dtype, device, generator);
+        var (axis, angle) = AnglesToAxisAngle(a, b, c);
+        return (axis.MoveToOuterDisposeScope(), angle.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Composes two axis-angle rotations (e3nn <c>compose_axis_angle</c>): (<paramref name="axis2"/>,
+    /// <paramref name="angle2"/>) is applied first, through quaternions.</summary>
+    /// <param name="axis1">Axes <c>[..., 3]</c> of the rotation applied second.</param>
+    /// <param name="angle1">Angles <c>[...]</c> of the rotation applied second.</param>
+    /// <param name="axis2">Axes <c>[..., 3]</c> of the rotation applied first.</param>
+    /// <param name="angle2">Angles <c>[...]</c> of the rotation applied first.</param>
+    /// <returns>Axis <c>[..., 3]</c> and angle <c>[...]</c> of the composition.</returns>
+    public static (Tensor Axis, Tensor Angle) ComposeAxisAngle(Tensor axis1, Tensor angle1, Tensor axis2, Tensor angle2)
+    {
+        using var scope = NewDisposeScope();
+        var q = ComposeQuaternion(AxisAngleToQuaternion(axis1, angle1), AxisAngleToQuaternion(axis2, angle2));
+        var (axis, angle) = QuaternionToAxisAngle(q);
+        return (axis.MoveToOuterDisposeScope(), angle.MoveToOuterDisposeScope());
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private static void CheckRotationMatrices(Tensor R, string caller)

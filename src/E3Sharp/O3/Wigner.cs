@@ -101,6 +101,54 @@ public static class Wigner
     }
 
     /// <summary>
+    /// Generators of SU(2) in the complex |j m&gt; basis (e3nn <c>su2_generators</c>): shape <c>[3, 2j+1, 2j+1]</c>,
+    /// <c>(J+ + J-)/2</c>, <c>i diag(m)</c> and <c>-i (J+ - J-)/2</c> with e3nn's raising/lowering conventions, for
+    /// integer and half-integer <paramref name="j"/>.
+    /// </summary>
+    /// <param name="j">The spin: a non-negative multiple of 1/2.</param>
+    /// <param name="dtype"><c>Float32</c>/<c>ComplexFloat32</c> give <c>ComplexFloat32</c> (e3nn's dtype); anything
+    /// else (and <c>null</c>) gives <c>ComplexFloat64</c>.</param>
+    /// <param name="device">Device; <c>null</c> means the CPU.</param>
+    /// <exception cref="ArgumentException"><paramref name="j"/> is negative or not a multiple of 1/2.</exception>
+    public static Tensor Su2Generators(double j, ScalarType? dtype = null, Device? device = null)
+    {
+        if (!(j >= 0) || Math.Abs(2 * j - Math.Round(2 * j)) > 1e-12)
+        {
+            throw new ArgumentException($"Su2Generators: j = {j} must be a non-negative multiple of 1/2.", nameof(j));
+        }
+
+        var n = (int)Math.Round(2 * j) + 1;
+        var raising = new double[n * n];
+        var lowering = new double[n * n];
+        for (var k = 0; k + 1 < n; k++)
+        {
+            var m = -j + k;            // raising: below the diagonal
+            raising[(k + 1) * n + k] = -Math.Sqrt(j * (j + 1) - m * (m + 1));
+            var m2 = -j + 1 + k;       // lowering: above the diagonal
+            lowering[k * n + k + 1] = Math.Sqrt(j * (j + 1) - m2 * (m2 - 1));
+        }
+
+        var re = new double[3 * n * n];
+        var im = new double[3 * n * n];
+        for (var e = 0; e < n * n; e++)
+        {
+            re[e] = 0.5 * (raising[e] + lowering[e]);
+            im[2 * n * n + e] = -0.5 * (raising[e] - lowering[e]);
+        }
+
+        for (var k = 0; k < n; k++)
+        {
+            im[n * n + k * n + k] = -j + k;
+        }
+
+        var complexType = dtype is ScalarType.Float32 or ScalarType.ComplexFloat32 ? ScalarType.ComplexFloat32 : ScalarType.ComplexFloat64;
+        using var scope = NewDisposeScope();
+        var real = tensor(re, new long[] { 3, n, n }, ScalarType.Float64);
+        var imag = tensor(im, new long[] { 3, n, n }, ScalarType.Float64);
+        return complex(real, imag).to(complexType, device ?? CPU).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
     /// The complex change of basis <c>Q</c> of shape <c>[2l+1, 2l+1]</c> from e3nn's real basis to the complex
     /// (|l m&gt;) basis, including e3nn's factor <c>(-i)^l</c> that makes the 3j symbols real (e3nn
     /// <c>change_basis_real_to_complex</c>).

@@ -110,12 +110,14 @@ for formula in ["ij=ji", "ij=-ji", "ijk=-jik=-ikj", "ij", "ijk=jik", "ijkl=jikl=
     n = len(ct.indices)
     data = torch.randn(2, *([3] * n), dtype=torch.float64, generator=gen)
     vecs = [torch.randn(2, 3, dtype=torch.float64, generator=gen) for _ in range(n)]
-    f64 = ct.from_cartesian(data)
+    # e3nn builds the change of basis in the default dtype and casts it to the data's: float64 under float64
+    f64 = with_default(torch.float64, lambda: ct.from_cartesian(data))
     f32 = ct.from_cartesian(data.float())
     carts.append({"formula": formula, "irreps": str(ct), "indices": ct.indices, "data": enc(data),
                   "from_float64": enc(f64), "from_float32": enc(f32),
-                  "to_float64": enc(ct.to_cartesian(f64)), "to_float32": enc(ct.to_cartesian(f32)),
-                  "vectors": [enc(v) for v in vecs], "from_vectors_float64": enc(ct.from_vectors(*vecs))})
+                  "to_float64": enc(with_default(torch.float64, lambda: ct.to_cartesian(f64))),
+                  "to_float32": enc(ct.to_cartesian(f32)), "vectors": [enc(v) for v in vecs],
+                  "from_vectors_float64": enc(with_default(torch.float64, lambda: ct.from_vectors(*vecs)))})
 # the docstring example: t = arange(9) as a 3x3 matrix
 ct = CartesianTensor("ij=ji")
 t = torch.arange(9).to(torch.float).view(3, 3)
