@@ -184,14 +184,16 @@ public partial class Network : nn.Module<Tensor, Tensor, Tensor, Tensor, Tensor>
             h = layer.forward(h, attr, edgeIndex, edgeAttr, edgeLengthEmbedded);
         }
 
+        // One return (the scripted branch on the constant _reduceOutput keeps only the branch taken).
+        var result = h;
         if (_reduceOutput)
         {
             var clouds = batch.max().item<long>() + 1;
             var total = zeros_like(h.narrow(0, 0, 1)).expand(clouds, -1).index_add(0, batch, h, 1);
-            return total * _outputScale;
+            result = total * _outputScale;
         }
 
-        return h;
+        return result;
     }
 
     // e3nn's smooth_cutoff: (1 - cos(π u)) / 2 with u = 2 (x - 1), 0 for u > 0 and 1 for u < -1.
