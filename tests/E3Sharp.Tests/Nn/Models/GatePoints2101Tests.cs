@@ -1,4 +1,5 @@
 using System.Text.Json;
+using E3Sharp.Jit;
 using E3Sharp.Jit.Serialization;
 using E3Sharp.Nn.Models.GatePoints2101;
 using E3Sharp.O3;
@@ -61,23 +62,36 @@ public class GatePoints2101Tests
         var f64 = dtype == ScalarType.Float64;
         var tol = ReferenceTolerance(dtype);
         var xs = Inputs(c, dtype);
-        foreach (var reduce in new[] { true, false })
+        var cfg = c.GetProperty("config");
+
+        // Reduced output (e3nn's default): eager, AssertAutoJitable, compiled, PyTorch archive, equivariance.
+        var net = Build(c, dtype, reduceOutput: true);
+        var expected = Reference.ToTensor(c.GetProperty(f64 ? "float64" : "float32"));
+        AssertClose(expected, net.forward(xs[0], xs[1], xs[2], xs[3]), tol, "eager");
+        // One trace check and one random input: compiling this tree is slow (tens of traced children).
+        var compiled = Assertions.AssertAutoJitable(net, nRandomTests: 1, nTraceChecks: 1);
+        var y = (Tensor)compiled.invoke("forward", xs[0], xs[1], xs[2], xs[3]);
+        AssertClose(expected, y, tol, "compiled");
+        Interop.Record($"parity_gate_points_{index}_reduced_{(f64 ? "f64" : "f32")}",
+            TorchScriptArchive.SaveToBytes(compiled), "forward", xs, new[] { y });
+        if (f64)
         {
-            var net = Build(c, dtype, reduce);
-            var expected = Reference.ToTensor(c.GetProperty(reduce ? (f64 ? "float64" : "float32") : (f64 ? "nodes_float64" : "nodes_float32")));
-            AssertClose(expected, net.forward(xs[0], xs[1], xs[2], xs[3]), tol, $"eager reduce={reduce}");
-            var compiled = Assertions.AssertAutoJitable(net);
-            var y = (Tensor)compiled.invoke("forward", xs[0], xs[1], xs[2], xs[3]);
-            AssertClose(expected, y, tol, $"compiled reduce={reduce}");
-            Interop.Record($"parity_gate_points_{index}_{(reduce ? "reduced" : "nodes")}_{(f64 ? "f64" : "f32")}",
-                TorchScriptArchive.SaveToBytes(compiled), "forward", xs, new[] { y });
-            if (f64)
-            {
-                var cfg = c.GetProperty("config");
-                Assertions.AssertEquivariant(net, () => xs,
-                    irrepsIn: [new Irreps("1o"), Opt(cfg.GetProperty("irreps_in")), Opt(cfg.GetProperty("irreps_node_attr")), null],
-                    irrepsOut: [net.IrrepsOut]);
-            }
+            Assertions.AssertEquivariant(net, () => xs,
+                irrepsIn: [new Irreps("1o"), Opt(cfg.GetProperty("irreps_in")), Opt(cfg.GetProperty("irreps_node_attr")), null],
+                irrepsOut: [net.IrrepsOut]);
+        }
+
+        // Per-node output (reduce_output=False): eager always; compiled on the small network.
+        var nodes = Build(c, dtype, reduceOutput: false);
+        var expectedNodes = Reference.ToTensor(c.GetProperty(f64 ? "nodes_float64" : "nodes_float32"));
+        AssertClose(expectedNodes, nodes.forward(xs[0], xs[1], xs[2], xs[3]), tol, "eager per node");
+        if (index == 1)
+        {
+            var compiledNodes = TorchScript.Compile(nodes);
+            var yn = (Tensor)compiledNodes.invoke("forward", xs[0], xs[1], xs[2], xs[3]);
+            AssertClose(expectedNodes, yn, tol, "compiled per node");
+            Interop.Record($"parity_gate_points_{index}_nodes_{(f64 ? "f64" : "f32")}",
+                TorchScriptArchive.SaveToBytes(compiledNodes), "forward", xs, new[] { yn });
         }
     }
 
@@ -90,7 +104,11 @@ public class GatePoints2101Tests
             Irreps.SphericalHarmonics(3), layers: 3, maxRadius: 2.0, numberOfBasis: 5, radialLayers: 2,
             radialNeurons: 16, numNeighbors: 4.0, numNodes: 5, dtype: ScalarType.Float64);
         var compose = Assert.IsType<Compose>(net.Layers[0]);
-        Assertions.AssertAutoJitable(compose.First, strictShapes: false);
+        var conv = compose.First;
+        Assertions.AssertAutoJitable(conv, strictShapes: false);
+        var convInputs = conv.MakeTracingInputs(1)[0];
+        Assertions.AssertEquivariant(conv, () => convInputs,
+            irrepsIn: [conv.IrrepsIn, conv.IrrepsNodeAttr, null, conv.IrrepsEdgeAttr, null], irrepsOut: [conv.IrrepsOut]);
         Assert.Equal(4, net.Layers.Count);
         Assert.IsType<Convolution>(net.Layers[^1]);
         var pos = randn(5, 3, dtype: ScalarType.Float64);
