@@ -1,3 +1,4 @@
+using E3Sharp.Jit;
 using E3Sharp.O3.Modules;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -71,7 +72,7 @@ public sealed class CartesianTensor : IDisposable
         using var q = _changeOfBasis.to(data.dtype, data.device);
         using var flatQ = q.flatten(1);
         using var flat = data.flatten(-Indices.Length);
-        return flat.matmul(flatQ.t());
+        return flat.checked_matmul(flatQ.t());
     }
 
     /// <summary>Converts irreps back to a Cartesian tensor (e3nn's <c>to_cartesian</c>).</summary>
@@ -88,7 +89,7 @@ public sealed class CartesianTensor : IDisposable
 
         using var q = _changeOfBasis.to(data.dtype, data.device);
         using var flatQ = q.flatten(1);
-        using var flat = data.matmul(flatQ);
+        using var flat = data.checked_matmul(flatQ);
         return flat.reshape([.. data.shape[..^1], .. Enumerable.Repeat(3L, Indices.Length)]);
     }
 

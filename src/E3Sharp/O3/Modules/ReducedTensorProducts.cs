@@ -165,7 +165,7 @@ public partial class ReducedTensorProducts : nn.Module<Tensor, Tensor, Tensor>, 
     private Tensor Reduce(Tensor product)
     {
         var q = get_buffer(BufferName)!;
-        return product.matmul(q.reshape(q.shape[0], -1).t());
+        return product.checked_matmul(q.reshape(q.shape[0], -1).t());
     }
 
     private void CheckArity(int n)
