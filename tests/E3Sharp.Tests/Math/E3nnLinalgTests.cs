@@ -1,5 +1,5 @@
 using System.Text.Json;
-using static E3Sharp.Tests.Modules.ModuleTestUtil;
+using static E3Sharp.Tests.O3.Modules.ModuleTestUtil;
 using static TorchSharp.torch;
 
 namespace E3Sharp.Tests.LinearAlgebra; // not "Math": a namespace of that name would hide System.Math in every test namespace

@@ -4,7 +4,7 @@ using E3Sharp.O3;
 using E3Sharp.O3.Modules;
 using E3Sharp.Testing;
 using TorchSharp;
-using static E3Sharp.Tests.Modules.ModuleTestUtil;
+using static E3Sharp.Tests.O3.Modules.ModuleTestUtil;
 using static TorchSharp.torch;
 
 namespace E3Sharp.Tests.O3;

@@ -1,5 +1,5 @@
 using E3Sharp.O3;
-using static E3Sharp.Tests.Modules.ModuleTestUtil;
+using static E3Sharp.Tests.O3.Modules.ModuleTestUtil;
 using static TorchSharp.torch;
 
 namespace E3Sharp.Tests.O3;

@@ -5,7 +5,7 @@ using E3Sharp.Nn.Models.GatePoints2101;
 using E3Sharp.O3;
 using E3Sharp.Testing;
 using TorchSharp;
-using static E3Sharp.Tests.Modules.ModuleTestUtil;
+using static E3Sharp.Tests.O3.Modules.ModuleTestUtil;
 using static TorchSharp.torch;
 
 // Not "E3Sharp.Tests.Nn": that namespace would hide E3Sharp.Nn from tests that write Nn.X.
