@@ -309,26 +309,11 @@ public partial class Linear : nn.Module<Tensor, Tensor>, IIrrepsModule, IInputCo
     /// <inheritdoc />
     public override string ToString() => _description;
 
-    /// <summary>Rebuilds the constants in the new dtype from their double-precision values.</summary>
-    /// <inheritdoc />
-    protected override nn.Module _to(ScalarType dtype, bool non_blocking) => ConstantsFollow(base._to(dtype, non_blocking));
-
-    /// <summary>Rebuilds the constants on the new device in the new dtype.</summary>
-    /// <inheritdoc />
-    protected override nn.Module _to(Device device, ScalarType dtype, bool non_blocking) =>
-        ConstantsFollow(base._to(device, dtype, non_blocking));
-
-    /// <summary>Moves the constants to the new device.</summary>
-    /// <inheritdoc />
-    protected override nn.Module _to(DeviceType deviceType, int deviceIndex, bool non_blocking) =>
-        ConstantsFollow(base._to(deviceType, deviceIndex, non_blocking));
-
-    // After the base conversion (parameters, persistent buffers): the constants follow the output mask's dtype and
-    // device (ConstantSet.RegisterInto).
-    private nn.Module ConstantsFollow(nn.Module converted)
+    /// <inheritdoc cref="ConstantSet.RegisterInto"/>
+    protected override void _toEpilog(ScalarType? dtype, Device? device, bool non_blocking)
     {
+        base._toEpilog(dtype, device, non_blocking);
         RegisterConstants(_outputMask.dtype, _outputMask.device);
-        return converted;
     }
 
     private void RegisterConstants(ScalarType dtype, Device device) =>

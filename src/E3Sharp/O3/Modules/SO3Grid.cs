@@ -146,28 +146,11 @@ public partial class SO3Grid : nn.Module<Tensor, Tensor>, ITracingInputs, IInput
         base.Dispose(disposing);
     }
 
-    /// <inheritdoc />
-    protected override nn.Module _to(ScalarType dtype, bool non_blocking)
+    /// <inheritdoc cref="ConstantSet.RegisterInto"/>
+    protected override void _toEpilog(ScalarType? dtype, Device? device, bool non_blocking)
     {
-        base._to(dtype, non_blocking);
-        RegisterConstants(dtype, get_buffer("D")!.device);
-        return this;
-    }
-
-    /// <inheritdoc />
-    protected override nn.Module _to(Device device, ScalarType dtype, bool non_blocking)
-    {
-        base._to(device, dtype, non_blocking);
-        RegisterConstants(dtype, device);
-        return this;
-    }
-
-    /// <inheritdoc />
-    protected override nn.Module _to(DeviceType deviceType, int deviceIndex, bool non_blocking)
-    {
-        base._to(deviceType, deviceIndex, non_blocking);
-        RegisterConstants(get_buffer("D")!.dtype, new Device(deviceType, deviceIndex));
-        return this;
+        base._toEpilog(dtype, device, non_blocking);
+        RegisterConstants(get_buffer("D")!.dtype, get_buffer("D")!.device);
     }
 
     private void RegisterConstants(ScalarType dtype, Device device) =>

@@ -103,28 +103,11 @@ public partial class ToS2Grid : nn.Module<Tensor, Tensor>, ITracingInputs, IInpu
         base.Dispose(disposing);
     }
 
-    /// <inheritdoc />
-    protected override nn.Module _to(ScalarType dtype, bool non_blocking)
+    /// <inheritdoc cref="ConstantSet.RegisterInto"/>
+    protected override void _toEpilog(ScalarType? dtype, Device? device, bool non_blocking)
     {
-        base._to(dtype, non_blocking);
-        RegisterConstants(dtype, get_buffer("shb")!.device);
-        return this;
-    }
-
-    /// <inheritdoc />
-    protected override nn.Module _to(Device device, ScalarType dtype, bool non_blocking)
-    {
-        base._to(device, dtype, non_blocking);
-        RegisterConstants(dtype, device);
-        return this;
-    }
-
-    /// <inheritdoc />
-    protected override nn.Module _to(DeviceType deviceType, int deviceIndex, bool non_blocking)
-    {
-        base._to(deviceType, deviceIndex, non_blocking);
-        RegisterConstants(get_buffer("shb")!.dtype, new Device(deviceType, deviceIndex));
-        return this;
+        base._toEpilog(dtype, device, non_blocking);
+        RegisterConstants(get_buffer("shb")!.dtype, get_buffer("shb")!.device);
     }
 
     private void RegisterConstants(ScalarType dtype, Device device) =>
