@@ -19,15 +19,9 @@ public partial class ElementwiseTensorProduct : TensorProduct
     /// <param name="irrepNormalization"><c>"component"</c> (default), <c>"norm"</c> or <c>"none"</c>.</param>
     /// <param name="dtype">Floating dtype of the constants (default dtype if <c>null</c>).</param>
     /// <param name="device">Device (CPU if <c>null</c>).</param>
-    public ElementwiseTensorProduct(
-        Irreps irrepsIn1,
-        Irreps irrepsIn2,
-        IEnumerable<Irrep>? filterIrOut = null,
-        string irrepNormalization = "component",
-        ScalarType? dtype = null,
-        Device? device = null)
-        : base(nameof(ElementwiseTensorProduct), MakeSpec(irrepsIn1, irrepsIn2, filterIrOut), irrepNormalization, null, null, dtype,
-            device)
+    public ElementwiseTensorProduct(Irreps irrepsIn1, Irreps irrepsIn2, IEnumerable<Irrep>? filterIrOut = null,
+        string irrepNormalization = "component", ScalarType? dtype = null, Device? device = null)
+        : base(nameof(ElementwiseTensorProduct), MakeSpec(irrepsIn1, irrepsIn2, filterIrOut), irrepNormalization, null, null, dtype, device)
     {
     }
 

@@ -12,21 +12,10 @@ namespace E3Sharp.O3.Modules;
 public partial class FullTensorProduct : TensorProduct
 {
     /// <summary>Creates the full tensor product.</summary>
-    /// <param name="irrepsIn1">Irreps of the first input (simplified).</param>
-    /// <param name="irrepsIn2">Irreps of the second input (simplified).</param>
-    /// <param name="filterIrOut">If given, only these output irreps are produced.</param>
-    /// <param name="irrepNormalization"><c>"component"</c> (default), <c>"norm"</c> or <c>"none"</c>.</param>
-    /// <param name="dtype">Floating dtype of the constants (default dtype if <c>null</c>).</param>
-    /// <param name="device">Device (CPU if <c>null</c>).</param>
-    public FullTensorProduct(
-        Irreps irrepsIn1,
-        Irreps irrepsIn2,
-        IEnumerable<Irrep>? filterIrOut = null,
-        string irrepNormalization = "component",
-        ScalarType? dtype = null,
-        Device? device = null)
-        : base(nameof(FullTensorProduct), MakeSpec(irrepsIn1, irrepsIn2, filterIrOut), irrepNormalization, null, null, dtype,
-            device)
+    /// <inheritdoc cref="ElementwiseTensorProduct(Irreps, Irreps, IEnumerable{Irrep}?, string, ScalarType?, Device?)" path="/param"/>
+    public FullTensorProduct(Irreps irrepsIn1, Irreps irrepsIn2, IEnumerable<Irrep>? filterIrOut = null,
+        string irrepNormalization = "component", ScalarType? dtype = null, Device? device = null)
+        : base(nameof(FullTensorProduct), MakeSpec(irrepsIn1, irrepsIn2, filterIrOut), irrepNormalization, null, null, dtype, device)
     {
     }
 
