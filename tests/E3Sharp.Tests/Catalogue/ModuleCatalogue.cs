@@ -1,4 +1,5 @@
 using E3Sharp.Nn;
+using E3Sharp.Nn.Models.GatePoints2101;
 using E3Sharp.O3;
 using E3Sharp.O3.Modules;
 using E3Sharp.Tests.O3.Modules;
@@ -68,6 +69,43 @@ public static class ModuleCatalogue
             new("squared", d => new Norm("2x0e + 1x1o + 1x2e", squared: true, dtype: d)),
         ])
         { References = CatalogueReferences.Norm },
+        new(typeof(SphericalHarmonicsAlphaBeta),
+        [
+            new("lmax2-integral", d => new SphericalHarmonicsAlphaBeta(new[] { 0, 1, 2 }).to(d),
+                BadInputs: x => [x[0].to(ScalarType.Int64), x[1]]),
+            new("pseudovector-component", d => new SphericalHarmonicsAlphaBeta(new Irreps("1e + 2e"), "component").to(d),
+                BadInputs: x => [x[0].to(ScalarType.Int64), x[1]]),
+        ])
+        { NotEquivariant = "its inputs are angles (alpha, beta), not irreps: SphericalHarmonics covers the rotations" },
+        new(typeof(Legendre),
+        [
+            new("l0-3", d => new Legendre(new[] { 0, 1, 2, 3 }).to(d), BadInputs: x => [x[0], x[1].to(ScalarType.Int64)]),
+        ])
+        { NotEquivariant = "a function of cos(beta) and sin(beta): no irreps" },
+        new(typeof(ToS2Grid),
+        [
+            new("lmax2-component", d => new ToS2Grid(2, 6, dtype: d)),
+            new("lmax1-integral", d => new ToS2Grid(1, 4, 5, "integral", dtype: d)),
+        ])
+        { NotEquivariant = "its output is a signal on a fixed grid of the sphere: rotations move the grid, not its values" },
+        new(typeof(FromS2Grid),
+        [
+            new("lmax2-component", d => new FromS2Grid(6, 5, 2, dtype: d)),
+            new("lmax1-norm", d => new FromS2Grid(4, 5, 1, "norm", dtype: d)),
+        ])
+        { NotEquivariant = "its input is a signal on a fixed grid of the sphere: rotations move the grid, not its values" },
+        new(typeof(SO3Grid),
+        [
+            new("lmax1", d => new SO3Grid(1, 4, dtype: d)),
+        ])
+        { NotEquivariant = "its output is a signal on a fixed grid of SO(3): rotations move the grid, not its values" },
+        new(typeof(ReducedTensorProducts),
+        [
+            new("antisymmetric", d => new ReducedTensorProducts("ij=-ji", new Dictionary<char, Irreps> { ['i'] = "1o" },
+                dtype: d), Shaped([3, 3], [3, 3])),
+            new("symmetric", d => new ReducedTensorProducts("ij=ji", new Dictionary<char, Irreps> { ['i'] = "0e + 1o" },
+                dtype: d), Shaped([3, 4], [3, 4])),
+        ]),
         new(typeof(SphericalHarmonics),
         [
             new("lmax3-normalized", d => new SphericalHarmonics(new[] { 0, 1, 2, 3 }, normalize: true).to(d)),
@@ -159,6 +197,38 @@ public static class ModuleCatalogue
             new("silu", d => new FullyConnectedNetLayer(4, 3, new Normalize2Mom(nn.SiLU()), 1, 1, d)),
         ])
         { NotEquivariant = ScalarsOnly },
+        new(typeof(S2Activation),
+        [
+            // x^2 keeps the signal band-limited (degree 2 lmax), so the grid's quadrature is exact and the check holds
+            // to rounding; tanh is equivariant only up to the quadrature error (Nn/S2ActivationTests, fine grid).
+            new("square", d => new S2Activation("1x0e + 1x1o", new Square(), 10, dtype: d), Shaped([3, 4])),
+            new("square-lmax-out", d => new S2Activation("1x0e + 1x1e", new Square(), 12, lmaxOut: 2, dtype: d),
+                Shaped([3, 4])),
+        ]),
+        new(typeof(SO3Activation),
+        [
+            new("square", d => new SO3Activation(1, 1, new Square(), 6, dtype: d), Shaped([3, 10])),
+        ]),
+        // gate_points_2101, tiny: a few nodes, small irreps and radial networks, one gate.
+        new(typeof(Network),
+        [
+            new("one-layer", d => TinyNetwork(d), NetworkInputs,
+                IrrepsIn: [new Irreps("1o"), new Irreps("2x0e + 1x1o"), new Irreps("2x0e"), null],
+                IrrepsOut: [new Irreps("1x0e + 1x1o")]),
+        ]),
+        // The first layer's convolution feeds the gate its scalars, gates (2x0e) and gated irreps.
+        new(typeof(Convolution),
+        [
+            new("tiny", d => ((Compose)TinyNetwork(d).Layers[0]).First, ConvolutionInputs,
+                IrrepsIn: [new Irreps("2x0e + 1x1o"), new Irreps("2x0e"), null, E3Sharp.O3.Irreps.SphericalHarmonics(1), null],
+                IrrepsOut: [new Irreps("2x0e + 2x0e + 1x1o + 1x1e")]),
+        ]),
+        new(typeof(Compose),
+        [
+            new("tiny", d => (Compose)TinyNetwork(d).Layers[0], ConvolutionInputs,
+                IrrepsIn: [new Irreps("2x0e + 1x1o"), new Irreps("2x0e"), null, E3Sharp.O3.Irreps.SphericalHarmonics(1), null],
+                IrrepsOut: [new Irreps("2x0e + 1x1o + 1x1e")]),
+        ]),
         new(typeof(RadiusGraph),
         [
             // Two clouds of 4 points; rotating the positions must not change the edges (an invariant output).
@@ -168,6 +238,32 @@ public static class ModuleCatalogue
                 BadInputs: x => [x[0], x[1].to(ScalarType.Float32)]),
         ])
         { NoGradient = "its output is integer edge indices" },
+    ];
+
+    // x^2: an activation whose image of a band-limited signal stays band-limited (see the S2Activation entry).
+    private sealed class Square() : nn.Module<Tensor, Tensor>(nameof(Square))
+    {
+        public override Tensor forward(Tensor x) => x.square();
+    }
+
+    // gate_points_2101's network, as small as it gets: 2x0e + 1x1o in, edges' l <= 1, one gate, radial net 1 x 4.
+    private static Network TinyNetwork(ScalarType dtype) => new("2x0e + 1x1o", "2x0e + 1x1o + 1x1e",
+        "1x0e + 1x1o", "2x0e", E3Sharp.O3.Irreps.SphericalHarmonics(1), layers: 1, maxRadius: 2.0, numberOfBasis: 3, radialLayers: 1,
+        radialNeurons: 4, numNeighbors: 2.0, numNodes: 4, dtype: dtype);
+
+    // Four points in one cloud (positions, features, attributes, batch).
+    private static Tensor[] NetworkInputs(nn.Module _, ScalarType dtype) =>
+    [
+        randn(new long[] { 4, 3 }, dtype), randn(new long[] { 4, 5 }, dtype), randn(new long[] { 4, 2 }, dtype),
+        zeros(new long[] { 4 }, ScalarType.Int64),
+    ];
+
+    // Four nodes and six edges (features, attributes, edge index, edge harmonics l <= 1, edge length embedding).
+    private static Tensor[] ConvolutionInputs(nn.Module _, ScalarType dtype) =>
+    [
+        randn(new long[] { 4, 5 }, dtype), randn(new long[] { 4, 2 }, dtype),
+        tensor(new long[] { 0, 1, 2, 3, 1, 2, 1, 0, 3, 2, 3, 0 }).reshape(2, 6),
+        randn(new long[] { 6, 4 }, dtype), randn(new long[] { 6, 3 }, dtype),
     ];
 
     /// <summary>The kind registered for a type.</summary>
