@@ -179,9 +179,10 @@ public partial class ReducedTensorProducts : nn.Module<Tensor, Tensor, Tensor>, 
 
     private InputContract? _contract;
 
+    // Named by ToString, as every module's refusals are (they start with its description).
     /// <summary>What <c>forward</c> needs (checked eagerly and by the compiled module).</summary>
     public InputContract InputContract => _contract ??= new InputContract(
-        $"ReducedTensorProducts('{Formula}')",
+        ToString(),
         _irrepsIn.Select((x, k) => ModuleChecks.Input($"x{k}", x)).ToArray(), BufferName);
 
     /// <inheritdoc />
