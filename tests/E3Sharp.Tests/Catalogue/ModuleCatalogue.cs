@@ -201,13 +201,13 @@ public static class ModuleCatalogue
         [
             // x^2 keeps the signal band-limited (degree 2 lmax), so the grid's quadrature is exact and the check holds
             // to rounding; tanh is equivariant only up to the quadrature error (Nn/S2ActivationTests, fine grid).
-            new("square", d => new S2Activation("1x0e + 1x1o", new Square(), 10, dtype: d), Shaped([3, 4])),
-            new("square-lmax-out", d => new S2Activation("1x0e + 1x1e", new Square(), 12, lmaxOut: 2, dtype: d),
+            new("square", d => new S2Activation("1x0e + 1x1o", new SquareActivation(), 10, dtype: d), Shaped([3, 4])),
+            new("square-lmax-out", d => new S2Activation("1x0e + 1x1e", new SquareActivation(), 12, lmaxOut: 2, dtype: d),
                 Shaped([3, 4])),
         ]),
         new(typeof(SO3Activation),
         [
-            new("square", d => new SO3Activation(1, 1, new Square(), 6, dtype: d), Shaped([3, 10])),
+            new("square", d => new SO3Activation(1, 1, new SquareActivation(), 6, dtype: d), Shaped([3, 10])),
         ]),
         // gate_points_2101, tiny: a few nodes, small irreps and radial networks, one gate.
         new(typeof(Network),
@@ -239,12 +239,6 @@ public static class ModuleCatalogue
         ])
         { NoGradient = "its output is integer edge indices" },
     ];
-
-    // x^2: an activation whose image of a band-limited signal stays band-limited (see the S2Activation entry).
-    private sealed class Square() : nn.Module<Tensor, Tensor>(nameof(Square))
-    {
-        public override Tensor forward(Tensor x) => x.square();
-    }
 
     // gate_points_2101's network, as small as it gets: 2x0e + 1x1o in, edges' l <= 1, one gate, radial net 1 x 4.
     private static Network TinyNetwork(ScalarType dtype) => new("2x0e + 1x1o", "2x0e + 1x1o + 1x1e",
