@@ -33,8 +33,19 @@ public sealed record TrainOptions
     /// <summary>Seed for the shuffling.</summary>
     public int Seed { get; init; } = 7;
 
-    /// <summary>Stops early when this much wall time has passed (null: no limit).</summary>
+    /// <summary>
+    /// Wall-time budget (null: none). With a budget the learning rate decays with the elapsed fraction of it (not
+    /// with the epoch), so a run on a loaded machine still ends at the final rate, and training stops after the step
+    /// during which the budget ran out (then validates once more) or after <see cref="Epochs"/> epochs, whichever
+    /// comes first.
+    /// </summary>
     public TimeSpan? TimeLimit { get; init; }
+
+    /// <summary>
+    /// Ends with the weights of the epoch with the lowest validation score <c>F-RMSE² + w_E · (E-MAE per atom)²</c>
+    /// rather than those of the last epoch.
+    /// </summary>
+    public bool KeepBest { get; init; } = true;
 }
 
 /// <summary>Errors of a model on a set of configurations.</summary>
@@ -52,8 +63,9 @@ public sealed record Metrics(double ForceMae, double ForceRmse, double EnergyMae
 /// <param name="TrainLoss">Mean training loss of the epoch.</param>
 /// <param name="TrainForceRmse">Force RMSE over the epoch's training batches (eV/Å, model in training mode).</param>
 /// <param name="Validation">Errors on the validation set after the epoch.</param>
+/// <param name="Steps">Optimisation steps taken in the epoch (fewer than a full pass when the time budget ran out).</param>
 public sealed record EpochRecord(int Epoch, double Seconds, double LearningRate, double TrainLoss,
-    double TrainForceRmse, Metrics Validation);
+    double TrainForceRmse, Metrics Validation, int Steps = 0);
 
 /// <summary>
 /// Trains an <see cref="EnergyForces"/> potential with TorchSharp's Adam on energies, forces and stresses:
@@ -129,21 +141,37 @@ public sealed class Trainer
         var order = Enumerable.Range(0, train.Count).ToArray();
         var steps = (train.Count + _options.BatchSize - 1) / _options.BatchSize;
         var clock = Stopwatch.StartNew();
-        var decay = Math.Pow(_options.FinalLearningRate / _options.LearningRate, 1.0 / Math.Max(1, _options.Epochs - 1));
-        var lr = _options.LearningRate;
-        for (var epoch = 1; epoch <= _options.Epochs; epoch++)
+        var limit = _options.TimeLimit;
+        var ratio = _options.FinalLearningRate / _options.LearningRate;
+        // Exponential decay from the initial to the final rate over the run's progress: epochs done, or the spent
+        // fraction of the time budget when there is one (the later of the two).
+        double Rate(int epoch, int step)
         {
-            foreach (var group in optimizer.ParamGroups)
-            {
-                group.LearningRate = lr;
-            }
+            var byEpoch = (epoch - 1.0) / Math.Max(1, _options.Epochs - 1);
+            var progress = limit is { } l
+                ? Math.Max(byEpoch + (double)step / steps / Math.Max(1, _options.Epochs - 1), clock.Elapsed / l)
+                : byEpoch;
+            return _options.LearningRate * Math.Pow(ratio, Math.Min(1, progress));
+        }
 
+        var bestScore = double.PositiveInfinity;
+        Dictionary<string, Tensor>? best = null;
+        var timeUp = false;
+        for (var epoch = 1; epoch <= _options.Epochs && !timeUp; epoch++)
+        {
             random.Shuffle(order);
             _potential.train();
-            double lossSum = 0, sqSum = 0;
+            double lossSum = 0, sqSum = 0, lr = 0;
             long components = 0;
+            var taken = 0;
             for (var s = 0; s < steps; s++)
             {
+                lr = Rate(epoch, s);
+                foreach (var group in optimizer.ParamGroups)
+                {
+                    group.LearningRate = lr;
+                }
+
                 using var scope = NewDisposeScope();
                 var batch = order.Skip(s * _options.BatchSize).Take(_options.BatchSize).Select(i => train[i]).ToList();
                 var graph = Graph.Batch(batch, config.RMax, model.Dtype);
@@ -151,25 +179,62 @@ public sealed class Trainer
                 var (loss, forceSq) = Loss(graph);
                 loss.backward();
                 optimizer.step();
-                var l = loss.to(ScalarType.Float64).item<double>();
-                lossSum += l;
+                var value = loss.to(ScalarType.Float64).item<double>();
+                lossSum += value;
                 sqSum += forceSq.to(ScalarType.Float64).item<double>();
                 components += graph.Forces!.numel();
-                OnStep?.Invoke(s + 1, steps, l);
+                taken++;
+                OnStep?.Invoke(s + 1, steps, value);
+                if (limit is { } l && clock.Elapsed > l)
+                {
+                    timeUp = true;
+                    break;
+                }
             }
 
-            var record = new EpochRecord(epoch, clock.Elapsed.TotalSeconds, lr, lossSum / steps,
-                Math.Sqrt(sqSum / components), Evaluate(_potential, validation));
+            var record = new EpochRecord(epoch, clock.Elapsed.TotalSeconds, lr, lossSum / taken,
+                Math.Sqrt(sqSum / components), Evaluate(_potential, validation), taken);
             History.Add(record);
             OnEpoch?.Invoke(record);
-            lr *= decay;
-            if (_options.TimeLimit is { } limit && clock.Elapsed > limit)
+            var score = Score(record.Validation);
+            if (_options.KeepBest && score < bestScore)
             {
-                break;
+                bestScore = score;
+                DisposeAll(best);
+                best = _potential.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone());
+                BestEpoch = epoch;
             }
         }
 
+        if (best is not null)
+        {
+            using (no_grad())
+            {
+                foreach (var (name, value) in _potential.state_dict())
+                {
+                    value.copy_(best[name]);
+                }
+            }
+
+            DisposeAll(best);
+        }
+
         _potential.eval();
+    }
+
+    /// <summary>The epoch whose weights <see cref="Fit"/> kept (<see cref="TrainOptions.KeepBest"/>; 0: the last).</summary>
+    public int BestEpoch { get; private set; }
+
+    /// <summary>Validation score of <see cref="TrainOptions.KeepBest"/>, in the units of the loss.</summary>
+    private double Score(Metrics m) =>
+        m.ForceRmse * m.ForceRmse + _options.EnergyWeight * m.EnergyMaePerAtom * m.EnergyMaePerAtom;
+
+    private static void DisposeAll(Dictionary<string, Tensor>? tensors)
+    {
+        foreach (var t in tensors?.Values ?? Enumerable.Empty<Tensor>())
+        {
+            t.Dispose();
+        }
     }
 
     /// <summary>Errors of <paramref name="potential"/> on <paramref name="configurations"/> (evaluated in eval mode).</summary>
