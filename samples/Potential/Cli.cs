@@ -20,7 +20,9 @@ public static class Cli
               train on the EMT data (periodic fcc Cu, extended XYZ: DIR/cu_emt_{train,validation,test}.xyz,
               default samples/Potential/Data) with Adam on energies, forces and stresses; write DIR/model.bin
               (weights), config.json, learning_curve.png, metrics.json (default DIR: artifacts/potential);
-              --from DIR continues from a model train wrote; --lr X, --energy-weight W
+              --minutes M: time budget (the learning rate decays over it); --from DIR continues from a model train
+              wrote; --lr X, --final-lr X, --energy-weight W, --stress-weight W, --batch B, --train-frames N;
+              the model: --r-max R, --hidden IRREPS, --layers L, --radial W,W (hidden widths of the radial MLP)
           lammps --lmp PATH [--from DIR] [--work DIR] [--steps N] [--bench]
               run the deployed model in real LAMMPS (pair_nequip, bash build/lammps.sh) against eager C#:
               energy, forces, virial on periodic and non-periodic frames, an NVE run (drift); --bench adds
@@ -28,8 +30,9 @@ public static class Cli
           deploy [--from DIR] [--out FILE]
               write the model trained into DIR (default artifacts/potential) as a NequIP 0.6 archive for
               LAMMPS' pair_nequip (default FILE: model.pth)
-          bench [--atoms 108,864] [--threads T] [--float64]
-              time one energy+forces+virial evaluation (eager) on periodic fcc Cu cells of about the given sizes
+          bench [--atoms 108,864] [--threads T] [--float64] [--from DIR]
+              time one energy+forces+virial evaluation (eager) on periodic fcc Cu cells of about the given sizes,
+              with the architecture of the model in DIR or of `train` (--r-max, --hidden, --layers, --radial)
         """;
 
     /// <summary>Runs a command line.</summary>
@@ -69,29 +72,55 @@ public static class Cli
         }
     }
 
-    /// <summary>Settings of a quick run (tests) or a full run.</summary>
+    /// <summary>
+    /// Settings of a quick run (tests: 16 frames, the default two-layer model with a 4 Å cutoff) or a full run (all
+    /// 192 training frames; the model of <see cref="EmtModel"/>).
+    /// </summary>
     /// <param name="quick">Quick mode.</param>
-    public static (int TrainFrames, int HeldOutFrames, TrainOptions Train) Preset(bool quick) => quick
-        ? (16, 6, new TrainOptions { Epochs = 3, BatchSize = 2, FinalLearningRate = 3e-3, EnergyWeight = 10 })
-        : (96, int.MaxValue, new TrainOptions { Epochs = 14, BatchSize = 4, EnergyWeight = 10 });
+    public static (int TrainFrames, int HeldOutFrames, TrainOptions Train, ModelConfig Model) Preset(bool quick) => quick
+        ? (16, 6, new TrainOptions { Epochs = 3, BatchSize = 2, FinalLearningRate = 3e-3, EnergyWeight = 10 },
+            new ModelConfig { RMax = QuickRMax })
+        : (int.MaxValue, int.MaxValue, new TrainOptions { Epochs = 14, BatchSize = 4, EnergyWeight = 30 }, EmtModel);
 
-    /// <summary>The model's cutoff for the EMT copper data (Å): first and second neighbour shells, 18 neighbours.</summary>
-    public const double EmtRMax = 4.0;
+    /// <summary>
+    /// The model for the EMT copper data. r_max 5 Å covers EMT's own cutoff for Cu (its Fermi cut-off is centred at
+    /// 4.77 Å, between the third and fourth neighbour shells, and reaches 1e-4 at the fourth shell, 5.11 Å), so the
+    /// first three shells (42 neighbours) are inside the cutoff. EMT's energy is a function of pair sums within that
+    /// cutoff (an embedded-atom form), which one interaction layer represents; a second layer would cost about three
+    /// times as much per step (measured with <c>bench</c>) for range EMT does not have.
+    /// </summary>
+    public static ModelConfig EmtModel { get; } = new()
+    {
+        RMax = EmtRMax,
+        Layers = 1,
+        HiddenIrreps = "32x0e+8x1o+4x2e",
+        RadialHidden = new[] { 32, 32 },
+    };
+
+    /// <summary>The model's cutoff for the EMT copper data (Å), see <see cref="EmtModel"/>.</summary>
+    public const double EmtRMax = 5.0;
+
+    /// <summary>The cutoff of <c>train --quick</c> (Å): first and second neighbour shells, 18 neighbours.</summary>
+    public const double QuickRMax = 4.0;
 
     private static void Train(Options o)
     {
         var preset = Preset(o.Quick);
         var trainOptions = preset.Train with
         {
-            Epochs = o.Epochs ?? preset.Train.Epochs,
+            // A time budget without an epoch count: the budget alone ends the run.
+            Epochs = o.Epochs ?? (o.Minutes is null ? preset.Train.Epochs : 100_000),
             TimeLimit = o.Minutes is { } m ? TimeSpan.FromMinutes(m) : null,
             LearningRate = o.LearningRate ?? preset.Train.LearningRate,
+            FinalLearningRate = o.FinalLearningRate ?? preset.Train.FinalLearningRate,
             EnergyWeight = o.EnergyWeight ?? preset.Train.EnergyWeight,
+            StressWeight = o.StressWeight ?? preset.Train.StressWeight,
+            BatchSize = o.BatchSize ?? preset.Train.BatchSize,
         };
         Directory.CreateDirectory(o.Out);
         var dataDir = o.Data ?? EmtData.DefaultDirectory();
         var types = new List<string>();
-        var data = EmtData.Load(dataDir, types, preset.TrainFrames, preset.HeldOutFrames);
+        var data = EmtData.Load(dataDir, types, o.TrainFrames ?? preset.TrainFrames, preset.HeldOutFrames);
         var forceStd = Dataset.ForceStd(data.Test);
         Console.WriteLine($"EMT data from {dataDir}: {data.Train.Count} training, {data.Validation.Count} validation, " +
                           $"{data.Test.Count} test configurations (species {string.Join(" ", types)}); test force std " +
@@ -100,11 +129,15 @@ public static class Cli
         manual_seed(o.Seed);
         // --from DIR continues training a model `train` wrote (its scale and shifts are kept).
         var potential = o.From is { } from ? LoadTrained(from) : null;
-        var config = potential?.Model.Config ?? new ModelConfig
+        var rMax = o.RMax ?? preset.Model.RMax;
+        var config = potential?.Model.Config ?? preset.Model with
         {
             TypeNames = types,
-            RMax = EmtRMax,
-            AvgNumNeighbors = Dataset.AverageNeighbors(data.Train, EmtRMax),
+            RMax = rMax,
+            HiddenIrreps = o.Hidden ?? preset.Model.HiddenIrreps,
+            Layers = o.Layers ?? preset.Model.Layers,
+            RadialHidden = o.Radial ?? preset.Model.RadialHidden,
+            AvgNumNeighbors = Dataset.AverageNeighbors(data.Train, rMax),
         };
         potential ??= new EnergyForces(new AtomicEnergyModel(config));
         Console.WriteLine($"Model: {config.Layers} layers, hidden {config.HiddenIrreps}, sh lmax {config.LMax}, " +
@@ -143,6 +176,11 @@ public static class Cli
                               $"val F-RMSE {r.Validation.ForceRmse:F4}  val E-MAE/atom {r.Validation.EnergyMaePerAtom * 1000:F2} meV");
         };
         trainer.Fit(data.Train, data.Validation);
+        if (trainer.BestEpoch > 0)
+        {
+            Console.WriteLine($"  kept the weights of epoch {trainer.BestEpoch} (best validation score)");
+        }
+
         var after = Trainer.Evaluate(potential, data.Test);
         Console.WriteLine($"Held-out test set ({data.Test.Count} configurations from unseen trajectories):");
         Console.WriteLine($"  force MAE {after.ForceMae:F4} eV/Å, RMSE {after.ForceRmse:F4} eV/Å " +
@@ -174,6 +212,7 @@ public static class Cli
             train_configurations = data.Train.Count,
             test_configurations = data.Test.Count,
             epochs = trainer.History.Count,
+            best_epoch = trainer.BestEpoch,
             seconds = trainer.History.LastOrDefault()?.Seconds ?? 0,
             test_force_std = forceStd,
             test_force_mae = after.ForceMae,
@@ -307,12 +346,24 @@ public static class Cli
     private static void RunBench(Options o)
     {
         var dtype = o.Float64 ? ScalarType.Float64 : ScalarType.Float32;
-        var config = new ModelConfig { TypeNames = new[] { "Cu" }, RMax = EmtRMax, AvgNumNeighbors = 18.0 };
         manual_seed(o.Seed);
+        // The trained model's architecture (--from DIR) or the full preset's, with the model options applied; the
+        // weights do not change the time.
+        var preset = o.From is { } from ? LoadTrained(from).Model.Config : Preset(quick: false).Model;
+        var config = preset with
+        {
+            TypeNames = new[] { "Cu" },
+            RMax = o.RMax ?? preset.RMax,
+            HiddenIrreps = o.Hidden ?? preset.HiddenIrreps,
+            Layers = o.Layers ?? preset.Layers,
+            RadialHidden = o.Radial ?? preset.RadialHidden,
+        };
         var potential = new EnergyForces(new AtomicEnergyModel(config, dtype));
         potential.eval();
         Console.WriteLine($"One energy+forces+virial evaluation (eager), {dtype}, {get_num_threads()} threads, " +
-                          "periodic fcc Cu, model of `train`:");
+                          $"periodic fcc Cu; model: {config.Layers} layers, hidden {config.HiddenIrreps}, radial " +
+                          $"{string.Join(",", config.RadialHidden)}, r_max {config.RMax} Å, " +
+                          $"{potential.parameters().Sum(p => p.numel())} parameters:");
         foreach (var atoms in o.Atoms)
         {
             var reps = (int)Math.Round(Math.Cbrt(atoms / 4.0));
@@ -326,7 +377,9 @@ public static class Cli
     /// <summary>Parsed command-line options.</summary>
     private sealed record Options(bool Quick, int? Epochs, double? Minutes, string Out, int Seed, int[] Atoms,
         int? Threads, bool Float64, string? Data, string? From, string? OutFile, string? Lmp, int? Steps, bool Bench,
-        double? LearningRate, double? EnergyWeight)
+        double? LearningRate, double? EnergyWeight, double? FinalLearningRate = null, double? StressWeight = null,
+        int? BatchSize = null, int? TrainFrames = null, double? RMax = null, string? Hidden = null, int? Layers = null,
+        int[]? Radial = null)
     {
         public static Options Parse(string[] args)
         {
@@ -340,8 +393,12 @@ public static class Cli
             var float64 = false;
             string? data = null, from = null, outFile = null, lmp = null;
             int? steps = null;
-            double? lr = null, energyWeight = null;
+            double? lr = null, energyWeight = null, finalLr = null, stressWeight = null, rMax = null;
+            int? batch = null, trainFrames = null, layers = null;
+            string? hidden = null;
+            int[]? radial = null;
             var bench = false;
+            double Number(string text) => double.Parse(text, CultureInfo.InvariantCulture);
             for (var i = 0; i < args.Length; i++)
             {
                 string Next() => i + 1 < args.Length
@@ -356,7 +413,7 @@ public static class Cli
                         epochs = int.Parse(Next());
                         break;
                     case "--minutes":
-                        minutes = double.Parse(Next());
+                        minutes = Number(Next());
                         break;
                     case "--out":
                         output = Next();
@@ -375,7 +432,31 @@ public static class Cli
                         energyWeight = double.Parse(Next(), CultureInfo.InvariantCulture);
                         break;
                     case "--lr":
-                        lr = double.Parse(Next(), CultureInfo.InvariantCulture);
+                        lr = Number(Next());
+                        break;
+                    case "--final-lr":
+                        finalLr = Number(Next());
+                        break;
+                    case "--stress-weight":
+                        stressWeight = Number(Next());
+                        break;
+                    case "--batch":
+                        batch = int.Parse(Next());
+                        break;
+                    case "--train-frames":
+                        trainFrames = int.Parse(Next());
+                        break;
+                    case "--r-max":
+                        rMax = Number(Next());
+                        break;
+                    case "--hidden":
+                        hidden = Next();
+                        break;
+                    case "--layers":
+                        layers = int.Parse(Next());
+                        break;
+                    case "--radial":
+                        radial = Next().Split(',').Select(int.Parse).ToArray();
                         break;
                     case "--lmp":
                         lmp = Next();
@@ -404,7 +485,7 @@ public static class Cli
             }
 
             return new Options(quick, epochs, minutes, output, seed, atoms, threads, float64, data, from, outFile, lmp,
-                steps, bench, lr, energyWeight);
+                steps, bench, lr, energyWeight, finalLr, stressWeight, batch, trainFrames, rMax, hidden, layers, radial);
         }
     }
 }
