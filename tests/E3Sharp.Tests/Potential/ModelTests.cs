@@ -145,6 +145,37 @@ public class ModelTests
         Assert.True(last < 0.5 * std, $"after quick training the validation force RMSE {last:F4} should be well below " +
                                       $"the force std {std:F4} (first epoch {first:F4})");
         Assert.False(potential.training);
+
+        // Fit ends with the weights of the epoch with the best validation score (F-RMSE² + w_E E-MAE², w_E = 1 here).
+        var best = trainer.History.MinBy(r => r.Validation.ForceRmse * r.Validation.ForceRmse +
+                                               r.Validation.EnergyMaePerAtom * r.Validation.EnergyMaePerAtom)!;
+        Assert.Equal(best.Epoch, trainer.BestEpoch);
+        var now = Trainer.Evaluate(potential, data.Validation);
+        Assert.Equal(best.Validation.ForceRmse, now.ForceRmse, 1e-6);
+        Assert.Equal(best.Validation.EnergyMaePerAtom, now.EnergyMaePerAtom, 1e-6);
+    }
+
+    [Fact]
+    public void TrainingStopsWhenItsTimeBudgetIsSpent()
+    {
+        using var scope = NewDisposeScope();
+        var data = Dataset.Generate(ReferencePotential.Default, trainTrajectories: 1, heldOutTrajectories: 1,
+            framesPerTrajectory: 6, seed: 12);
+        manual_seed(6);
+        var potential = new EnergyForces(new AtomicEnergyModel(new ModelConfig
+        {
+            AvgNumNeighbors = Dataset.AverageNeighbors(data.Train, 5.0),
+        }));
+        // A 1 ms budget runs out during the first step (training stops after it); 50 epochs would take far longer.
+        var trainer = new Trainer(potential, new TrainOptions
+        {
+            Epochs = 50, BatchSize = 2, TimeLimit = TimeSpan.FromMilliseconds(1),
+        });
+        trainer.Fit(data.Train, data.Validation);
+        Assert.Single(trainer.History);
+        Assert.Equal(1, trainer.History[0].Steps);
+        Assert.True(trainer.History[0].LearningRate <= 1e-2);
+        Assert.False(potential.training);
     }
 
     [Fact]
