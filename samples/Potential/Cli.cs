@@ -72,36 +72,19 @@ public static class Cli
         }
     }
 
-    /// <summary>
-    /// Settings of a quick run (tests: 16 frames, the default two-layer model with a 4 Å cutoff) or a full run (all
-    /// 192 training frames; the model of <see cref="EmtModel"/>).
-    /// </summary>
+    /// <summary>Settings and model of a quick run (tests) or a full run (the options of <c>train</c> override them).</summary>
     /// <param name="quick">Quick mode.</param>
     public static (int TrainFrames, int HeldOutFrames, TrainOptions Train, ModelConfig Model) Preset(bool quick) => quick
         ? (16, 6, new TrainOptions { Epochs = 3, BatchSize = 2, FinalLearningRate = 3e-3, EnergyWeight = 10 },
-            new ModelConfig { RMax = QuickRMax })
-        : (int.MaxValue, int.MaxValue, new TrainOptions { Epochs = 14, BatchSize = 4, EnergyWeight = 30 }, EmtModel);
+            new ModelConfig { RMax = EmtRMax })
+        : (96, int.MaxValue, new TrainOptions { Epochs = 14, BatchSize = 4, EnergyWeight = 10 },
+            new ModelConfig { RMax = EmtRMax });
 
     /// <summary>
-    /// The model for the EMT copper data. r_max 5 Å covers EMT's own cutoff for Cu (its Fermi cut-off is centred at
-    /// 4.77 Å, between the third and fourth neighbour shells, and reaches 1e-4 at the fourth shell, 5.11 Å), so the
-    /// first three shells (42 neighbours) are inside the cutoff. EMT's energy is a function of pair sums within that
-    /// cutoff (an embedded-atom form), which one interaction layer represents; a second layer would cost about three
-    /// times as much per step (measured with <c>bench</c>) for range EMT does not have.
+    /// The default cutoff for the EMT copper data (Å): first and second neighbour shells, 18 neighbours (EMT's own
+    /// cutoff for Cu is a Fermi function centred at 4.77 Å, past the third shell at 4.43 Å; <c>--r-max</c> changes it).
     /// </summary>
-    public static ModelConfig EmtModel { get; } = new()
-    {
-        RMax = EmtRMax,
-        Layers = 1,
-        HiddenIrreps = "32x0e+8x1o+4x2e",
-        RadialHidden = new[] { 32, 32 },
-    };
-
-    /// <summary>The model's cutoff for the EMT copper data (Å), see <see cref="EmtModel"/>.</summary>
-    public const double EmtRMax = 5.0;
-
-    /// <summary>The cutoff of <c>train --quick</c> (Å): first and second neighbour shells, 18 neighbours.</summary>
-    public const double QuickRMax = 4.0;
+    public const double EmtRMax = 4.0;
 
     private static void Train(Options o)
     {
@@ -347,8 +330,8 @@ public static class Cli
     {
         var dtype = o.Float64 ? ScalarType.Float64 : ScalarType.Float32;
         manual_seed(o.Seed);
-        // The trained model's architecture (--from DIR) or the full preset's, with the model options applied; the
-        // weights do not change the time.
+        // The trained model's architecture (--from DIR) or the full preset's, with the model options applied (the
+        // weights do not change the time).
         var preset = o.From is { } from ? LoadTrained(from).Model.Config : Preset(quick: false).Model;
         var config = preset with
         {
