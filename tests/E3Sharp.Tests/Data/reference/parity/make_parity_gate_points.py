@@ -12,27 +12,9 @@ import torch
 import e3nn
 from e3nn import o3
 from e3nn.nn.models.gate_points_2101 import Network
+from parity_common import enc, with_default
 
 torch.set_num_threads(1)
-
-
-def enc(t):
-    t = t.detach().contiguous()
-    dtype = str(t.dtype).replace("torch.", "")
-    if dtype in ("int64", "int32"):
-        data = [int(v) for v in t.reshape(-1).tolist()]
-    else:
-        data = [float(v) for v in t.reshape(-1).tolist()]
-    return {"shape": list(t.shape), "dtype": dtype, "data": data}
-
-
-def with_default(dtype, f):
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(dtype)
-    try:
-        return f()
-    finally:
-        torch.set_default_dtype(old)
 
 
 out = {"meta": {"e3nn_version": e3nn.__version__, "torch_version": torch.__version__, "python": sys.version.split()[0],

@@ -9,7 +9,6 @@ semantics; see README.md.
 """
 import json
 import os
-import subprocess
 import sys
 
 import torch
@@ -18,28 +17,9 @@ from e3nn import o3
 from e3nn.math import soft_one_hot_linspace, soft_unit_step, normalize2mom
 from e3nn.nn import FullyConnectedNet
 from e3nn.util.jit import compile as e3nn_compile
+from parity_common import enc, e3nn_commit
 
 torch.set_num_threads(1)
-
-
-def enc(t):
-    t = t.detach().contiguous()
-    dtype = str(t.dtype).replace("torch.", "")
-    if dtype in ("int64", "int32"):
-        data = [int(v) for v in t.reshape(-1).tolist()]
-    elif dtype == "bool":
-        data = [bool(v) for v in t.reshape(-1).tolist()]
-    else:
-        data = [float(v) for v in t.reshape(-1).tolist()]
-    return {"shape": list(t.shape), "dtype": dtype, "data": data}
-
-
-def e3nn_commit():
-    try:
-        root = os.path.dirname(os.path.dirname(e3nn.__file__))
-        return subprocess.run(["git", "-C", root, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip() or None
-    except Exception:  # noqa: BLE001
-        return None
 
 
 out = {"meta": {

@@ -7,7 +7,6 @@ This script holds no e3nn code: it imports e3nn from PYTHONPATH.
 """
 import json
 import os
-import subprocess
 import sys
 
 import torch
@@ -15,41 +14,15 @@ import e3nn
 from e3nn import o3
 from e3nn.io import CartesianTensor
 from e3nn.math import complete_basis, direct_sum, germinate_formulas, orthonormalize, reduce_permutation
+from parity_common import enc, e3nn_commit, with_default
 
 torch.set_num_threads(1)
-
-
-def enc(t):
-    t = t.detach().contiguous()
-    dtype = str(t.dtype).replace("torch.", "")
-    if dtype in ("int64", "int32"):
-        data = [int(v) for v in t.reshape(-1).tolist()]
-    else:
-        data = [float(v) for v in t.reshape(-1).tolist()]
-    return {"shape": list(t.shape), "dtype": dtype, "data": data}
-
-
-def e3nn_commit():
-    try:
-        root = os.path.dirname(os.path.dirname(e3nn.__file__))
-        return subprocess.run(["git", "-C", root, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip() or None
-    except Exception:  # noqa: BLE001
-        return None
 
 
 out = {"meta": {
     "e3nn_version": e3nn.__version__, "e3nn_commit": e3nn_commit() or "cf17804342e3579147f588de7340d366c696a15b",
     "torch_version": torch.__version__, "python": sys.version.split()[0], "generator": "make_parity_rtp.py",
     "blas": os.environ.get("LD_LIBRARY_PATH", ""), "threads": torch.get_num_threads()}}
-
-
-def with_default(dtype, f):
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(dtype)
-    try:
-        return f()
-    finally:
-        torch.set_default_dtype(old)
 
 
 # --- e3nn.math linear algebra (float64) ---

@@ -11,7 +11,6 @@ under torch.set_default_dtype(torch.float64) and every float32 case under float3
 import json
 import math
 import os
-import subprocess
 import sys
 
 import torch
@@ -19,23 +18,9 @@ import e3nn
 from e3nn import o3
 from e3nn.o3 import _s2grid
 from e3nn.nn import S2Activation, SO3Activation
+from parity_common import enc, e3nn_commit
 
 torch.set_num_threads(1)
-
-
-def enc(t):
-    t = t.detach().contiguous()
-    dtype = str(t.dtype).replace("torch.", "")
-    data = [float(v) for v in t.reshape(-1).tolist()]
-    return {"shape": list(t.shape), "dtype": dtype, "data": data}
-
-
-def e3nn_commit():
-    try:
-        root = os.path.dirname(os.path.dirname(e3nn.__file__))
-        return subprocess.run(["git", "-C", root, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip() or None
-    except Exception:  # noqa: BLE001
-        return None
 
 
 def both(make):
