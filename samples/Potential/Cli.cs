@@ -86,6 +86,15 @@ public static class Cli
     /// </summary>
     public const double EmtRMax = 4.0;
 
+    /// <summary>Writes the weights and the hyper-parameters `--from DIR` reads (model.bin, config.json).</summary>
+    private static void SaveWeights(EnergyForces potential, ModelConfig config, string dir)
+    {
+        Directory.CreateDirectory(dir);
+        potential.save(Path.Combine(dir, "model.bin"));
+        File.WriteAllText(Path.Combine(dir, "config.json"), JsonSerializer.Serialize(config,
+            new JsonSerializerOptions { WriteIndented = true }));
+    }
+
     private static void Train(Options o)
     {
         var preset = Preset(o.Quick);
@@ -158,6 +167,7 @@ public static class Cli
                               $"train F-RMSE {r.TrainForceRmse:F4}  val F-MAE {r.Validation.ForceMae:F4}  " +
                               $"val F-RMSE {r.Validation.ForceRmse:F4}  val E-MAE/atom {r.Validation.EnergyMaePerAtom * 1000:F2} meV");
         };
+        trainer.OnBest = _ => SaveWeights(potential, config, o.Out);
         trainer.Fit(data.Train, data.Validation);
         if (trainer.BestEpoch > 0)
         {
@@ -172,9 +182,7 @@ public static class Cli
         Console.WriteLine($"  energy MAE {after.EnergyMaePerAtom * 1000:F2} meV/atom");
         Console.WriteLine($"  stress RMSE {after.StressRmse * 1000:F3} meV/Å³ ({after.StressRmse * EvPerA3InGPa:F3} GPa)");
 
-        potential.save(Path.Combine(o.Out, "model.bin"));
-        File.WriteAllText(Path.Combine(o.Out, "config.json"), JsonSerializer.Serialize(config,
-            new JsonSerializerOptions { WriteIndented = true }));
+        SaveWeights(potential, config, o.Out);
         var chart = new LineChart
         {
             Title = "NequIP-style potential: force RMSE",

@@ -203,6 +203,7 @@ public sealed class Trainer
                 DisposeAll(best);
                 best = _potential.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone());
                 BestEpoch = epoch;
+                OnBest?.Invoke(epoch);
             }
         }
 
@@ -221,6 +222,12 @@ public sealed class Trainer
 
         _potential.eval();
     }
+
+    /// <summary>
+    /// Called when an epoch's weights become the best so far (with <see cref="TrainOptions.KeepBest"/>), while the
+    /// model holds them: a long run saves a checkpoint here, so that a crash or a kill loses nothing kept.
+    /// </summary>
+    public Action<int>? OnBest { get; set; }
 
     /// <summary>The epoch whose weights <see cref="Fit"/> kept (<see cref="TrainOptions.KeepBest"/>; 0: the last).</summary>
     public int BestEpoch { get; private set; }
