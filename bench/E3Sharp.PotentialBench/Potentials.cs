@@ -76,7 +76,7 @@ public static class Potentials
                       g.EdgeCellShift.unsqueeze(1).bmm(edgeCell).squeeze(1);
         var atomic = f(edgeVec, g.EdgeIndex, g.AtomTypes);
         var energy = zeros(g.GraphCount, dtype: pos.dtype).index_add(0, g.GraphIndex, atomic.select(1, 0), 1);
-        var grads = autograd.grad(new[] { energy.sum() }, new[] { pos }, create_graph: createGraph);
+        var grads = autograd.grad(new[] { energy.sum() }, new[] { pos }, retain_graph: createGraph, create_graph: createGraph);
         return (energy, -grads[0]);
     }
 }
