@@ -8,7 +8,7 @@
 #    through TorchSharp, alternately per thread count, then construct+compile first in fresh processes,
 # 4. prints the Markdown table of bench/RESULTS.md (bench/e3nn-twin/table.py).
 # Environment: E3NN_PYTHONPATH (default /opt/e3nn-ref/...), E3SHARP_BENCH_WORK (work folder, default a new temp one),
-# E3SHARP_BENCH_ARGS (extra options for both timing programs, e.g. "--seconds 10 --sizes 64,512").
+# E3SHARP_BENCH_NO_BUILD=1 (use the built program as it is), E3SHARP_BENCH_ARGS (extra options for both timing programs, e.g. "--seconds 10 --sizes 64,512").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 save=0
@@ -28,7 +28,9 @@ export LD_LIBRARY_PATH="/usr/lib/x86_64-linux-gnu/blas:/usr/lib/x86_64-linux-gnu
 extra="${E3SHARP_BENCH_ARGS:-}"
 if [ "$quick" = 1 ]; then extra="--sizes 64,512 --seconds 5 --min-rounds 3 $extra"; fi
 python=/usr/bin/python3
-dotnet build bench/E3Sharp.PotentialBench -c Release -v q -nologo >/dev/null
+if [ "${E3SHARP_BENCH_NO_BUILD:-0}" != 1 ]; then
+  dotnet build bench/E3Sharp.PotentialBench -c Release -v q -nologo >/dev/null
+fi
 exe=(dotnet bench/E3Sharp.PotentialBench/bin/Release/net10.0/E3Sharp.PotentialBench.dll)
 echo "== load: $(cut -d' ' -f1-3 /proc/loadavg); work folder $work"
 "${exe[@]}" export --model "$model" --out "$work"
