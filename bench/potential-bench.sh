@@ -8,7 +8,8 @@
 #    through TorchSharp, alternately per thread count, then construct+compile first in fresh processes,
 # 4. prints the Markdown table of bench/RESULTS.md (bench/e3nn-twin/table.py).
 # Environment: E3NN_PYTHONPATH (default /opt/e3nn-ref/...), E3SHARP_BENCH_WORK (work folder, default a new temp one),
-# E3SHARP_BENCH_NO_BUILD=1 (use the built program as it is), E3SHARP_BENCH_ARGS (extra options for both timing programs, e.g. "--seconds 10 --sizes 64,512").
+# E3SHARP_BENCH_THREADS (thread counts, default "1 2"; two threads need a quiet machine: on a loaded one the
+# second thread waits for a core and calls take 10-100x longer), E3SHARP_BENCH_NO_BUILD=1 (use the built program as it is), E3SHARP_BENCH_ARGS (extra options for both timing programs, e.g. "--seconds 10 --sizes 64,512").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 save=0
@@ -39,7 +40,7 @@ if [ "$save" = 1 ]; then
   cp "$work"/twin_float32.pt "$work"/twin_float64.pt "$work"/provenance.json bench/e3nn-twin/
 fi
 rm -f "$work/python.json"
-for threads in 1 2; do
+for threads in ${E3SHARP_BENCH_THREADS:-1 2}; do
   echo "== $threads thread(s), load $(cut -d' ' -f1-3 /proc/loadavg)"
   "$python" bench/e3nn-twin/bench_twin.py --work "$work" --twin "$work/twin_float32.pt" --threads "$threads" \
     --json "$work/python.json" $extra

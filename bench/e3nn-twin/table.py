@@ -81,10 +81,12 @@ def main():
         text = open(first).read()
         totals = sorted(float(m.group(1)) for m in re.finditer(r"construct\+load\+compile ([\d.]+) ms", text))
         jits = sorted(float(m.group(1)) for m in re.finditer(r"\.NET JIT ([\d.]+) ms", text))
+        cpus = sorted(float(m.group(1)) for m in re.finditer(r"process CPU for construct\+load\+compile ([\d.]+) ms", text))
         if totals:
             print(f"\nFirst construct + load weights + TorchScript.Compile of the whole potential in a fresh process: "
                   f"median {totals[len(totals) // 2]:.0f} ms (min {totals[0]:.0f}; .NET JIT median "
-                  f"{jits[len(jits) // 2]:.0f} ms; {len(totals)} processes)")
+                  f"{jits[len(jits) // 2]:.0f} ms; {len(totals)} processes)" +
+                  (f"; process CPU time median {cpus[len(cpus) // 2]:.0f} ms" if cpus else ""))
 
 
 if __name__ == "__main__":
