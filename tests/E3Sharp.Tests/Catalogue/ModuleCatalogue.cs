@@ -1,5 +1,6 @@
 using E3Sharp.Nn;
 using E3Sharp.Nn.Models.GatePoints2101;
+using V2106 = E3Sharp.Nn.Models.GatePoints2106;
 using E3Sharp.O3;
 using E3Sharp.O3.Modules;
 using E3Sharp.Tests.O3.Modules;
@@ -229,6 +230,46 @@ public static class ModuleCatalogue
                 IrrepsIn: [new Irreps("2x0e + 1x1o"), new Irreps("2x0e"), null, E3Sharp.O3.Irreps.SphericalHarmonics(1), null],
                 IrrepsOut: [new Irreps("2x0e + 1x1o + 1x1e")]),
         ]),
+        // v2106 (e3nn.nn.models.v2106), tiny: mul 1, lmax 1, one gate; the convolutions take e3nn's six tensors.
+        new(typeof(V2106.Convolution),
+        [
+            new("tiny", d => ((V2106.Compose)TinySimple(d).Mp.Layers[0]).First, V2106Inputs,
+                IrrepsIn: [new Irreps("2x0e + 1x1o"), new Irreps("0e"), null, null, E3Sharp.O3.Irreps.SphericalHarmonics(1), null],
+                IrrepsOut: [new Irreps("1x0e + 2x0e + 1x1o + 1x1e")]),
+        ]),
+        new(typeof(V2106.Compose),
+        [
+            new("tiny", d => (V2106.Compose)TinySimple(d).Mp.Layers[0], V2106Inputs,
+                IrrepsIn: [new Irreps("2x0e + 1x1o"), new Irreps("0e"), null, null, E3Sharp.O3.Irreps.SphericalHarmonics(1), null],
+                IrrepsOut: [new Irreps("1x0e + 1x1o + 1x1e")]),
+        ]),
+        new(typeof(V2106.MessagePassing),
+        [
+            new("tiny", d => TinySimple(d).Mp, V2106Inputs,
+                IrrepsIn: [new Irreps("2x0e + 1x1o"), new Irreps("0e"), null, null, E3Sharp.O3.Irreps.SphericalHarmonics(1), null],
+                IrrepsOut: [new Irreps("1x0e + 1x1o")]),
+        ]),
+        new(typeof(V2106.SimpleNetwork),
+        [
+            new("tiny", d => TinySimple(d), (_, dtype) => [randn(new long[] { 4, 3 }, dtype), randn(new long[] { 4, 5 }, dtype),
+                    zeros(new long[] { 4 }, ScalarType.Int64)],
+                IrrepsIn: [new Irreps("1o"), new Irreps("2x0e + 1x1o"), null], IrrepsOut: [new Irreps("1x0e + 1x1o")]),
+        ]),
+        new(typeof(V2106.NetworkForAGraphWithAttributes),
+        [
+            // Bad input: one more node feature, refused by the first convolution's tensor products (eagerly and compiled).
+            new("tiny", d => new V2106.NetworkForAGraphWithAttributes("2x0e + 1x1o", "1x0e + 1x1e", "1x1o", "1x0e + 1x1o",
+                    maxRadius: 2.0, numNeighbors: 2.0, numNodes: 4, mul: 1, layers: 1, lmax: 1, dtype: d),
+                (_, dtype) =>
+                [
+                    randn(new long[] { 4, 3 }, dtype), randn(new long[] { 4, 5 }, dtype), randn(new long[] { 4, 4 }, dtype),
+                    tensor(new long[] { 0, 1, 2, 3, 1, 2, 1, 0, 3, 2, 3, 0 }).reshape(2, 6), randn(new long[] { 6, 3 }, dtype),
+                    zeros(new long[] { 4 }, ScalarType.Int64),
+                ],
+                IrrepsIn: [new Irreps("1o"), new Irreps("2x0e + 1x1o"), new Irreps("1x0e + 1x1e"), null, new Irreps("1x1o"), null],
+                IrrepsOut: [new Irreps("1x0e + 1x1o")],
+                BadInputs: x => [x[0], cat([x[1], zeros_like(x[1].narrow(1, 0, 1))], 1), x[2], x[3], x[4], x[5]]),
+        ]),
         new(typeof(RadiusGraph),
         [
             // Two clouds of 4 points; rotating the positions must not change the edges (an invariant output).
@@ -258,6 +299,19 @@ public static class ModuleCatalogue
         randn(new long[] { 4, 5 }, dtype), randn(new long[] { 4, 2 }, dtype),
         tensor(new long[] { 0, 1, 2, 3, 1, 2, 1, 0, 3, 2, 3, 0 }).reshape(2, 6),
         randn(new long[] { 6, 4 }, dtype), randn(new long[] { 6, 3 }, dtype),
+    ];
+
+    // v2106's SimpleNetwork, as small as it gets: 2x0e + 1x1o in, lmax 1, mul 1, one gate.
+    private static V2106.SimpleNetwork TinySimple(ScalarType dtype) => new("2x0e + 1x1o", "1x0e + 1x1o", maxRadius: 2.0,
+        numNeighbors: 2.0, numNodes: 4, mul: 1, layers: 1, lmax: 1, dtype: dtype);
+
+    // Four nodes and six edges in e3nn's order (features, attributes 0e, edge_src, edge_dst, edge harmonics l <= 1,
+    // edge scalars of the 10-function embedding).
+    private static Tensor[] V2106Inputs(nn.Module _, ScalarType dtype) =>
+    [
+        randn(new long[] { 4, 5 }, dtype), ones(new long[] { 4, 1 }, dtype),
+        tensor(new long[] { 0, 1, 2, 3, 1, 2 }), tensor(new long[] { 1, 0, 3, 2, 3, 0 }),
+        randn(new long[] { 6, 4 }, dtype), randn(new long[] { 6, 10 }, dtype),
     ];
 
     /// <summary>The kind registered for a type.</summary>

@@ -23,8 +23,13 @@ public sealed record ModuleKind(Type Type, IReadOnlyList<Variant> Variants)
     /// <summary>Why the bad-input check does not apply (null: it applies).</summary>
     public string? NoBadInput { get; init; }
 
-    /// <summary>The kind's name (the type's name).</summary>
-    public string Name => Type.Name;
+    /// <summary>The kind's name: the type's name, after its folder for e3nn's example models (GatePoints2101 and
+    /// GatePoints2106 both have a Convolution).</summary>
+    public string Name => Type.Namespace is { } ns && ns.StartsWith(ModelsNamespace, StringComparison.Ordinal)
+        ? ns[ModelsNamespace.Length..] + "." + Type.Name
+        : Type.Name;
+
+    private const string ModelsNamespace = "E3Sharp.Nn.Models.";
 }
 
 /// <summary>

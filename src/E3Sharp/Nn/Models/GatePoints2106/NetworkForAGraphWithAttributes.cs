@@ -192,8 +192,9 @@ public partial class NetworkForAGraphWithAttributes : nn.Module<Tensor, Tensor, 
         return list;
     }
 
-    // Node inputs have N rows and edge inputs E rows, which InputContract's broadcast rule cannot express: checked
-    // here, eagerly (the compiled module relies on TorchScript's own shape errors).
+    // Node inputs have N rows and edge inputs E rows, which InputContract's broadcast rule cannot express: the rows,
+    // dtypes and the edge index are checked here, eagerly; feature widths are left to the children's checks (which
+    // the compiled module keeps, with the same messages).
     [EagerOnly]
     private void CheckInputs(Tensor pos, Tensor nodeInput, Tensor nodeAttr, Tensor edgeIndex, Tensor edgeAttr, Tensor batch)
     {
@@ -209,19 +210,22 @@ public partial class NetworkForAGraphWithAttributes : nn.Module<Tensor, Tensor, 
 
         var dtype = pos.dtype;
         Require(n >= 0 && pos.is_floating_point(), "pos", "shape [N, 3] and a floating dtype", pos);
-        Require(nodeInput.dim() == 2 && nodeInput.shape[0] == n && nodeInput.shape[1] == IrrepsNodeInput.Dim &&
-            nodeInput.dtype == dtype, "nodeInput", $"shape [{n}, {IrrepsNodeInput.Dim}] ({IrrepsNodeInput}) and pos's dtype", nodeInput);
-        Require(nodeAttr.dim() == 2 && nodeAttr.shape[0] == n && nodeAttr.shape[1] == IrrepsNodeAttr.Dim &&
-            nodeAttr.dtype == dtype, "nodeAttr", $"shape [{n}, {IrrepsNodeAttr.Dim}] ({IrrepsNodeAttr}) and pos's dtype", nodeAttr);
+        Require(nodeInput.dim() == 2 && nodeInput.shape[0] == n && nodeInput.dtype == dtype, "nodeInput",
+            $"shape [{n}, {IrrepsNodeInput.Dim}] ({IrrepsNodeInput}) and pos's dtype", nodeInput);
+        Require(nodeAttr.dim() == 2 && nodeAttr.shape[0] == n && nodeAttr.dtype == dtype, "nodeAttr",
+            $"shape [{n}, {IrrepsNodeAttr.Dim}] ({IrrepsNodeAttr}) and pos's dtype", nodeAttr);
         Require(edgeIndex.dim() == 2 && edgeIndex.shape[0] == 2 && edgeIndex.dtype == ScalarType.Int64, "edgeIndex",
             "shape [2, E] and dtype Int64", edgeIndex);
         var e = edgeIndex.shape[^1];
-        Require(edgeAttr.dim() == 2 && edgeAttr.shape[0] == e && edgeAttr.shape[1] == IrrepsEdgeAttr.Dim &&
-            edgeAttr.dtype == dtype, "edgeAttr", $"shape [{e}, {IrrepsEdgeAttr.Dim}] ({IrrepsEdgeAttr}) and pos's dtype", edgeAttr);
+        Require(edgeAttr.dim() == 2 && edgeAttr.shape[0] == e && edgeAttr.dtype == dtype, "edgeAttr",
+            $"shape [{e}, {IrrepsEdgeAttr.Dim}] ({IrrepsEdgeAttr}) and pos's dtype", edgeAttr);
         Require(batch.dim() == 1 && batch.shape[0] == n && batch.dtype == ScalarType.Int64, "batch",
             $"shape [{n}] and dtype Int64", batch);
-        var weight = _mp.parameters().First();
-        Require(weight.dtype == dtype, "pos", $"the module's dtype {weight.dtype}", pos);
+        if (e > 0)
+        {
+            Require(edgeIndex.min().item<long>() >= 0 && edgeIndex.max().item<long>() < n, "edgeIndex",
+                $"values in [0, {n})", edgeIndex);
+        }
     }
 
     /// <inheritdoc />
