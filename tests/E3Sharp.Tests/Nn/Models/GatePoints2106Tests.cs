@@ -42,6 +42,18 @@ public class GatePoints2106Tests
     private static Tensor Expected(JsonElement c, string name, ScalarType dtype) =>
         Reference.ToTensor(c.GetProperty(dtype == ScalarType.Float64 ? name + "float64" : name + "float32"));
 
+    // float64: 1e-10; float32: 1e-5 relative to the output's scale. These networks' outputs reach |y| ~ 7, where two
+    // float32 evaluations in another operation order (e3nn's einsums, ours) differ by tens of float32 ulps (e3nn's own
+    // float32 and float64 outputs differ by up to 1.5e-5 there).
+    private static double Tolerance(Tensor expected, ScalarType dtype) => dtype == ScalarType.Float64
+        ? ReferenceTolerance(dtype)
+        : ReferenceTolerance(dtype) * Math.Max(1.0, expected.abs().max().to(ScalarType.Float64).item<double>());
+
+    // PyTorch 1.13 against the same archive in LibTorch 2.10: the interop default (1e-6 float32), relative to the scale.
+    private static double? InteropTolerance(Tensor y) => y.dtype == ScalarType.Float32
+        ? 1e-6 * Math.Max(1.0, y.abs().max().to(ScalarType.Float64).item<double>())
+        : null;
+
     private static string Tag(ScalarType dtype) => dtype == ScalarType.Float64 ? "f64" : "f32";
 
     // Compiles (AssertAutoJitable: one random input, one trace check; the trees are large), compares the compiled
@@ -51,7 +63,8 @@ public class GatePoints2106Tests
         var compiled = Assertions.AssertAutoJitable(module, nRandomTests: 1, nTraceChecks: 1);
         var y = (Tensor)compiled.invoke("forward", xs);
         AssertClose(expected, y, tol, "compiled");
-        Interop.Record(name, TorchScriptArchive.SaveToBytes(compiled), "forward", xs, new[] { y });
+        Interop.Record(name, TorchScriptArchive.SaveToBytes(compiled), "forward", xs, new[] { y },
+            tolerance: InteropTolerance(y));
     }
 
     [Theory]
@@ -72,8 +85,8 @@ public class GatePoints2106Tests
             mp.IrrepsNodeSequence.Select(i => i.ToString()));
         var xs = new[] { "node_features", "node_attr", "edge_src", "edge_dst", "edge_attr", "edge_scalars" }
             .Select(k => Input(c, k, dtype)).ToArray();
-        var tol = ReferenceTolerance(dtype);
         var expected = Expected(c, "", dtype);
+        var tol = Tolerance(expected, dtype);
         AssertClose(expected, mp.forward(xs[0], xs[1], xs[2], xs[3], xs[4], xs[5]), tol, "eager");
         CompiledMatches(mp, xs, expected, tol, $"parity_v2106_message_passing_{Tag(dtype)}");
         if (dtype == ScalarType.Float64)
@@ -109,12 +122,12 @@ public class GatePoints2106Tests
         var batch = c.GetProperty("inputs").TryGetProperty("batch", out var b) ? Reference.ToTensor(b)
             : zeros(pos.shape[0], dtype: ScalarType.Int64);
         var xs = new[] { pos, Input(c, "x", dtype), batch };
-        var tol = ReferenceTolerance(dtype);
 
         var net = Build(pool: true);
         Assert.Equal(c.GetProperty("irreps_in").GetString(), net.IrrepsIn.ToString());
         Assert.Equal(c.GetProperty("irreps_out").GetString(), net.IrrepsOut.ToString());
         var expected = Expected(c, "", dtype);
+        var tol = Tolerance(expected, dtype);
         AssertClose(expected, net.forward(xs[0], xs[1], xs[2]), tol, "eager");
         CompiledMatches(net, xs, expected, tol, $"parity_v2106_simple_{index}_pooled_{Tag(dtype)}");
         if (dtype == ScalarType.Float64)
@@ -125,6 +138,7 @@ public class GatePoints2106Tests
 
         var nodes = Build(pool: false);
         var expectedNodes = Expected(c, "nodes_", dtype);
+        tol = Tolerance(expectedNodes, dtype);
         AssertClose(expectedNodes, nodes.forward(xs[0], xs[1], xs[2]), tol, "eager per node");
         if (index == 1)
         {
@@ -132,7 +146,7 @@ public class GatePoints2106Tests
             var y = (Tensor)compiled.invoke("forward", xs);
             AssertClose(expectedNodes, y, tol, "compiled per node");
             Interop.Record($"parity_v2106_simple_{index}_nodes_{Tag(dtype)}", TorchScriptArchive.SaveToBytes(compiled),
-                "forward", xs, new[] { y });
+                "forward", xs, new[] { y }, tolerance: InteropTolerance(y));
         }
     }
 
@@ -153,16 +167,17 @@ public class GatePoints2106Tests
             cfg.GetProperty("layers").GetInt32(), poolNodes: pool, dtype: dtype), c);
         var xs = new[] { "pos", "node_input", "node_attr", "edge_index", "edge_attr", "batch" }
             .Select(k => Input(c, k, dtype)).ToArray();
-        var tol = ReferenceTolerance(dtype);
 
         var net = Build(pool: true);
         Assert.Equal(c.GetProperty("irreps_node_output").GetString(), net.IrrepsNodeOutput.ToString());
         var expected = Expected(c, "", dtype);
+        var tol = Tolerance(expected, dtype);
         AssertClose(expected, net.forward(xs[0], xs[1], xs[2], xs[3], xs[4], xs[5]), tol, "eager");
         CompiledMatches(net, xs, expected, tol, $"parity_v2106_graph_pooled_{Tag(dtype)}");
         var nodes = Build(pool: false);
-        AssertClose(Expected(c, "nodes_", dtype), nodes.forward(xs[0], xs[1], xs[2], xs[3], xs[4], xs[5]), tol,
-            "eager per node");
+        var expectedNodes = Expected(c, "nodes_", dtype);
+        AssertClose(expectedNodes, nodes.forward(xs[0], xs[1], xs[2], xs[3], xs[4], xs[5]),
+            Tolerance(expectedNodes, dtype), "eager per node");
         if (dtype == ScalarType.Float64)
         {
             Assertions.AssertEquivariant(net, () => xs,

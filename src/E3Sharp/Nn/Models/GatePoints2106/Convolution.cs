@@ -127,7 +127,7 @@ public partial class Convolution : nn.Module<Tensor, Tensor, Tensor, Tensor, Ten
         _fc = new FullyConnectedNet(fcNeurons.Append(_tp.WeightNumel).ToArray(), nn.SiLU(), dtype: dtype);
         _lin2 = new FullyConnectedTensorProduct(sorted.Irreps, irrepsNodeAttr, irrepsNodeOutput, dtype: dtype);
         _alpha = new FullyConnectedTensorProduct(sorted.Irreps, irrepsNodeAttr, new Irreps("0e"), dtype: dtype);
-        if (_alpha.OutputMask[0].item<double>() != 1.0)
+        if (_alpha.OutputMask[0].to(ScalarType.Float64).item<double>() != 1.0)
         {
             throw new ArgumentException($"Convolution: irreps_mid={sorted.Irreps} and irrepsNodeAttr={irrepsNodeAttr} " +
                 "are not able to generate scalars (needed for alpha).");

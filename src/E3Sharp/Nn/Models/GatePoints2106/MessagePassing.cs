@@ -154,6 +154,9 @@ public partial class MessagePassing : nn.Module<Tensor, Tensor, Tensor, Tensor, 
 
     private static nn.Module<Tensor, Tensor>? ActGate(Irrep ir) => ir.P == 1 ? nn.Sigmoid() : nn.Tanh();
 
+    /// <summary>Graphs fix the last dimension of every input.</summary>
+    public bool FixedLastDimension => true;
+
     /// <summary>Random graphs (as <see cref="Convolution.MakeTracingInputs"/> of the first layer).</summary>
     /// <param name="n">How many input tuples.</param>
     public IReadOnlyList<Tensor[]> MakeTracingInputs(int n)

@@ -192,6 +192,9 @@ public partial class NetworkForAGraphWithAttributes : nn.Module<Tensor, Tensor, 
         return list;
     }
 
+    /// <summary>Graphs fix the last dimension of every input.</summary>
+    public bool FixedLastDimension => true;
+
     // Node inputs have N rows and edge inputs E rows, which InputContract's broadcast rule cannot express: the rows,
     // dtypes and the edge index are checked here, eagerly; feature widths are left to the children's checks (which
     // the compiled module keeps, with the same messages).
