@@ -29,6 +29,9 @@ public static partial class Cli
               run the deployed model in real LAMMPS (pair_nequip, bash build/lammps.sh) against eager C#:
               energy, forces, virial on periodic and non-periodic frames, an NVE run (drift); --bench adds
               ms per MD step for 108 and 864 atoms. Ends with 'N passed, M failed'
+          lammps-allegro --from DIR --first-step FILE
+              eager C# (the Allegro model in DIR) vs LAMMPS' first step with pair_allegro, as
+              build/test-lammps-mpi.sh records it (FILE: first-step.json of tests/lammps/mpi_check.py)
           deploy [--model nequip|allegro] [--from DIR] [--out FILE] [--float64]
               write the model trained into DIR (default artifacts/potential) as a NequIP 0.6 archive for
               LAMMPS' pair_nequip (default FILE: model.pth); an Allegro model (config.json says which; default
@@ -48,6 +51,12 @@ public static partial class Cli
         {
             Console.WriteLine(Usage);
             return args.Length == 0 ? 1 : 0;
+        }
+
+        if (args[0] == "lammps-allegro")
+        {
+            // Eager C# vs LAMMPS (pair_allegro) on the first step; its own options (build/test-lammps-mpi.sh).
+            return Deploy.LammpsAllegroCheck.Run(args.Skip(1).ToArray());
         }
 
         var options = Options.Parse(args.Skip(1).ToArray());
