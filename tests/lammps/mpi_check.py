@@ -251,8 +251,7 @@ run 2
 run {a.bench_steps}
 """)
             ms = loop_time(log) * 1000 / a.bench_steps
-            ghosts = [l for l in log.splitlines() if l.startswith("Ave neighs/atom") or l.startswith("Nghost")]
-            nghost = next((l.split()[2] for l in reversed(log.splitlines()) if l.startswith("Nghost")), "?")
+            nghost = next((l.split()[1] for l in reversed(log.splitlines()) if l.startswith("Nghost:")), "?")
             print(f"| {len(pos)} | {ranks} | {ms:.1f} | {ms * 1000 / len(pos):.1f} | {nghost} |", flush=True)
     return 0
 
