@@ -4,13 +4,15 @@ Checks (each prints PASS/FAIL; the last line is 'N passed, M failed'):
 - `mpirun -np 1` vs `-np 2` (2 OpenMP threads a rank) and vs `-np 2` (1 thread a rank), `newton on`: total energy at
   every dumped step to 1e-6 eV/atom, per-atom forces (sorted by atom ID) after the last step to 1e-5 eV/Å, and the
   virial (pressure) at every dumped step.
-- An NVE run on 2 ranks: largest deviation of the total energy from its first value < 1e-4 eV/atom.
+- An NVE run on 2 ranks (--nve-cells, default 3: 108 atoms): largest deviation of the total energy from its first
+  value < 1e-4 eV/atom. --steps 0 runs only this, --nve-steps 0 only the rank comparison.
 The start is a perturbed fcc Cu supercell with coordinates and box on a float32-exact grid (multiples of 2^-12 Å:
 pair_allegro passes float32 positions) and velocities for 300 K written into the data file, so every run starts from
 identical numbers. Writes frame.data and the first step's energy, forces and virial (first-step.json) for the C#
 eager comparison. `--bench` instead times ms per MD step for several sizes on 1 and 2 ranks.
 
 Usage: python3 mpi_check.py --lmp LMP --model model.pth --work DIR [--cells 4] [--steps 100] [--nve-steps 1000]
+       [--nve-cells 3]
        python3 mpi_check.py --lmp LMP --model model.pth --work DIR --bench 4,8,10,13,20 [--bench-steps 10]
 """
 import argparse
@@ -168,13 +170,14 @@ def check(a, meta) -> int:
         print(f"{'PASS' if ok else 'FAIL'} {name}: {value:.2E} (limit {limit:.0E}){' ' + detail if detail else ''}",
               flush=True)
 
-    print(f"mpi check: {n} Cu atoms, box {length} Å, r_max {meta.get('r_max')} Å, {a.steps} steps", flush=True)
-    runs = {}
-    for name, ranks, threads in RUNS:
-        d = os.path.join(a.work, name)
-        os.makedirs(d, exist_ok=True)
-        write_data(os.path.join(d, "frame.data"), length, pos, vel)
-        script = header(a.model, type_name) + f"""compute vir all pressure NULL virial
+    if a.steps > 0:
+        print(f"mpi check: {n} Cu atoms, box {length} Å, r_max {meta.get('r_max')} Å, {a.steps} steps", flush=True)
+        runs = {}
+        for name, ranks, threads in RUNS:
+            d = os.path.join(a.work, name)
+            os.makedirs(d, exist_ok=True)
+            write_data(os.path.join(d, "frame.data"), length, pos, vel)
+            script = header(a.model, type_name) + f"""compute vir all pressure NULL virial
 thermo {every}
 thermo_style custom step pe ke etotal c_vir[1] c_vir[2] c_vir[3] c_vir[4] c_vir[5] c_vir[6] vol
 thermo_modify format float %.17g
@@ -182,38 +185,41 @@ dump d all custom {every} forces.dump id fx fy fz
 dump_modify d sort id format float %.17g
 run {a.steps}
 """
-        t0 = time.time()
-        log = run_lammps(a.lmp, d, ranks, threads, script)
-        rows = thermo_rows(log)
-        runs[name] = (rows, read_dump(os.path.join(d, "forces.dump")))
-        print(f"  {name}: {ranks} rank(s) x {threads} thread(s): {len(rows)} thermo rows, E0 {rows[0][1]!r} eV, "
-              f"E_end {rows[-1][1]!r} eV, {loop_time(log) * 1000 / a.steps:.1f} ms/step ({time.time() - t0:.0f} s)",
-              flush=True)
+            t0 = time.time()
+            log = run_lammps(a.lmp, d, ranks, threads, script)
+            rows = thermo_rows(log)
+            runs[name] = (rows, read_dump(os.path.join(d, "forces.dump")))
+            print(f"  {name}: {ranks} rank(s) x {threads} thread(s): {len(rows)} thermo rows, E0 {rows[0][1]!r} eV, "
+                  f"E_end {rows[-1][1]!r} eV, {loop_time(log) * 1000 / a.steps:.1f} ms/step ({time.time() - t0:.0f} s)",
+                  flush=True)
 
-    # The first step of the 1-rank run, for the C# eager comparison (virial in eV from the pressure in bar).
-    rows0, dump0 = runs["np1"]
-    vol = rows0[0][10]
-    with open(os.path.join(a.work, "first-step.json"), "w") as f:
-        json.dump({"energy": rows0[0][1], "virial": [v * vol / NKTV2P for v in rows0[0][4:10]],
-                   "forces": [list(dump0[0][i + 1]) for i in range(n)], "data": os.path.join("np1", "frame.data"),
-                   "type_names": meta.get("type_names", "Cu")}, f, indent=1)
+        # The first step of the 1-rank run, for the C# eager comparison (virial in eV from the pressure in bar).
+        rows0, dump0 = runs["np1"]
+        vol = rows0[0][10]
+        with open(os.path.join(a.work, "first-step.json"), "w") as f:
+            json.dump({"energy": rows0[0][1], "virial": [v * vol / NKTV2P for v in rows0[0][4:10]],
+                       "forces": [list(dump0[0][i + 1]) for i in range(n)], "data": os.path.join("np1", "frame.data"),
+                       "type_names": meta.get("type_names", "Cu")}, f, indent=1)
 
-    for name, _, _ in RUNS[1:]:
-        rows, dump = runs[name]
-        if len(rows) != len(rows0):
-            record(f"{name} vs np1: thermo rows", float(abs(len(rows) - len(rows0))), 0.0)
-            continue
-        de = max(abs(r[1] - s[1]) for r, s in zip(rows, rows0)) / n
-        record(f"{name} vs np1: total energy at each dumped step (eV/atom)", de, 1e-6,
-               f"({len(rows)} steps, E_end {rows[-1][1]!r} vs {rows0[-1][1]!r})")
-        last = max(dump0)
-        df = max(abs(x - y) for i in range(1, n + 1) for x, y in zip(dump[last][i], dump0[last][i]))
-        record(f"{name} vs np1: per-atom forces at step {last} (eV/Å)", df, 1e-5)
-        # Virial (eV) from the pressure's virial part: the model's per-rank virials summed over ranks.
-        dv = max(abs(x - y) * r[10] / NKTV2P for r, s in zip(rows, rows0) for x, y in zip(r[4:10], s[4:10]))
-        record(f"{name} vs np1: virial at each dumped step (eV)", dv, 1e-4)
+        for name, _, _ in RUNS[1:]:
+            rows, dump = runs[name]
+            if len(rows) != len(rows0):
+                record(f"{name} vs np1: thermo rows", float(abs(len(rows) - len(rows0))), 0.0)
+                continue
+            de = max(abs(r[1] - s[1]) for r, s in zip(rows, rows0)) / n
+            record(f"{name} vs np1: total energy at each dumped step (eV/atom)", de, 1e-6,
+                   f"({len(rows)} steps, E_end {rows[-1][1]!r} vs {rows0[-1][1]!r})")
+            last = max(dump0)
+            df = max(abs(x - y) for i in range(1, n + 1) for x, y in zip(dump[last][i], dump0[last][i]))
+            record(f"{name} vs np1: per-atom forces at step {last} (eV/Å)", df, 1e-5)
+            # Virial (eV) from the pressure's virial part: the model's per-rank virials summed over ranks.
+            dv = max(abs(x - y) * r[10] / NKTV2P for r, s in zip(rows, rows0) for x, y in zip(r[4:10], s[4:10]))
+            record(f"{name} vs np1: virial at each dumped step (eV)", dv, 1e-4)
 
     if a.nve_steps > 0:
+        # Its own (smaller by default) system: 1,000 steps of the larger one cost minutes on a loaded machine.
+        length, pos, vel = fcc_frame(a.nve_cells, seed=20261208)
+        n = len(pos)
         d = os.path.join(a.work, "nve-np2")
         os.makedirs(d, exist_ok=True)
         write_data(os.path.join(d, "frame.data"), length, pos, vel)
@@ -227,7 +233,7 @@ run {a.nve_steps}
         drift = max(abs(r[4] - e0) for r in rows) / n
         pe_range = max(r[2] for r in rows) - min(r[2] for r in rows)
         mean_t = sum(r[1] for r in rows[len(rows) // 2:]) / (len(rows) - len(rows) // 2)
-        record(f"NVE {a.nve_steps} x 1 fs on 2 ranks: total-energy drift (eV/atom)", drift, 1e-4,
+        record(f"NVE {a.nve_steps} x 1 fs, {n} atoms on 2 ranks: total-energy drift (eV/atom)", drift, 1e-4,
                f"(end {(rows[-1][4] - e0) / n:.2E} eV/atom, PE range {pe_range:.4f} eV, mean T {mean_t:.0f} K, "
                f"{loop_time(log) * 1000 / a.nve_steps:.1f} ms/step)")
 
@@ -264,6 +270,7 @@ def main() -> int:
     p.add_argument("--cells", type=int, default=4)
     p.add_argument("--steps", type=int, default=100)
     p.add_argument("--nve-steps", type=int, default=1000)
+    p.add_argument("--nve-cells", type=int, default=3)
     p.add_argument("--bench", default="")
     p.add_argument("--bench-steps", type=int, default=10)
     a = p.parse_args()
