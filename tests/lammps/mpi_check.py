@@ -174,7 +174,7 @@ def check(a, meta) -> int:
         print(f"mpi check: {n} Cu atoms, box {length} Å, r_max {meta.get('r_max')} Å, {a.steps} steps", flush=True)
         runs = {}
         for name, ranks, threads in RUNS:
-            steps = a.omp2_steps if threads > 1 and a.omp2_steps > 0 else a.steps
+            steps = min(a.omp2_steps, a.steps) if threads > 1 and a.omp2_steps > 0 else a.steps
             d = os.path.join(a.work, name)
             os.makedirs(d, exist_ok=True)
             write_data(os.path.join(d, "frame.data"), length, pos, vel)
