@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Builds real LAMMPS (Debian's source package) with the unmodified upstream pair_nequip compiled in, cached outside
-# the clone under a key made of the versions that go into it; rebuilt only when that build is missing.
+# Builds real LAMMPS (Debian's source package) with the unmodified upstream pair_nequip and pair_allegro (v0.6.0)
+# compiled in, cached outside the clone under a key made of the versions that go into it (LAMMPS, LibTorch, Open MPI,
+# g++, hashes of both pair styles, recipe); rebuilt only when that build is missing.
 # Prints the path of the lmp binary on its last line. Usage: bash build/lammps.sh [--quiet]
-# pair_nequip comes from the read-only fixtures (../shared/third_party, or $E3SHARP_THIRD_PARTY); only its
-# neighbour-request call is adapted to this older LAMMPS, in the build copy (see docs/potential.md).
+# Both pair styles come from the read-only fixtures (../shared/third_party, or $E3SHARP_THIRD_PARTY); only the build
+# copy is adapted to this older LAMMPS (neighbour requests, reverse_comm, C++17; each adaptation is commented below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -12,11 +13,11 @@ log() { echo "lammps.sh: $*" >&2; }
 third_party="${E3SHARP_THIRD_PARTY:-}"
 if [ -z "$third_party" ]; then
     for c in "$root/../shared/third_party" /work/shared/third_party; do
-        if [ -f "$c/pair_nequip/pair_nequip.cpp" ]; then third_party=$c; break; fi
+        if [ -f "$c/pair_nequip/pair_nequip.cpp" ] && [ -f "$c/pair_allegro/pair_allegro.cpp" ]; then third_party=$c; break; fi
     done
 fi
-if [ -z "$third_party" ] || [ ! -f "$third_party/pair_nequip/pair_nequip.cpp" ]; then
-    log "pair_nequip sources not found (set E3SHARP_THIRD_PARTY to the folder holding pair_nequip/)"
+if [ -z "$third_party" ] || [ ! -f "$third_party/pair_nequip/pair_nequip.cpp" ] || [ ! -f "$third_party/pair_allegro/pair_allegro.cpp" ]; then
+    log "pair style sources not found (set E3SHARP_THIRD_PARTY to the folder holding pair_nequip/ and pair_allegro/)"
     exit 2
 fi
 
@@ -40,6 +41,7 @@ torch_ver=$(dpkg-query -W -f='${Version}' libtorch-dev)
 mpi_ver=$(dpkg-query -W -f='${Version}' libopenmpi-dev)
 gxx_ver=$(g++ -dumpfullversion)
 pn_hash=$(cat "$third_party"/pair_nequip/pair_nequip.{cpp,h} "$third_party"/pair_nequip/patch_lammps.sh | sha256sum | cut -c1-12)
+pa_hash=$(cat "$third_party"/pair_allegro/{pair,compute}_allegro.{cpp,h} "$third_party"/pair_allegro/patch_lammps.sh | sha256sum | cut -c1-12)
 # Bump when the build steps below change (editing comments must not throw away an 8-minute build).
 recipe=1
 
@@ -66,7 +68,7 @@ fi
 orig=$(ls "$src_dir"/lammps_*.orig.tar.xz | head -1)
 lammps_ver=$(basename "$orig" .orig.tar.xz | sed 's/^lammps_//')
 
-key="lammps-${lammps_ver}-torch${torch_ver}-mpi${mpi_ver}-gcc${gxx_ver}-pn${pn_hash}-r${recipe}"
+key="lammps-${lammps_ver}-torch${torch_ver}-mpi${mpi_ver}-gcc${gxx_ver}-pn${pn_hash}-pa${pa_hash}-r${recipe}"
 key=$(echo "$key" | tr -c 'A-Za-z0-9._+\n-' '_')
 dir="$cache_root/$key"
 lmp="$dir/build/lmp"
@@ -87,6 +89,26 @@ cp -r "$third_party/pair_nequip" "$pn"
 # pair_nequip itself did before its commit d06a573. Only this line of the build copy changes.
 grep -q 'neighbor->add_request(this, NeighConst::REQ_FULL);' "$dir/src/pair_nequip.cpp"
 sed -i 's/neighbor->add_request(this, NeighConst::REQ_FULL);/int irequest = neighbor->request(this, instance_me); neighbor->requests[irequest]->half = 0; neighbor->requests[irequest]->full = 1;/' "$dir/src/pair_nequip.cpp"
+# pair_allegro v0.6.0 (pair_allegro.*, compute_allegro.*), through its own patch script, run second: pair_nequip's
+# script refuses an already patched tree, pair_allegro's only warns (and appends its find_package(Torch) block again,
+# which is harmless). Its C++ standard edit (11 -> 17) no longer matches after pair_nequip's (11 -> 14); it needs
+# C++17 (if constexpr), so set that here.
+pa="$dir/pair_allegro"
+cp -r "$third_party/pair_allegro" "$pa"
+(cd "$pa" && bash ./patch_lammps.sh "$dir" >&2 2>/dev/null || true)
+[ -f "$dir/src/pair_allegro.cpp" ] && [ -f "$dir/src/compute_allegro.cpp" ]
+grep -q 'set(CMAKE_CXX_STANDARD 14)' "$dir/cmake/CMakeLists.txt"
+sed -i 's/set(CMAKE_CXX_STANDARD 14)/set(CMAKE_CXX_STANDARD 17)/' "$dir/cmake/CMakeLists.txt"
+# The same neighbour-request adaptation for pair_allegro's two requests: the Kokkos one (full) and the plain one
+# (full with ghosts: REQ_GHOST becomes ->ghost = 1).
+grep -q 'neighbor->add_request(this, NeighConst::REQ_FULL | NeighConst::REQ_GHOST);' "$dir/src/pair_allegro.cpp"
+sed -i -e 's/neighbor->add_request(this, NeighConst::REQ_FULL | NeighConst::REQ_GHOST);/int irequest = neighbor->request(this, instance_me); neighbor->requests[irequest]->half = 0; neighbor->requests[irequest]->full = 1; neighbor->requests[irequest]->ghost = 1;/' \
+    -e 's/neighbor->add_request(this, NeighConst::REQ_FULL);/int irequest = neighbor->request(this, instance_me); neighbor->requests[irequest]->half = 0; neighbor->requests[irequest]->full = 1;/' \
+    "$dir/src/pair_allegro.cpp"
+! grep -q 'add_request' "$dir/src/pair_allegro.cpp"
+# compute allegro: this LAMMPS names the compute variant of the reverse communication reverse_comm_compute().
+grep -q 'comm->reverse_comm(this);' "$dir/src/compute_allegro.cpp"
+sed -i 's/comm->reverse_comm(this);/comm->reverse_comm_compute(this);/' "$dir/src/compute_allegro.cpp"
 mkdir -p "$dir/build"
 (
     cd "$dir/build"

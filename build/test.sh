@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README): the package check (build/test-package.sh: pack, a fresh consumer app outside the clone),
 # then builds the solution, runs the .NET tests, the PyTorch interop tests on the archives the .NET tests wrote, and
-# real LAMMPS with pair_nequip (build/test-lammps.sh).
+# real LAMMPS with pair_nequip (build/test-lammps.sh) and with pair_allegro over MPI ranks (build/test-lammps-mpi.sh).
 # Ends with one line 'N passed, M failed' counting all of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,8 +43,12 @@ set -e
 set +e
 bash build/test-lammps.sh 2>&1 | tee artifacts/lammps.log
 lammps_status=${PIPESTATUS[0]}
+# Real LAMMPS with pair_allegro on 1 and 2 MPI ranks (same LAMMPS build).
+bash build/test-lammps-mpi.sh 2>&1 | tee artifacts/lammps-mpi.log
+mpi_status=${PIPESTATUS[0]}
+[ "$mpi_status" = 0 ] || lammps_status=$mpi_status
 set -e
-counts=$({ grep -E '^[0-9]+ passed, [0-9]+ failed' artifacts/interop.log || true; tail -1 artifacts/lammps.log | grep -E '^[0-9]+ passed, [0-9]+ failed' || true; } | awk '{p+=$1; f+=$3} END {print p+0, f+0}')
+counts=$({ grep -E '^[0-9]+ passed, [0-9]+ failed' artifacts/interop.log || true; tail -1 artifacts/lammps.log | grep -E '^[0-9]+ passed, [0-9]+ failed' || true; tail -1 artifacts/lammps-mpi.log | grep -E '^[0-9]+ passed, [0-9]+ failed' || true; } | awk '{p+=$1; f+=$3} END {print p+0, f+0}')
 py_passed=${counts% *}
 py_failed=${counts#* }
 if { [ "$py_status" != 0 ] || [ "$lammps_status" != 0 ]; } && [ "$py_failed" = 0 ]; then py_failed=1; fi

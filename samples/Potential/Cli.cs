@@ -10,11 +10,12 @@ using static TorchSharp.torch;
 namespace E3Sharp.Samples.Potential;
 
 /// <summary>The sample's commands (<c>train</c>, <c>bench</c>, ...), see <see cref="Usage"/>.</summary>
-public static class Cli
+public static partial class Cli
 {
     /// <summary>Help text.</summary>
     public const string Usage = """
-        E3Sharp potential sample: a NequIP-style equivariant potential, trained and deployed.
+        E3Sharp potential sample: a NequIP-style equivariant potential (or, with --model allegro, an Allegro-style
+        strictly local one for LAMMPS' pair_allegro over MPI), trained and deployed.
 
           train [--quick] [--data DIR] [--epochs N] [--minutes M] [--out DIR] [--seed S] [--threads T] [--from DIR]
               train on the EMT data (periodic fcc Cu, extended XYZ: DIR/cu_emt_{train,validation,test}.xyz,
@@ -22,14 +23,19 @@ public static class Cli
               (weights), config.json, learning_curve.png, metrics.json (default DIR: artifacts/potential);
               --minutes M: time budget (the learning rate decays over it); --from DIR continues from a model train
               wrote; --lr X, --final-lr X, --energy-weight W, --stress-weight W, --batch B, --train-frames N;
-              the model: --r-max R, --hidden IRREPS, --layers L, --radial W,W (hidden widths of the radial MLP)
+              the model: --r-max R, --hidden IRREPS, --layers L, --radial W,W (hidden widths of the radial MLP);
+              --model allegro: the Allegro-style model (default DIR artifacts/allegro; --r-max R, --layers L)
           lammps --lmp PATH [--from DIR] [--work DIR] [--steps N] [--bench]
               run the deployed model in real LAMMPS (pair_nequip, bash build/lammps.sh) against eager C#:
               energy, forces, virial on periodic and non-periodic frames, an NVE run (drift); --bench adds
               ms per MD step for 108 and 864 atoms. Ends with 'N passed, M failed'
-          deploy [--from DIR] [--out FILE]
+          lammps-allegro --from DIR --first-step FILE
+              eager C# (the Allegro model in DIR) vs LAMMPS' first step with pair_allegro, as
+              build/test-lammps-mpi.sh records it (FILE: first-step.json of tests/lammps/mpi_check.py)
+          deploy [--model nequip|allegro] [--from DIR] [--out FILE] [--float64]
               write the model trained into DIR (default artifacts/potential) as a NequIP 0.6 archive for
-              LAMMPS' pair_nequip (default FILE: model.pth)
+              LAMMPS' pair_nequip (default FILE: model.pth); an Allegro model (config.json says which; default
+              DIR artifacts/allegro with --model allegro) as pair_allegro's archive (--float64: in float64)
           bench [--atoms 108,864] [--threads T] [--float64] [--from DIR]
               time one energy+forces+virial evaluation (eager) on periodic fcc Cu cells of about the given sizes,
               with the architecture of the model in DIR or of `train` (--r-max, --hidden, --layers, --radial)
@@ -45,6 +51,12 @@ public static class Cli
         {
             Console.WriteLine(Usage);
             return args.Length == 0 ? 1 : 0;
+        }
+
+        if (args[0] == "lammps-allegro")
+        {
+            // Eager C# vs LAMMPS (pair_allegro) on the first step; its own options (build/test-lammps-mpi.sh).
+            return Deploy.LammpsAllegroCheck.Run(args.Skip(1).ToArray());
         }
 
         var options = Options.Parse(args.Skip(1).ToArray());
@@ -87,11 +99,11 @@ public static class Cli
     public const double EmtRMax = 4.0;
 
     /// <summary>Writes the weights and the hyper-parameters `--from DIR` reads (model.bin, config.json).</summary>
-    private static void SaveWeights(EnergyForces potential, ModelConfig config, string dir)
+    private static void SaveWeights(IPotential potential, object config, string dir)
     {
         Directory.CreateDirectory(dir);
-        potential.save(Path.Combine(dir, "model.bin"));
-        File.WriteAllText(Path.Combine(dir, "config.json"), JsonSerializer.Serialize(config,
+        potential.Module.save(Path.Combine(dir, "model.bin"));
+        File.WriteAllText(Path.Combine(dir, "config.json"), JsonSerializer.Serialize(config, config.GetType(),
             new JsonSerializerOptions { WriteIndented = true }));
     }
 
@@ -120,20 +132,8 @@ public static class Cli
 
         manual_seed(o.Seed);
         // --from DIR continues training a model `train` wrote (its scale and shifts are kept).
-        var potential = o.From is { } from ? LoadTrained(from) : null;
-        var rMax = o.RMax ?? preset.Model.RMax;
-        var config = potential?.Model.Config ?? preset.Model with
-        {
-            TypeNames = types,
-            RMax = rMax,
-            HiddenIrreps = o.Hidden ?? preset.Model.HiddenIrreps,
-            Layers = o.Layers ?? preset.Model.Layers,
-            RadialHidden = o.Radial ?? preset.Model.RadialHidden,
-            AvgNumNeighbors = Dataset.AverageNeighbors(data.Train, rMax),
-        };
-        potential ??= new EnergyForces(new AtomicEnergyModel(config));
-        Console.WriteLine($"Model: {config.Layers} layers, hidden {config.HiddenIrreps}, sh lmax {config.LMax}, " +
-                          $"r_max {config.RMax} Å, {potential.parameters().Sum(p => p.numel())} parameters");
+        var (potential, config) = o.From is { } from ? LoadAny(from) : CreateModel(o, preset.Model, types, data.Train);
+        Console.WriteLine($"Model: {Describe(config)}, {potential.Module.parameters().Sum(p => p.numel())} parameters");
         var trainer = new Trainer(potential, trainOptions);
         if (o.From is null)
         {
@@ -185,7 +185,7 @@ public static class Cli
         SaveWeights(potential, config, o.Out);
         var chart = new LineChart
         {
-            Title = "NequIP-style potential: force RMSE",
+            Title = $"{(config is ModelConfig ? "NequIP" : "Allegro")}-style potential: force RMSE",
             XLabel = "epoch",
             YLabel = "force RMSE (eV/A)",
         };
@@ -214,8 +214,10 @@ public static class Cli
             test_force_rmse_before_training = before.ForceRmse,
             validation_force_rmse_before_training = validationBefore.ForceRmse,
             data = dataDir,
-            parameters = potential.parameters().Sum(p => p.numel()),
-            avg_num_neighbors = config.AvgNumNeighbors,
+            parameters = potential.Module.parameters().Sum(p => p.numel()),
+            model = config is ModelConfig ? "nequip" : "allegro",
+            avg_num_neighbors = potential is EnergyForces nequip ? nequip.Model.Config.AvgNumNeighbors
+                : ((Model.Allegro.AllegroEnergyForces)potential).Model.Config.AvgNumNeighbors,
             history = trainer.History,
         };
         File.WriteAllText(Path.Combine(o.Out, "metrics.json"),
@@ -317,8 +319,14 @@ public static class Cli
 
     private static void DeployModel(Options o)
     {
-        var from = o.From ?? Path.Combine("artifacts", "potential");
+        var from = o.From ?? DefaultFolder(o);
         var output = o.OutFile ?? "model.pth";
+        if (KindOf(from) == AllegroKind || o.Model == AllegroKind)
+        {
+            DeployAllegro(o, from, output);
+            return;
+        }
+
         var potential = LoadTrained(from);
         var archive = Deploy.Deployment.Archive(potential);
         var folder = Path.GetDirectoryName(Path.GetFullPath(output));
@@ -370,14 +378,14 @@ public static class Cli
         int? Threads, bool Float64, string? Data, string? From, string? OutFile, string? Lmp, int? Steps, bool Bench,
         double? LearningRate, double? EnergyWeight, double? FinalLearningRate = null, double? StressWeight = null,
         int? BatchSize = null, int? TrainFrames = null, double? RMax = null, string? Hidden = null, int? Layers = null,
-        int[]? Radial = null)
+        int[]? Radial = null, string? Model = null)
     {
         public static Options Parse(string[] args)
         {
             var quick = false;
             int? epochs = null;
             double? minutes = null;
-            var output = Path.Combine("artifacts", "potential");
+            string? output = null;
             var seed = 1;
             var atoms = new[] { 108, 864 };
             int? threads = null;
@@ -389,6 +397,7 @@ public static class Cli
             string? hidden = null;
             int[]? radial = null;
             var bench = false;
+            string? model = null;
             double Number(string text) => double.Parse(text, CultureInfo.InvariantCulture);
             for (var i = 0; i < args.Length; i++)
             {
@@ -449,6 +458,11 @@ public static class Cli
                     case "--radial":
                         radial = Next().Split(',').Select(int.Parse).ToArray();
                         break;
+                    case "--model":
+                        model = Next() is var kind && kind is NequipKind or AllegroKind
+                            ? kind
+                            : throw new ArgumentException($"--model must be {NequipKind} or {AllegroKind}, got '{kind}'.");
+                        break;
                     case "--lmp":
                         lmp = Next();
                         break;
@@ -475,8 +489,10 @@ public static class Cli
                 }
             }
 
+            output ??= Path.Combine("artifacts", model == AllegroKind ? "allegro" : "potential");
             return new Options(quick, epochs, minutes, output, seed, atoms, threads, float64, data, from, outFile, lmp,
-                steps, bench, lr, energyWeight, finalLr, stressWeight, batch, trainFrames, rMax, hidden, layers, radial);
+                steps, bench, lr, energyWeight, finalLr, stressWeight, batch, trainFrames, rMax, hidden, layers, radial,
+                model);
         }
     }
 }

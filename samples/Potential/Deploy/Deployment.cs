@@ -32,6 +32,25 @@ public static class Deployment
     public static IReadOnlyDictionary<string, byte[]> Metadata(ModelConfig config, ScalarType dtype)
     {
         ArgumentNullException.ThrowIfNull(config);
+        return Metadata(config.RMax, config.TypeNames, JsonSerializer.Serialize(config), dtype);
+    }
+
+    /// <summary>
+    /// The metadata extra files of an Allegro-style archive: the keys pair_allegro v0.6.0 reads (<c>nequip_version</c>,
+    /// <c>r_max</c>, <c>n_species</c>, <c>type_names</c>, <c>allow_tf32</c>; no <c>per_edge_type_cutoff</c>: one
+    /// cutoff for every pair) and the rest of NequIP's.
+    /// </summary>
+    /// <param name="config">Model hyper-parameters.</param>
+    /// <param name="dtype">Model dtype.</param>
+    public static IReadOnlyDictionary<string, byte[]> Metadata(Model.Allegro.AllegroConfig config, ScalarType dtype)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return Metadata(config.RMax, config.TypeNames, JsonSerializer.Serialize(config), dtype);
+    }
+
+    private static IReadOnlyDictionary<string, byte[]> Metadata(double rMax, IReadOnlyList<string> typeNames,
+        string configText, ScalarType dtype)
+    {
         var dtypeName = dtype == ScalarType.Float64 ? "float64" : "float32";
         var text = new Dictionary<string, string>
         {
@@ -40,16 +59,16 @@ public static class Deployment
             ["torch_version"] = "1.13.1",
             ["e3nn_version"] = "0.5.6",
             ["code_commits"] = "",
-            ["r_max"] = config.RMax.ToString("R", CultureInfo.InvariantCulture),
-            ["n_species"] = config.NumSpecies.ToString(CultureInfo.InvariantCulture),
-            ["type_names"] = string.Join(" ", config.TypeNames),
+            ["r_max"] = rMax.ToString("R", CultureInfo.InvariantCulture),
+            ["n_species"] = typeNames.Count.ToString(CultureInfo.InvariantCulture),
+            ["type_names"] = string.Join(" ", typeNames),
             ["_jit_bailout_depth"] = "2",
             ["_jit_fusion_strategy"] = "DYNAMIC,3",
             ["allow_tf32"] = "0",
             ["default_dtype"] = dtypeName,
             ["model_dtype"] = dtypeName,
             // NequIP writes its YAML config; JSON is YAML too.
-            ["config"] = JsonSerializer.Serialize(config),
+            ["config"] = configText,
         };
         return text.ToDictionary(kv => kv.Key, kv => Encoding.UTF8.GetBytes(kv.Value));
     }
@@ -65,8 +84,22 @@ public static class Deployment
     public static TorchSharp.torch.jit.ScriptModule Compile(EnergyForces potential)
     {
         ArgumentNullException.ThrowIfNull(potential);
+        return Compile(potential, potential.Model.Dtype);
+    }
+
+    /// <summary>Compiles the Allegro-style potential (pair_allegro's <c>forward</c>), as <see cref="Compile(EnergyForces)"/>.</summary>
+    /// <param name="potential">The potential.</param>
+    /// <returns>The compiled module.</returns>
+    public static TorchSharp.torch.jit.ScriptModule Compile(Model.Allegro.AllegroEnergyForces potential)
+    {
+        ArgumentNullException.ThrowIfNull(potential);
+        return Compile(potential, potential.Dtype);
+    }
+
+    private static TorchSharp.torch.jit.ScriptModule Compile(TorchSharp.torch.nn.Module potential, ScalarType dtype)
+    {
         var previous = get_default_dtype();
-        set_default_dtype(potential.Model.Dtype);
+        set_default_dtype(dtype);
         try
         {
             return E3Sharp.Jit.TorchScript.Compile(potential);
@@ -78,8 +111,8 @@ public static class Deployment
     }
 
     /// <summary>
-    /// The deployable archive: the compiled potential (<see cref="Compile"/>) with the metadata extra files
-    /// (<see cref="Metadata"/>), as NequIP's deploy step writes it.
+    /// The deployable archive: the compiled potential (<see cref="Compile(EnergyForces)"/>) with the metadata extra files
+    /// (<see cref="Metadata(ModelConfig, ScalarType)"/>), as NequIP's deploy step writes it.
     /// </summary>
     /// <param name="potential">The potential.</param>
     /// <returns>The archive bytes.</returns>
@@ -90,6 +123,21 @@ public static class Deployment
         compiled.eval();
         return E3Sharp.Jit.Serialization.TorchScriptArchive.WithExtraFiles(E3Sharp.Jit.Serialization.TorchScriptArchive.SaveToBytes(compiled),
             Metadata(potential.Model.Config, potential.Model.Dtype));
+    }
+
+    /// <summary>
+    /// pair_allegro's archive: the compiled Allegro-style potential (<see cref="Compile(Model.Allegro.AllegroEnergyForces)"/>)
+    /// with the metadata extra files (<see cref="Metadata(Model.Allegro.AllegroConfig, ScalarType)"/>).
+    /// </summary>
+    /// <param name="potential">The potential.</param>
+    /// <returns>The archive bytes.</returns>
+    public static byte[] Archive(Model.Allegro.AllegroEnergyForces potential)
+    {
+        ArgumentNullException.ThrowIfNull(potential);
+        using var compiled = Compile(potential);
+        compiled.eval();
+        return E3Sharp.Jit.Serialization.TorchScriptArchive.WithExtraFiles(E3Sharp.Jit.Serialization.TorchScriptArchive.SaveToBytes(compiled),
+            Metadata(potential.Model.Config, potential.Dtype));
     }
 
     /// <summary>

@@ -29,7 +29,7 @@ public sealed record PotentialOutput(Tensor Energy, Tensor Forces, Tensor Atomic
 /// <c>torch.autograd.grad</c>. C# callers use <see cref="Evaluate"/> (typed, batched).
 /// </remarks>
 [CompileMode(JitMode.Script)]
-public partial class EnergyForces : nn.Module<Dictionary<string, Tensor>, Dictionary<string, Tensor>>
+public partial class EnergyForces : nn.Module<Dictionary<string, Tensor>, Dictionary<string, Tensor>>, IPotential
 {
     [ComponentName(Name = "model")]
     private readonly AtomicEnergyModel _model;
@@ -48,6 +48,18 @@ public partial class EnergyForces : nn.Module<Dictionary<string, Tensor>, Dictio
 
     /// <summary>The model's floating dtype (inputs are converted to it).</summary>
     public ScalarType Dtype => _model.Dtype;
+
+    /// <inheritdoc />
+    nn.Module IPotential.Module => this;
+
+    /// <inheritdoc />
+    double IPotential.RMax => _model.Config.RMax;
+
+    /// <inheritdoc />
+    IReadOnlyList<string> IPotential.TypeNames => _model.Config.TypeNames;
+
+    /// <inheritdoc />
+    void IPotential.SetScaleShift(double scale, IReadOnlyList<double> shifts) => _model.SetScaleShift(scale, shifts);
 
     /// <summary>The pair-style interface (NequIP's keys and dtypes; outputs are float64).</summary>
     /// <param name="data">Input dictionary: <c>pos</c>, <c>edge_index</c>, <c>edge_cell_shift</c>, <c>cell</c>, <c>atom_types</c>.</param>

@@ -208,7 +208,7 @@ public sealed class Graph : IDisposable
 
     /// <summary>The potential's outputs for this graph (its typed entry point with the graph's tensors).</summary>
     /// <param name="potential">The potential.</param>
-    public Model.PotentialOutput Evaluate(Model.EnergyForces potential)
+    public Model.PotentialOutput Evaluate(Model.IPotential potential)
     {
         ArgumentNullException.ThrowIfNull(potential);
         return potential.Evaluate(Positions, EdgeIndex, AtomTypes, EdgeCellShift, Cells, GraphIndex);

@@ -68,20 +68,20 @@ public sealed record EpochRecord(int Epoch, double Seconds, double LearningRate,
     double TrainForceRmse, Metrics Validation, int Steps = 0);
 
 /// <summary>
-/// Trains an <see cref="EnergyForces"/> potential with TorchSharp's Adam on energies, forces and stresses:
+/// Trains a potential (<see cref="IPotential"/>: the NequIP-style <see cref="EnergyForces"/> or the Allegro-style one) with TorchSharp's Adam on energies, forces and stresses:
 /// <c>loss = mean |F − F_ref|² + w_E · mean ((E − E_ref) / N)² + w_S · mean ((σ − σ_ref) V / N)²</c>, after setting the model's energy scale to the
 /// force RMS and its per-species shifts to a least-squares fit of the training energies (as NequIP does).
 /// </summary>
 public sealed class Trainer
 {
-    private readonly EnergyForces _potential;
+    private readonly IPotential _potential;
     private readonly TrainOptions _options;
     private bool _statisticsSet;
 
     /// <summary>Creates the trainer.</summary>
     /// <param name="potential">The potential to train (its parameters are updated in place).</param>
     /// <param name="options">Settings.</param>
-    public Trainer(EnergyForces potential, TrainOptions options)
+    public Trainer(IPotential potential, TrainOptions options)
     {
         ArgumentNullException.ThrowIfNull(potential);
         ArgumentNullException.ThrowIfNull(options);
@@ -113,8 +113,7 @@ public sealed class Trainer
     public void SetStatistics(IReadOnlyList<Configuration> train)
     {
         ArgumentNullException.ThrowIfNull(train);
-        var model = _potential.Model;
-        model.SetScaleShift(Dataset.ForceRms(train), Dataset.FitShifts(train, model.Config.NumSpecies));
+        _potential.SetScaleShift(Dataset.ForceRms(train), Dataset.FitShifts(train, _potential.TypeNames.Count));
         _statisticsSet = true;
     }
 
@@ -128,14 +127,13 @@ public sealed class Trainer
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(validation);
-        var model = _potential.Model;
-        var config = model.Config;
+        var module = _potential.Module;
         if (!_statisticsSet)
         {
             SetStatistics(train);
         }
 
-        var parameters = _potential.parameters().ToList();
+        var parameters = module.parameters().ToList();
         var optimizer = optim.Adam(parameters, lr: _options.LearningRate);
         var random = new Random(_options.Seed);
         var order = Enumerable.Range(0, train.Count).ToArray();
@@ -160,7 +158,7 @@ public sealed class Trainer
         for (var epoch = 1; epoch <= _options.Epochs && !timeUp; epoch++)
         {
             random.Shuffle(order);
-            _potential.train();
+            module.train();
             double lossSum = 0, sqSum = 0, lr = 0;
             long components = 0;
             var taken = 0;
@@ -174,7 +172,7 @@ public sealed class Trainer
 
                 using var scope = NewDisposeScope();
                 var batch = order.Skip(s * _options.BatchSize).Take(_options.BatchSize).Select(i => train[i]).ToList();
-                var graph = Graph.Batch(batch, config.RMax, model.Dtype);
+                var graph = Graph.Batch(batch, _potential.RMax, _potential.Dtype);
                 optimizer.zero_grad();
                 var (loss, forceSq) = Loss(graph);
                 loss.backward();
@@ -201,7 +199,7 @@ public sealed class Trainer
             {
                 bestScore = score;
                 DisposeAll(best);
-                best = _potential.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone());
+                best = module.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone());
                 BestEpoch = epoch;
                 OnBest?.Invoke(epoch);
             }
@@ -211,7 +209,7 @@ public sealed class Trainer
         {
             using (no_grad())
             {
-                foreach (var (name, value) in _potential.state_dict())
+                foreach (var (name, value) in module.state_dict())
                 {
                     value.copy_(best[name]);
                 }
@@ -220,7 +218,7 @@ public sealed class Trainer
             DisposeAll(best);
         }
 
-        _potential.eval();
+        module.eval();
     }
 
     /// <summary>
@@ -248,18 +246,19 @@ public sealed class Trainer
     /// <param name="potential">The potential.</param>
     /// <param name="configurations">Labelled configurations.</param>
     /// <param name="batchSize">Configurations per evaluation batch.</param>
-    public static Metrics Evaluate(EnergyForces potential, IReadOnlyList<Configuration> configurations, int batchSize = 32)
+    public static Metrics Evaluate(IPotential potential, IReadOnlyList<Configuration> configurations, int batchSize = 32)
     {
         ArgumentNullException.ThrowIfNull(potential);
         ArgumentNullException.ThrowIfNull(configurations);
-        var wasTraining = potential.training;
-        potential.eval();
+        var module = potential.Module;
+        var wasTraining = module.training;
+        module.eval();
         double absSum = 0, sqSum = 0, energyAbs = 0, stressSq = 0, stressCount = 0;
         long components = 0;
         foreach (var chunk in configurations.Chunk(batchSize))
         {
             using var scope = NewDisposeScope();
-            var graph = Graph.Batch(chunk, potential.Model.Config.RMax, potential.Model.Dtype);
+            var graph = Graph.Batch(chunk, potential.RMax, potential.Dtype);
             var output = graph.Evaluate(potential);
             var (forces, atomic) = (output.Forces, output.AtomicEnergy);
             var diff = (forces.detach() - graph.Forces!).to(ScalarType.Float64);
@@ -276,7 +275,7 @@ public sealed class Trainer
 
         if (wasTraining)
         {
-            potential.train();
+            module.train();
         }
 
         return new Metrics(absSum / components, Math.Sqrt(sqSum / components), energyAbs / configurations.Count,
