@@ -30,9 +30,10 @@ public static class Cli
           deploy [--from DIR] [--out FILE]
               write the model trained into DIR (default artifacts/potential) as a NequIP 0.6 archive for
               LAMMPS' pair_nequip (default FILE: model.pth)
-          bench [--atoms 108,864] [--threads T] [--float64] [--from DIR]
+          bench [--atoms 108,864] [--threads T] [--float64] [--from DIR] [--compiled]
               time one energy+forces+virial evaluation (eager) on periodic fcc Cu cells of about the given sizes,
-              with the architecture of the model in DIR or of `train` (--r-max, --hidden, --layers, --radial)
+              with the architecture of the model in DIR or of `train` (--r-max, --hidden, --layers, --radial);
+              --compiled: energy+forces and a training step, eager against compiled, in alternating rounds
         """;
 
     /// <summary>Runs a command line.</summary>
@@ -341,6 +342,13 @@ public static class Cli
             Layers = o.Layers ?? preset.Layers,
             RadialHidden = o.Radial ?? preset.RadialHidden,
         };
+        if (o.Compiled)
+        {
+            Console.WriteLine($"Eager against compiled, {dtype}, {get_num_threads()} threads, periodic fcc Cu:");
+            CompiledBench.Run(config, dtype, o.Atoms, o.Seed);
+            return;
+        }
+
         var potential = new EnergyForces(new AtomicEnergyModel(config, dtype));
         potential.eval();
         Console.WriteLine($"One energy+forces+virial evaluation (eager), {dtype}, {get_num_threads()} threads, " +
@@ -362,7 +370,7 @@ public static class Cli
         int? Threads, bool Float64, string? Data, string? From, string? OutFile, string? Lmp, int? Steps, bool Bench,
         double? LearningRate, double? EnergyWeight, double? FinalLearningRate = null, double? StressWeight = null,
         int? BatchSize = null, int? TrainFrames = null, double? RMax = null, string? Hidden = null, int? Layers = null,
-        int[]? Radial = null)
+        int[]? Radial = null, bool Compiled = false)
     {
         public static Options Parse(string[] args)
         {
@@ -381,6 +389,7 @@ public static class Cli
             string? hidden = null;
             int[]? radial = null;
             var bench = false;
+            var compiled = false;
             double Number(string text) => double.Parse(text, CultureInfo.InvariantCulture);
             for (var i = 0; i < args.Length; i++)
             {
@@ -462,13 +471,16 @@ public static class Cli
                     case "--float64":
                         float64 = true;
                         break;
+                    case "--compiled":
+                        compiled = true;
+                        break;
                     default:
                         throw new ArgumentException($"Unknown option '{args[i]}'.\n{Usage}");
                 }
             }
 
             return new Options(quick, epochs, minutes, output, seed, atoms, threads, float64, data, from, outFile, lmp,
-                steps, bench, lr, energyWeight, finalLr, stressWeight, batch, trainFrames, rMax, hidden, layers, radial);
+                steps, bench, lr, energyWeight, finalLr, stressWeight, batch, trainFrames, rMax, hidden, layers, radial, compiled);
         }
     }
 }
