@@ -52,7 +52,7 @@ public class TensorProductUvuTests
             var ir2 = tp.IrrepsIn2[ins.IIn2].Ir;
             var irO = tp.IrrepsOut[ins.IOut].Ir;
             var c = Wigner.Wigner3j(ir1.L, ir2.L, irO.L, ScalarType.Float64);
-            var x1 = xs[ins.IIn1].unflatten(-1, mul, ir1.Dim);
+            var x1 = xs[ins.IIn1].unflatten(1, mul, ir1.Dim);
             var wp = w.narrow(-1, offset, mul);
             offset += mul;
             var r = einsum("zui,zj,ijk,zu->zuk", x1, ys[ins.IIn2], c, wp.expand(x.shape[0], mul)).mul(ins.PathWeight);
