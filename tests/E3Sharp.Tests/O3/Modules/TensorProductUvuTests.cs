@@ -9,8 +9,8 @@ namespace E3Sharp.Tests.O3.Modules;
 
 /// <summary>
 /// The product of weighted "uvu" paths, one per output irrep, from second-input irreps of multiplicity 1 (NequIP's
-/// convolution: features ⊗ spherical harmonics with per-edge weights), which the plan evaluates as one gather: against
-/// e3nn's definition written out path by path with the Wigner 3j symbols.
+/// convolution: features ⊗ spherical harmonics with per-edge weights): eager, compiled and gradients against e3nn's
+/// definition written out path by path with the Wigner 3j symbols.
 /// </summary>
 public class TensorProductUvuTests
 {

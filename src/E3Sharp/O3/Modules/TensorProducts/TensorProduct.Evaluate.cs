@@ -9,11 +9,6 @@ public partial class TensorProduct
 {
     private Tensor Compute(Tensor x, Tensor y, Tensor w)
     {
-        if (_plan.Uvu is { } uvu)
-        {
-            return UvuProducts(uvu, x, y, w);
-        }
-
         // The paths outside fused groups take their inputs from one split per input (its backward is one
         // concatenation, where narrowing per path would add up zero-padded copies of the whole input).
         var unfused = _plan.HasUnfusedPaths;

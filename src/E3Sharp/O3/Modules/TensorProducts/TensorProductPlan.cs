@@ -24,11 +24,6 @@ internal sealed record TensorProductPlan(
     long ChunkValuesPerRow,
     ConstantSet Constants)
 {
-    /// <summary>When every path is a weighted <c>"uvu"</c> path of its own output irrep from a second-input irrep of
-    /// multiplicity 1: the whole product as one gather (TensorProduct.Uvu.cs); <see cref="Outputs"/> and
-    /// <see cref="Fused"/> are then empty.</summary>
-    public UvuPlan? Uvu { get; init; }
-
     /// <summary>Whether some path is evaluated outside the fused groups (the inputs are then split per irrep).</summary>
     public bool HasUnfusedPaths => Outputs.Any(op => op.Uvw.Length > 0 || op.Others.Length > 0);
 
@@ -165,14 +160,3 @@ internal sealed record FusedOutput(int IOut, long W, long K, long V, long R, int
     // Row blocks per output component in the owner's product: V, plus one for a guest.
     public long Slots => V + (Guest >= 0 ? 1 : 0);
 }
-
-/// <summary>
-/// A product of weighted <c>"uvu"</c> paths, one per output irrep, from second-input irreps of multiplicity 1: constant
-/// Cg <c>[D2, Σ_b I_b·ΣK_b]</c> (CgSizes per block), the blocks (first-input irreps), and per output column the column of
-/// the blocks' concatenated products it takes (OutputIndex) and the weight it is multiplied by (WeightIndex).
-/// </summary>
-internal sealed record UvuPlan(string Cg, long[] CgSizes, UvuBlock[] Blocks, string OutputIndex, string WeightIndex);
-
-/// <summary>A first-input irrep of a <see cref="UvuPlan"/>: multiplicity, dimension I and its paths' total output
-/// dimension ΣK (the columns of its operator).</summary>
-internal sealed record UvuBlock(int IIn1, long Mul, long Dim, long Columns);

@@ -43,13 +43,6 @@ internal sealed partial class TensorProductPlanBuilder
         bool sharedWeights)
     {
         var builder = new TensorProductPlanBuilder(in1, in2, out_, instructions, sharedWeights);
-        if (builder.BuildUvu() is { } uvu)
-        {
-            var values = in1.Dim + in2.Dim + (sharedWeights ? 0 : builder._weightNumel) + uvu.CgSizes.Sum()
-                         + uvu.Blocks.Sum(b => b.Mul * b.Columns) + 3L * out_.Dim;
-            return new TensorProductPlan([], [], null, false, values, builder._constants) { Uvu = uvu };
-        }
-
         var (outputs, fused) = builder.BuildPlan();
         var permutation = builder.AddOutputPermutation(outputs);
         var mergeable = fused.Any(g => g.Merged is not null) && fused.All(g => g.Merged is not null || g.Owners.Length == 0);
@@ -135,7 +128,9 @@ internal sealed partial class TensorProductPlanBuilder
                 cgName ?? "", triu, equation);
         }
 
-        bool Active(Instruction ins) => IsActive(ins);
+        bool Active(Instruction ins) =>
+            ins.IOut < _out.Length && _out[ins.IOut].Mul > 0 && !ins.PathShape.Contains(0)
+            && _in1[ins.IIn1].Mul > 0 && _in2[ins.IIn2].Mul > 0;
 
         // Fused groups: "uvw" paths with first-input multiplicity u over a few first-input irreps ("blocks") whose
         // dimensions add up to at most MaxFusedDim. The dense blocks of x1 (all but a scalar-first one, see FuseGroup),
