@@ -36,9 +36,10 @@ public static partial class Cli
               write the model trained into DIR (default artifacts/potential) as a NequIP 0.6 archive for
               LAMMPS' pair_nequip (default FILE: model.pth); an Allegro model (config.json says which; default
               DIR artifacts/allegro with --model allegro) as pair_allegro's archive (--float64: in float64)
-          bench [--atoms 108,864] [--threads T] [--float64] [--from DIR]
+          bench [--atoms 108,864] [--threads T] [--float64] [--from DIR] [--compiled]
               time one energy+forces+virial evaluation (eager) on periodic fcc Cu cells of about the given sizes,
-              with the architecture of the model in DIR or of `train` (--r-max, --hidden, --layers, --radial)
+              with the architecture of the model in DIR or of `train` (--r-max, --hidden, --layers, --radial);
+              --compiled: energy+forces and a training step, eager against compiled, in alternating rounds
         """;
 
     /// <summary>Runs a command line.</summary>
@@ -357,6 +358,13 @@ public static partial class Cli
             Layers = o.Layers ?? preset.Layers,
             RadialHidden = o.Radial ?? preset.RadialHidden,
         };
+        if (o.Compiled)
+        {
+            Console.WriteLine($"Eager against compiled, {dtype}, {get_num_threads()} threads, periodic fcc Cu:");
+            CompiledBench.Run(config, dtype, o.Atoms, o.Seed);
+            return;
+        }
+
         var potential = new EnergyForces(new AtomicEnergyModel(config, dtype));
         potential.eval();
         Console.WriteLine($"One energy+forces+virial evaluation (eager), {dtype}, {get_num_threads()} threads, " +
@@ -378,7 +386,7 @@ public static partial class Cli
         int? Threads, bool Float64, string? Data, string? From, string? OutFile, string? Lmp, int? Steps, bool Bench,
         double? LearningRate, double? EnergyWeight, double? FinalLearningRate = null, double? StressWeight = null,
         int? BatchSize = null, int? TrainFrames = null, double? RMax = null, string? Hidden = null, int? Layers = null,
-        int[]? Radial = null, string? Model = null)
+        int[]? Radial = null, string? Model = null, bool Compiled = false)
     {
         public static Options Parse(string[] args)
         {
@@ -398,6 +406,7 @@ public static partial class Cli
             int[]? radial = null;
             var bench = false;
             string? model = null;
+            var compiled = false;
             double Number(string text) => double.Parse(text, CultureInfo.InvariantCulture);
             for (var i = 0; i < args.Length; i++)
             {
@@ -484,6 +493,9 @@ public static partial class Cli
                     case "--float64":
                         float64 = true;
                         break;
+                    case "--compiled":
+                        compiled = true;
+                        break;
                     default:
                         throw new ArgumentException($"Unknown option '{args[i]}'.\n{Usage}");
                 }
@@ -492,7 +504,7 @@ public static partial class Cli
             output ??= Path.Combine("artifacts", model == AllegroKind ? "allegro" : "potential");
             return new Options(quick, epochs, minutes, output, seed, atoms, threads, float64, data, from, outFile, lmp,
                 steps, bench, lr, energyWeight, finalLr, stressWeight, batch, trainFrames, rMax, hidden, layers, radial,
-                model);
+                model, compiled);
         }
     }
 }

@@ -62,12 +62,16 @@ public partial class RadialMlp : nn.Module<Tensor, Tensor>, ITracingInputs
     /// <returns><c>[..., Sizes[^1]]</c>.</returns>
     public override Tensor forward(Tensor x)
     {
+        // The scales (1/sqrt(fan_in), and the activation's normalisation constant before the next layer) multiply
+        // the small weight matrices, not the [edges, width] activations: one pass over the activations fewer per
+        // layer, forward and backward.
         for (var k = 0; k < _weights.Length; k++)
         {
-            x = matmul(x, _weights[k]) * _scales[k];
+            var scale = _scales[k] * (k > 0 && !_act.IsIdentity ? _act.Cst : 1.0);
+            x = matmul(x, _weights[k] * scale);
             if (k < _weights.Length - 1)
             {
-                x = _act.forward(x);
+                x = _act.F.forward(x);
             }
         }
 

@@ -23,8 +23,8 @@ public static partial class BatchChunks
     /// <summary>
     /// The arguments of each chunk when <paramref name="module"/>'s compiled forward would split this call, by the
     /// compiled wrapper's rule: row arguments (<see cref="IBatchChunked.IsRowArgument"/>) with several batch dimensions,
-    /// all of the same sizes, are first flattened into rows (<c>[B, N, f]</c> to <c>[B·N, f]</c>); then every row
-    /// argument two-dimensional, all with the same number of rows, more than twice
+    /// all of the same sizes, are first flattened into rows (<c>[B, N, f]</c> to <c>[B·N, f]</c>); then, when autograd
+    /// is off (<see cref="TorchScript.GradEnabled"/>), every row argument two-dimensional, all with the same number of rows, more than twice
     /// <see cref="IBatchChunked.BatchChunkRows"/>: row arguments are split along dimension 0, the others passed whole.
     /// The caller concatenates the chunks' results along dimension 0 and, when the first row argument had several
     /// batch dimensions, gives the result those back (<c>unflatten(0, ...)</c>). Null when the call runs in one piece,
@@ -44,7 +44,8 @@ public static partial class BatchChunks
             return null;
         }
 
-        ChunkRule.Eager Facts() => new(rowArgs.Select(i => (long[])args[i].shape).ToArray());
+        var grad = TorchScript.GradEnabled;
+        ChunkRule.Eager Facts() => new(rowArgs.Select(i => (long[])args[i].shape).ToArray(), grad);
         if (ChunkRule.FlattensBatch(Facts(), rowArgs.Length))
         {
             args = args.Select((a, i) => rowArgs.Contains(i) ? a.flatten(0, -2) : a).ToArray();

@@ -3,7 +3,8 @@ namespace E3Sharp.Jit;
 /// <summary>
 /// A traced module whose <c>forward</c> treats the rows (dimension 0) of its batched arguments independently and
 /// returns one tensor whose rows follow them. Its compiled form then evaluates large batches in chunks of
-/// <see cref="BatchChunkRows"/> rows, so that the intermediates of one chunk stay in the processor's cache. Inputs
+/// <see cref="BatchChunkRows"/> rows when autograd is off, so that the intermediates of one chunk stay in the
+/// processor's cache (with autograd every chunk's intermediates are kept for the backward: no chunks then). Inputs
 /// with several batch dimensions of the same sizes are flattened into rows first and get their batch dimensions back
 /// after; small batches, and inputs whose batch dimensions differ (broadcast) or that have none, run in one piece.
 /// </summary>
@@ -15,7 +16,7 @@ namespace E3Sharp.Jit;
 /// def forward_chunks(self, x: Tensor, y: Tensor) -> Tensor:
 ///   x_chunks = [x]
 ///   y_chunks = [y]
-///   if x.dim() == 2 and y.dim() == 2 and x.size(0) == y.size(0) and x.size(0) > 1024:
+///   if not torch.is_grad_enabled() and x.dim() == 2 and y.dim() == 2 and x.size(0) == y.size(0) and x.size(0) > 1024:
 ///     x_chunks = torch.split(x, 512, 0)
 ///     y_chunks = torch.split(y, 512, 0)
 ///   chunks : List[Tensor] = []
@@ -28,10 +29,10 @@ namespace E3Sharp.Jit;
 /// <para>When the traced code ends with <c>return torch.cat(parts, dim)</c> along a feature dimension, it becomes
 /// <c>forward_rows_parts</c> (returning <c>parts</c>), and when autograd is off (<c>torch.is_grad_enabled()</c> false)
 /// the chunks after the first concatenate straight into their rows of the result (<c>cat</c> with <c>out=</c>), which
-/// is then written once; with autograd the chunks are concatenated as above.</para>
+/// is then written once. A module traced once per grad mode is chunked in its trace without autograd only.</para>
 /// <para>The eager module is unchanged unless it chunks its own forward with <see cref="BatchChunks.Split"/>, which
 /// applies the same rule; results agree with the eager module to floating-point rounding (each row is computed by the
-/// same operations). Gradients flow through <c>split</c> and <c>cat</c> as usual.</para>
+/// same operations).</para>
 /// </remarks>
 public interface IBatchChunked
 {

@@ -40,6 +40,8 @@ public sealed class ChunkRuleTests
             var args = shapes.Select(s => zeros(s)).Append(zeros(3)).ToArray();
             var names = Enumerable.Range(0, count).Select(a => $"x{a}").ToArray();
 
+            // Chunks only without autograd: about half the trials run with it.
+            using var mode = random.Next(2) == 0 ? no_grad() : enable_grad();
             var flattens = (bool)Evaluate(ChunkRule.FlattensBatch(new ChunkRule.Script(names), count), names, shapes);
             var rowShapes = flattens ? shapes.Select(s => new[] { s[..^1].Aggregate(1L, (p, d) => p * d), s[^1] }).ToArray() : shapes;
             var splits = (bool)Evaluate(ChunkRule.Splits(new ChunkRule.Script(names), count, rows), names, rowShapes);
@@ -63,6 +65,20 @@ public sealed class ChunkRuleTests
     }
 
     [Fact]
+    public void AKnownGradModeFoldsTheCondition()
+    {
+        // A trace per grad mode: the one with autograd is never chunked (the condition is False), the one without
+        // does not ask torch.is_grad_enabled(); a trace for both modes asks.
+        var names = new[] { "x" };
+        Assert.Equal(IrBuilder.Bool(false), ChunkRule.Splits(new ChunkRule.Script(names, Grad: true), 1, 4));
+        Assert.Equal("x.dim() == 2 and x.size(0) > 8", ChunkRule.Splits(new ChunkRule.Script(names, Grad: false), 1, 4).ToString());
+        Assert.Equal("not torch.is_grad_enabled() and x.dim() == 2 and x.size(0) > 8",
+            ChunkRule.Splits(new ChunkRule.Script(names), 1, 4).ToString());
+        Assert.False(ChunkRule.Splits(new ChunkRule.Eager([[9, 3]], Grad: true), 1, 4));
+        Assert.True(ChunkRule.Splits(new ChunkRule.Eager([[9, 3]], Grad: false), 1, 4));
+    }
+
+    [Fact]
     public void TheCompiledFlatteningReadsTheFirstArgumentsBatchSizesFromALocal()
     {
         // BatchChunking assigns x.size()[:-1] to a local once and compares the others with it.
@@ -75,7 +91,8 @@ public sealed class ChunkRuleTests
     // Python's l[:-1] (empty for an empty list).
     private static long[] Python(long[] l) => l.Length > 0 ? l[..^1] : l;
 
-    // Evaluates the expressions ChunkRule writes: x.dim(), x.size(0), x.size()[:-1], ==, >, and, int literals.
+    // Evaluates the expressions ChunkRule writes: x.dim(), x.size(0), x.size()[:-1], ==, >, and, not, int literals,
+    // torch.is_grad_enabled().
     private static object Evaluate(Expr e, string[] names, long[][] shapes) => e switch
     {
         IntLiteral i => i.Value,
@@ -85,6 +102,8 @@ public sealed class ChunkRuleTests
         MethodCallExpr { Method: "size", Args: [IntLiteral d] } m => ((long[])Evaluate(m.Receiver, names, shapes))[d.Value],
         SubscriptExpr { Indices: [SliceExpr { Start: null, Stop: IntLiteral { Value: -1 }, Step: null }] } s =>
             Python((long[])Evaluate(s.Target, names, shapes)),
+        TorchCallExpr { Op: "is_grad_enabled", Args.Count: 0 } => is_grad_enabled(),
+        UnaryExpr { Op: UnaryOp.Not } u => !(bool)Evaluate(u.Operand, names, shapes),
         BinaryExpr { Op: BinaryOp.And } b => (bool)Evaluate(b.Left, names, shapes) && (bool)Evaluate(b.Right, names, shapes),
         BinaryExpr { Op: BinaryOp.Gt } b => (long)Evaluate(b.Left, names, shapes) > (long)Evaluate(b.Right, names, shapes),
         BinaryExpr { Op: BinaryOp.Eq } b => (Evaluate(b.Left, names, shapes), Evaluate(b.Right, names, shapes)) switch

@@ -65,7 +65,11 @@ internal static class BatchChunking
         }
 
         var rows = chunked.BatchChunkRows;
-        var condition = ChunkRule.Splits(new ChunkRule.Script(rowArguments), rowArguments.Length, rows);
+        var condition = ChunkRule.Splits(new ChunkRule.Script(rowArguments, Grad: gradEnabled), rowArguments.Length, rows);
+        if (condition is BoolLiteral { Value: false })
+        {
+            return;                                                         // the trace with autograd: never chunked
+        }
 
         Expr[] Arguments(Func<string, Expr> rowArgument) =>
             traced.Parameters.Select(p => rowArguments.Contains(p.Name) ? rowArgument(p.Name) : Var(p.Name)).ToArray();
@@ -110,7 +114,8 @@ internal static class BatchChunking
             string direct = local("direct"), output = local("rows_out"), outputs = local("rows_out_chunks");
             string parts = local("parts"), piece = local("piece");
             Expr several = Var(count) > 1;
-            forward.Assign(direct, gradEnabled is null ? And(several, Not(Torch("is_grad_enabled"))) : several);
+            // Chunks run without autograd only (ChunkRule), so several chunks can always be written directly.
+            forward.Assign(direct, several);
             forward.Declare(outputs, TsType.List(TsType.Tensor), ListOf(TsType.Tensor));
             forward.Assign(output, Var(rowArguments[0]));
             forward.ForRange(i, Var(count), body =>

@@ -313,8 +313,9 @@ public class TensorProductTests
         // A mergeable product is traced once per grad mode; the one without autograd is chunked too.
         Assert.Equal(merged, code.Contains("def forward_rows_parts_no_grad(", StringComparison.Ordinal));
         Assert.Equal(merged, code.Contains("def forward_no_grad(", StringComparison.Ordinal));
-        // The trace with autograd keeps its final concatenation (no direct writes with autograd).
-        Assert.Equal(merged, code.Contains("def forward_rows_grad(", StringComparison.Ordinal));
+        // The trace with autograd is not chunked (ChunkRule: chunks only without autograd).
+        Assert.Equal(merged, code.Contains("def forward_grad(", StringComparison.Ordinal));
+        Assert.DoesNotContain("def forward_rows_grad(", code);
         Assert.DoesNotContain("def forward_rows_parts_grad(", code);
         foreach (var n in new[] { 5L, 2 * tp.BatchChunkRows + 7 })
         {
@@ -441,11 +442,18 @@ public class TensorProductTests
         var n = 2 * tp.BatchChunkRows / 3 + 5;
         var x = tp.IrrepsIn1.Randn(new long[] { 3, n, -1 }).requires_grad_(true);
         var y = tp.IrrepsIn2.Randn(new long[] { 3, n, -1 });
-        Assert.NotNull(E3Sharp.Jit.BatchChunks.Split(tp, x, y, tp.Weight));
+        // Chunks only without autograd.
+        Assert.Null(E3Sharp.Jit.BatchChunks.Split(tp, x, y, tp.Weight));
+        using (no_grad())
+        {
+            Assert.NotNull(E3Sharp.Jit.BatchChunks.Split(tp, x, y, tp.Weight));
+            var chunked = tp.forward(x, y);
+            Assert.Equal(new long[] { 3, n, tp.IrrepsOut.Dim }, chunked.shape);
+            var rows = tp.forward(x.detach().flatten(0, 1), y.flatten(0, 1));
+            AssertClose(rows.reshape(3, n, -1), chunked, 0, "chunked [B, N, dim]: the numbers of the same rows in 2-D");
+        }
+
         var nd = tp.forward(x, y);
-        Assert.Equal(new long[] { 3, n, tp.IrrepsOut.Dim }, nd.shape);
-        var rows = tp.forward(x.detach().flatten(0, 1), y.flatten(0, 1));
-        AssertClose(rows.reshape(3, n, -1), nd.detach(), 0, "chunked [B, N, dim]: the numbers of the same rows in 2-D");
         var g = autograd.grad(new[] { nd.square().sum() }, new[] { x })[0];
         var x2 = x.detach().flatten(0, 1).requires_grad_(true);
         var g2 = autograd.grad(new[] { tp.forward(x2, y.flatten(0, 1)).square().sum() }, new[] { x2 })[0];
