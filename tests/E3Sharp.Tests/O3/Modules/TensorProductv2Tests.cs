@@ -108,5 +108,8 @@ public class TensorProductv2Tests
             randn(2, 3, dtype: ScalarType.Float64)));
         Assert.StartsWith(m.ToString() + ": input 'x'", shape.Message, StringComparison.Ordinal);
         Assert.StartsWith("FullTensorProductv2(", m.ToString(), StringComparison.Ordinal);
+        // e3nn promotes mixed dtypes; here inputs must have the module's, as every module's
+        var dtype = Assert.Throws<ArgumentException>(() => m.forward(randn(2, 5), randn(2, 3)));
+        Assert.Contains("dtype", dtype.Message);
     }
 }

@@ -129,7 +129,8 @@ st["sum_of_diracs"] = {
     "batch_float64": enc(s3.sum_of_diracs(bpos, bval)),
     "batch_float32": enc(s3.sum_of_diracs(bpos.float(), bval.float()))}
 
-# from_samples_on_s2: the docstring (res 200, float64) and random samples (res 30), float64 and float32
+# from_samples_on_s2: the docstring (res 200, float64) and random samples (res 30), float64 and float32; under the
+# matching default dtype (e3nn's _quadrature_weights computes in it: float32 precision even for a float64 grid)
 s = SphericalTensor(2, 1, 1)
 dpos = torch.tensor([[[0.0, 0.0, 1.0], [0.0, 0.0, -1.0]], [[0.0, 1.0, 0.0], [0.0, -1.0, 0.0]]], dtype=torch.float64)
 dval = torch.tensor([[1.0, -1.0], [1.0, -1.0]], dtype=torch.float64)
@@ -139,10 +140,11 @@ rval = torch.randn(2, 3, 5, dtype=torch.float64, generator=gen)
 s4 = SphericalTensor(4, 1, -1)
 st["from_samples_on_s2"] = {
     "lmax": 2, "p_val": 1, "p_arg": 1, "pos": enc(dpos), "val": enc(dval), "res": 200,
-    "float64": enc(s.from_samples_on_s2(dpos, dval, res=200)),
+    "float64": enc(with_default(torch.float64, lambda: s.from_samples_on_s2(dpos, dval, res=200))),
     "random_lmax": 4, "random_p_val": 1, "random_p_arg": -1, "random_pos": enc(rpos), "random_val": enc(rval),
-    "random_res": 30, "random_float64": enc(s4.from_samples_on_s2(rpos, rval, res=30)),
-    "random_float32": enc(s4.from_samples_on_s2(rpos.float(), rval.float(), res=30))}
+    "random_res": 30,
+    "random_float64": enc(with_default(torch.float64, lambda: s4.from_samples_on_s2(rpos, rval, res=30))),
+    "random_float32": enc(with_default(torch.float32, lambda: s4.from_samples_on_s2(rpos.float(), rval.float(), 30)))}
 
 # norms, signal_xyz
 gen = torch.Generator().manual_seed(502)
