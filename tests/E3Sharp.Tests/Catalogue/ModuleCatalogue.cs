@@ -50,6 +50,16 @@ public static class ModuleCatalogue
         [
             new("default", d => new FullTensorProduct("1x0e + 1x1o", "1x1o + 1x2e", dtype: d)),
         ]),
+        new(typeof(FullTensorProductv2),
+        [
+            new("default", d => new FullTensorProductv2("1x1o + 2x0e + 1x1o", "1x0e + 1x2e", dtype: d)),
+            new("as-given-norm", d => new FullTensorProductv2("1x1o + 2x0e", "1x1e + 1x0o", irrepNormalization: "norm",
+                regroupOutput: false, dtype: d)),
+        ]),
+        new(typeof(ElementwiseTensorProductv2),
+        [
+            new("default", d => new ElementwiseTensorProductv2("2x0e + 1x1o", "1x1e + 1x0e + 1x2o", dtype: d)),
+        ]),
         new(typeof(TensorSquare),
         [
             new("default", d => new TensorSquare("1x0e + 1x1o", dtype: d)),
