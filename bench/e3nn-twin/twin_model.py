@@ -164,7 +164,7 @@ def load_e3sharp_state(model: torch.nn.Module, state: dict) -> None:
             target.copy_(value.to(target.dtype))
 
 
-def energy_forces(f, s: dict, create_graph: bool = False):
+def energy_forces(f, s: dict, create_graph: bool = False, with_atomic: bool = False):
     """The evaluation around every variant, line by line as bench/E3Sharp.PotentialBench/Potentials.cs EnergyForces:
     edge vectors from positions that require grad, per-atom energies from f, summed per configuration, forces by
     autograd. `s` holds the tensors of one system (load_systems)."""
@@ -178,6 +178,8 @@ def energy_forces(f, s: dict, create_graph: bool = False):
     atomic = f(edge_vec, edge_index, s["atom_types"])
     energy = torch.zeros(s["graphs"], dtype=pos.dtype).index_add(0, s["graph_index"], atomic[:, 0])
     (grad,) = torch.autograd.grad([energy.sum()], [pos], create_graph=create_graph)
+    if with_atomic:
+        return energy, -grad, atomic.detach()
     return energy, -grad
 
 
