@@ -91,7 +91,10 @@ public static class LammpsAllegroCheck
         {
             new LammpsResult("Allegro eager C# vs LAMMPS first step: energy (eV/atom)", Math.Abs(energy - lammpsEnergy) / n, 1e-6, detail),
             new LammpsResult("Allegro eager C# vs LAMMPS first step: forces (eV/Å)", forceDiff, 1e-5),
-            new LammpsResult("Allegro eager C# vs LAMMPS first step: virial (eV)", virialDiff, 1e-4,
+            // 1e-4 eV, or 1e-5 of the largest component (the rank check's relative limit) where that is larger: a
+            // float32 model's virial of 27 eV (256 atoms) summed in another order moves by about 1e-4 eV.
+            new LammpsResult("Allegro eager C# vs LAMMPS first step: virial (eV)", virialDiff,
+                Math.Max(1e-4, 1e-5 * virial.Max(Math.Abs)),
                 $"(xx C# {virial[0]:R} LAMMPS {lammpsVirial[0]:R})"),
         };
     }
