@@ -29,6 +29,11 @@ public partial class Linear : nn.Module<Tensor, Tensor>, IIrrepsModule, IInputCo
 
     private readonly ConstantSet _constants = new();
     private readonly OutputPlan[] _plan;
+
+    // The input and the weights are split once per call, not narrowed per path: the backward of a split is one
+    // concatenation, where each narrow's backward adds a zero-padded copy of the whole tensor.
+    private readonly long[] _inSizes;
+    private readonly long[] _weightSizes;
     private readonly string _description;
 
     /// <summary>Creates the layer with biases on all scalar (<c>0e</c>) outputs or on none.</summary>
@@ -173,7 +178,8 @@ public partial class Linear : nn.Module<Tensor, Tensor>, IIrrepsModule, IInputCo
             mask.AddRange(Enumerable.Repeat(reached ? 1.0 : 0.0, irrepsOut[o].Dim));
         }
         _outputMask = tensor(mask.ToArray(), new long[] { mask.Count }, dt, dev);
-        _plan = BuildPlan();
+        (_plan, _weightSizes) = BuildPlan();
+        _inSizes = irrepsIn.Select(m => (long)m.Dim).ToArray();
         _description = $"{nameof(Linear)}({irrepsIn} -> {irrepsOut} | {WeightNumel} weights)";
 
         RegisterComponents();
@@ -230,6 +236,9 @@ public partial class Linear : nn.Module<Tensor, Tensor>, IIrrepsModule, IInputCo
         var b = Resolve(bias, _bias, BiasNumel, "bias");
         var parts = new List<Tensor>();
         Tensor? zero = null;
+        var anyPath = _plan.Any(op => op.Paths.Length > 0);
+        var inParts = !anyPath ? Array.Empty<Tensor>() : _inSizes.Length == 1 ? new[] { features } : features.split(_inSizes, -1);
+        var wParts = !anyPath ? Array.Empty<Tensor>() : _weightSizes.Length == 1 ? new[] { w } : w.split(_weightSizes, -1);
         foreach (var op in _plan)
         {
             Tensor? acc = null;
@@ -239,10 +248,8 @@ public partial class Linear : nn.Module<Tensor, Tensor>, IIrrepsModule, IInputCo
                 var ws = new List<Tensor>();
                 foreach (var p in op.Paths)
                 {
-                    var x = features.narrow(-1, p.InStart, p.MulIn * op.Dim);
-                    xs.Add(x.unflatten(^1, p.MulIn, op.Dim));                          // [..., u, k]
-                    var wp = w.narrow(-1, p.WeightOffset, p.MulIn * op.Mul);
-                    ws.Add(wp.unflatten(^1, p.MulIn, op.Mul));                         // [..., u, w]
+                    xs.Add(inParts[p.InIndex].unflatten(^1, p.MulIn, op.Dim));         // [..., u, k]
+                    ws.Add(wParts[p.WeightPart].unflatten(^1, p.MulIn, op.Mul));       // [..., u, w]
                 }
                 var xAll = xs.Count == 1 ? xs[0] : cat(xs, -2);                        // [..., U, k]
                 var wAll = ws.Count == 1 ? ws[0] : cat(ws, -2);                        // [..., U, w]
@@ -373,19 +380,19 @@ public partial class Linear : nn.Module<Tensor, Tensor>, IIrrepsModule, IInputCo
         return irrepsOut.Select(mi => biases && mi.Ir.IsScalar()).ToArray();
     }
 
-    private OutputPlan[] BuildPlan()
+    private (OutputPlan[] Plan, long[] WeightSizes) BuildPlan()
     {
-        var slicesIn = IrrepsInSingle.Slices();
         var plans = new List<OutputPlan>();
-        long weightOffset = 0, biasOffset = 0;
-        var weightOffsets = new long[Instructions.Count];
+        long biasOffset = 0;
+        var weightParts = new int[Instructions.Count];
         var biasOffsets = new long[Instructions.Count];
+        var weightSizes = new List<long>();
         for (var n = 0; n < Instructions.Count; n++)
         {
             if (Instructions[n].IIn >= 0)
             {
-                weightOffsets[n] = weightOffset;
-                weightOffset += Instructions[n].PathNumel;
+                weightParts[n] = weightSizes.Count;
+                weightSizes.Add(Instructions[n].PathNumel);
             }
             else
             {
@@ -411,17 +418,18 @@ public partial class Linear : nn.Module<Tensor, Tensor>, IIrrepsModule, IInputCo
                 }
                 var mulIn = IrrepsInSingle[ins.IIn].Mul;
                 if (mulIn == 0) continue;
-                paths.Add(new PathPlan(slicesIn[ins.IIn].Start, mulIn, weightOffsets[n]));
+                paths.Add(new PathPlan(ins.IIn, mulIn, weightParts[n]));
                 scale.AddRange(Enumerable.Repeat(ins.PathWeight, mulIn));
             }
             string? scaleName = null;
             if (paths.Count > 0) scaleName = _constants.AddFloat($"scale_{o}", scale.ToArray(), scale.Count, 1);
             plans.Add(new OutputPlan(mulOut, irOut.Dim, paths.ToArray(), scaleName, bias));
         }
-        return plans.ToArray();
+        return (plans.ToArray(), weightSizes.ToArray());
     }
 
-    private sealed record PathPlan(long InStart, long MulIn, long WeightOffset);
+    // InIndex: the input irrep (a part of the input's split); WeightPart: the instruction's part of the weights' split.
+    private sealed record PathPlan(int InIndex, long MulIn, int WeightPart);
 
     private sealed record OutputPlan(long Mul, long Dim, PathPlan[] Paths, string? Scale, long BiasOffset);
 }

@@ -14,6 +14,10 @@ public partial class TensorProduct
         var unfused = _plan.HasUnfusedPaths;
         var xs = !unfused ? Array.Empty<Tensor>() : _in1Sizes.Length == 1 ? new[] { x } : x.split(_in1Sizes, -1);
         var ys = !unfused ? Array.Empty<Tensor>() : _in2Sizes.Length == 1 ? new[] { y } : y.split(_in2Sizes, -1);
+        // Their weights likewise: with per-edge weights ([E, WeightNumel]) a narrow per path costs a full-size
+        // zero fill and addition each in the backward.
+        var ws = !unfused || WeightNumel == 0 ? Array.Empty<Tensor>()
+            : _weightSizes.Length == 1 ? new[] { w } : w.split(_weightSizes, -1);
         // Without autograd, groups that allow it run merged (faster forward, slower backward); the compiled module
         // has a trace per grad mode (TorchScript.GradEnabled), so each runs its own formulation.
         var merged = _plan.Mergeable && !TorchScript.GradEnabled;
@@ -43,12 +47,12 @@ public partial class TensorProduct
             }
             if (op.Uvw.Length > 0)
             {
-                var r = UvwBlock(op, xs, ys, w);
+                var r = UvwBlock(op, xs, ys, ws);
                 acc = acc is null ? r : acc.add(r);
             }
             foreach (var p in op.Others)
             {
-                var r = OtherPath(p, op, xs, ys, w);
+                var r = OtherPath(p, op, xs, ys, ws);
                 acc = acc is null ? r : acc.add(r);
             }
             if (acc is null)
@@ -71,6 +75,24 @@ public partial class TensorProduct
         var result = parts.Count == 1 ? parts[0] : cat(parts, -1);
         return permute ? result.index_select(-1, get_buffer(_plan.OutputPermutation!)!) : result;
     }
+
+    // The weighted instructions' blocks in order (the split sizes of the weights) and each block's part by its
+    // (offset, size): zero-size blocks share an offset, and any of them serves.
+    private static (long[] Sizes, Dictionary<(long, long), int> Parts) WeightParts(IEnumerable<Instruction> instructions)
+    {
+        var sizes = new List<long>();
+        var parts = new Dictionary<(long, long), int>();
+        long offset = 0;
+        foreach (var ins in instructions.Where(i => i.HasWeight))
+        {
+            parts.TryAdd((offset, ins.PathNumel), sizes.Count);
+            sizes.Add(ins.PathNumel);
+            offset += ins.PathNumel;
+        }
+        return (sizes.ToArray(), parts);
+    }
+
+    private Tensor WeightOf(Tensor[] ws, PathPlan p) => ws[_weightPart[(p.WeightOffset, p.WeightNumel)]];
 
     private static void Add(Tensor?[] outputs, int index, Tensor value)
     {

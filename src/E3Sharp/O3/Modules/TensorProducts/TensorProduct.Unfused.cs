@@ -9,7 +9,7 @@ public partial class TensorProduct
 {
     // The non-fused "uvw" paths into one output irrep: (x1 · CG · x2) blocks side by side, then one matrix product
     // with the concatenated weights of all paths.
-    private Tensor UvwBlock(OutputPlan op, Tensor[] xs, Tensor[] ys, Tensor w)
+    private Tensor UvwBlock(OutputPlan op, Tensor[] xs, Tensor[] ys, Tensor[] ws)
     {
         var bParts = new List<Tensor>();
         var wParts = new List<Tensor>();
@@ -24,7 +24,7 @@ public partial class TensorProduct
                 var a = x2.checked_matmul(get_buffer(p.Cg)!);                              // [..., v, i*k]
                 a = a.unflatten(^1, g.Dim1, op.Dim);                               // [..., v, i, k]
                 aParts.Add(a.transpose(-3, -2));                                   // [..., i, v, k]
-                var wp = w.narrow(-1, p.WeightOffset, p.WeightNumel);
+                var wp = WeightOf(ws, p);
                 wGroup.Add(wp.unflatten(^1, g.Mul1, p.Mul2, op.Mul));              // [..., u, v, w]
             }
             var aAll = aParts.Count == 1 ? aParts[0] : cat(aParts, -2);            // [..., i, V, k]
@@ -44,7 +44,7 @@ public partial class TensorProduct
         return o.transpose(-1, -2).flatten(-2);                                    // [..., w*k]
     }
 
-    private Tensor OtherPath(PathPlan p, OutputPlan op, Tensor[] xs, Tensor[] ys, Tensor w)
+    private Tensor OtherPath(PathPlan p, OutputPlan op, Tensor[] xs, Tensor[] ys, Tensor[] ws)
     {
         var x2 = ys[p.IIn2];
         x2 = x2.unflatten(^1, p.Mul2, p.Dim2);                                      // [..., v, j]
@@ -55,7 +55,7 @@ public partial class TensorProduct
         Tensor? wp = null;
         if (p.HasWeight)
         {
-            wp = w.narrow(-1, p.WeightOffset, p.WeightNumel);
+            wp = WeightOf(ws, p);
             wp = wp.unflatten(^1, p.PathShape);
         }
         Tensor r;

@@ -35,6 +35,8 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     private readonly TensorProductPlan _plan;
     private readonly long[] _in1Sizes;
     private readonly long[] _in2Sizes;
+    private readonly long[] _weightSizes;
+    private readonly Dictionary<(long Offset, long Numel), int> _weightPart;
     private string _description;
 
     /// <summary>Creates a tensor product.</summary>
@@ -141,6 +143,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         _plan = TensorProductPlanBuilder.Build(irrepsIn1, irrepsIn2, irrepsOut, normalized, SharedWeights);
         _in1Sizes = irrepsIn1.Select(m => (long)m.Dim).ToArray();
         _in2Sizes = irrepsIn2.Select(m => (long)m.Dim).ToArray();
+        (_weightSizes, _weightPart) = WeightParts(normalized);
         _description = Describe(name);
 
         RegisterComponents();
