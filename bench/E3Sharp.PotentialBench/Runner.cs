@@ -38,6 +38,12 @@ public static class Runner
 
         var systems = Systems.EnergyForces(o.Sizes);
         CheckAgreement(variants, systems[0], config.RMax);
+        // E3SHARP_BENCH_ONLY=name[,name] times only those variants (for a profiler attached to the process).
+        var only = Environment.GetEnvironmentVariable("E3SHARP_BENCH_ONLY");
+        if (!string.IsNullOrEmpty(only))
+        {
+            variants = variants.Where(v => only.Split(',').Contains(v.Name)).ToArray();
+        }
         var results = new Dictionary<string, Dictionary<string, Dictionary<string, Timing>>>();
         foreach (var threads in o.Threads)
         {
