@@ -47,13 +47,15 @@ if [ ! -f "$model/model.bin" ]; then
     dotnet run --project samples/Potential -c Release -- train --model allegro --quick --out "$model" \
         >"$work/train.log" 2>&1 || { tail -20 "$work/train.log"; }
 fi
-if dotnet run --project samples/Potential -c Release -- deploy --model allegro --from "$model" \
+# float64 end to end (deploy --float64, pair_style allegro6464): the ranks then differ only by float64 summation
+# order, so 100 steps of MD stay far inside 1e-5 eV/Å (a float32 model's rank runs came within 8e-6 of it).
+if dotnet run --project samples/Potential -c Release -- deploy --model allegro --float64 --from "$model" \
         --out "$work/allegro.pth" >"$work/deploy.log" 2>&1 && [ -f "$work/allegro.pth" ]; then
     $py tests/lammps/mpi_check.py --lmp "$lmp" --model "$work/allegro.pth" --work "$work/allegro" \
-        --steps "$steps" --omp2-steps "$omp2" --nve-steps "$nve" 2>&1 | tee "$work/allegro.log"
+        --pair-style allegro6464 --steps "$steps" --omp2-steps "$omp2" --nve-steps "$nve" 2>&1 | tee "$work/allegro.log"
     add "$work/allegro.log"
-    # Eager C# (the Allegro model on the same frame) vs LAMMPS' first step.
-    dotnet run --project samples/Potential -c Release -- lammps-allegro --from "$model" \
+    # Eager C# (the Allegro model on the same frame, float64) vs LAMMPS' first step.
+    dotnet run --project samples/Potential -c Release -- lammps-allegro --from "$model" --float64 \
         --first-step "$work/allegro/first-step.json" 2>&1 | tee "$work/eager.log"
     add "$work/eager.log"
 else

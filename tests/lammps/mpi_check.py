@@ -79,7 +79,7 @@ def write_data(path: str, length: float, pos, vel) -> None:
         f.write("\n".join(lines) + "\n")
 
 
-def header(model: str, type_name: str) -> str:
+def header(model: str, type_name: str, pair_style: str = "allegro") -> str:
     return f"""units metal
 atom_style atomic
 atom_modify map array
@@ -87,7 +87,7 @@ boundary p p p
 newton on
 read_data frame.data
 mass 1 {MASS.get(type_name, 50.0)}
-pair_style allegro
+pair_style {pair_style}
 pair_coeff * * {os.path.abspath(model)} {type_name}
 neighbor 1.0 bin
 neigh_modify every 1 delay 0 check yes
@@ -178,7 +178,7 @@ def check(a, meta) -> int:
             d = os.path.join(a.work, name)
             os.makedirs(d, exist_ok=True)
             write_data(os.path.join(d, "frame.data"), length, pos, vel)
-            script = header(a.model, type_name) + f"""compute vir all pressure NULL virial
+            script = header(a.model, type_name, a.pair_style) + f"""compute vir all pressure NULL virial
 thermo {every}
 thermo_style custom step pe ke etotal c_vir[1] c_vir[2] c_vir[3] c_vir[4] c_vir[5] c_vir[6] vol
 thermo_modify format float %.17g
@@ -229,7 +229,7 @@ run {steps}
         d = os.path.join(a.work, "nve-np2")
         os.makedirs(d, exist_ok=True)
         write_data(os.path.join(d, "frame.data"), length, pos, vel)
-        log = run_lammps(a.lmp, d, 2, 1, header(a.model, type_name) + f"""thermo {max(1, a.nve_steps // 100)}
+        log = run_lammps(a.lmp, d, 2, 1, header(a.model, type_name, a.pair_style) + f"""thermo {max(1, a.nve_steps // 100)}
 thermo_style custom step temp pe ke etotal
 thermo_modify format float %.17g
 run {a.nve_steps}
@@ -258,7 +258,7 @@ def bench(a, meta) -> int:
             d = os.path.join(a.work, f"bench-{len(pos)}-np{ranks}")
             os.makedirs(d, exist_ok=True)
             write_data(os.path.join(d, "frame.data"), length, pos, vel)
-            log = run_lammps(a.lmp, d, ranks, 1, header(a.model, type_name) + f"""thermo 1000
+            log = run_lammps(a.lmp, d, ranks, 1, header(a.model, type_name, a.pair_style) + f"""thermo 1000
 run 2
 run {a.bench_steps}
 """)
@@ -279,6 +279,8 @@ def main() -> int:
     p.add_argument("--nve-cells", type=int, default=3)
     # The 2-threads-a-rank run for fewer steps: on an oversubscribed machine every OpenMP barrier waits for a time slice.
     p.add_argument("--omp2-steps", type=int, default=0)
+    # allegro: float32 positions in, float64 out; allegro6464 for a model deployed with --float64.
+    p.add_argument("--pair-style", default="allegro", choices=["allegro", "allegro3232", "allegro6464", "allegro3264", "allegro6432"])
     p.add_argument("--bench", default="")
     p.add_argument("--bench-steps", type=int, default=10)
     a = p.parse_args()

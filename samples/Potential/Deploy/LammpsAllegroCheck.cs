@@ -15,13 +15,15 @@ namespace E3Sharp.Samples.Potential.Deploy;
 /// </summary>
 public static class LammpsAllegroCheck
 {
-    /// <summary>Command line: <c>lammps-allegro --from DIR --first-step FILE</c>; ends with 'N passed, M failed'.</summary>
+    /// <summary>Command line: <c>lammps-allegro --from DIR --first-step FILE [--float64]</c> (<c>--float64</c>: the
+    /// model as <c>deploy --float64</c> writes it for <c>pair_style allegro6464</c>); ends with 'N passed, M failed'.</summary>
     /// <param name="args">Arguments after the command name.</param>
     /// <returns>Process exit code (0 when every check passed).</returns>
     public static int Run(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
         string? from = null, firstStep = null;
+        var float64 = false;
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"Option {args[i]} needs a value.");
@@ -33,8 +35,12 @@ public static class LammpsAllegroCheck
                 case "--first-step":
                     firstStep = Next();
                     break;
+                case "--float64":
+                    float64 = true;
+                    break;
                 default:
-                    throw new ArgumentException($"lammps-allegro: unknown option '{args[i]}' (--from DIR --first-step FILE).");
+                    throw new ArgumentException(
+                        $"lammps-allegro: unknown option '{args[i]}' (--from DIR --first-step FILE [--float64]).");
             }
         }
 
@@ -52,7 +58,8 @@ public static class LammpsAllegroCheck
         var lammpsForces = root.GetProperty("forces").EnumerateArray()
             .SelectMany(r => r.EnumerateArray().Select(v => v.GetDouble())).ToArray();
 
-        var results = Compare(from, frame, lammpsEnergy, lammpsForces, lammpsVirial);
+        var results = Compare(from, float64 ? ScalarType.Float64 : ScalarType.Float32, frame, lammpsEnergy,
+            lammpsForces, lammpsVirial);
         foreach (var r in results)
         {
             Console.WriteLine($"{(r.Passed ? "PASS" : "FAIL")} {r.Name}: {r.Value:E2} (limit {r.Limit:E0}) {r.Detail}");
@@ -64,12 +71,12 @@ public static class LammpsAllegroCheck
     }
 
     /// <summary>Evaluates the trained Allegro model on the frame and compares with LAMMPS' numbers.</summary>
-    private static IReadOnlyList<LammpsResult> Compare(string from, Configuration frame, double lammpsEnergy,
-        double[] lammpsForces, double[] lammpsVirial)
+    private static IReadOnlyList<LammpsResult> Compare(string from, ScalarType dtype, Configuration frame,
+        double lammpsEnergy, double[] lammpsForces, double[] lammpsVirial)
     {
         using var scope = NewDisposeScope();
-        // float32, as `deploy --model allegro` writes it for `pair_style allegro`.
-        var potential = Cli.LoadTrainedAllegro(from);
+        // The dtype `deploy --model allegro [--float64]` wrote for LAMMPS.
+        var potential = Cli.LoadTrainedAllegro(from, dtype);
         potential.eval();
         var output = potential.EvaluateConfiguration(frame);
         using var g = Graph.FromConfiguration(frame, ((Model.IPotential)potential).RMax, potential.Dtype);
