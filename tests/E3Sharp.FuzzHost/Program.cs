@@ -11,11 +11,20 @@
 //   dotnet E3Sharp.FuzzHost.dll graph <probe>
 //
 // runs one bad input to a graph helper or e3nn.math function (GraphProbes) and prints its outcome.
+//
+//   dotnet E3Sharp.FuzzHost.dll allocator keep|default
+//
+// measures the page faults of an autograd workload's steps, with or without TorchAllocator.KeepFreedMemory.
 using E3Sharp.FuzzHost;
 
 if (args.Length == 2 && args[0] == "graph")
 {
     return GraphProbes.Run(args[1]);
+}
+
+if (args.Length == 2 && args[0] == "allocator")
+{
+    return AllocatorProbe.Run(args[1]);
 }
 
 if (args.Length != 3 || !int.TryParse(args[0], out var seed) || !int.TryParse(args[1], out var first) ||

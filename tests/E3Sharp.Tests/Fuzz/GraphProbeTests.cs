@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace E3Sharp.Tests.Fuzz;
 
 /// <summary>
@@ -9,24 +7,7 @@ namespace E3Sharp.Tests.Fuzz;
 /// </summary>
 public class GraphProbeTests
 {
-    private static string Probe(string name)
-    {
-        var here = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
-        var tfm = Path.GetFileName(here);
-        var configuration = Path.GetFileName(Path.GetDirectoryName(here)!);
-        var tests = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(here)!)!)!)!;
-        var host = Path.Combine(tests, "E3Sharp.FuzzHost", "bin", configuration, tfm, "E3Sharp.FuzzHost.dll");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(host);
-        psi.ArgumentList.Add("graph");
-        psi.ArgumentList.Add(name);
-        using var p = Process.Start(psi)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        var stdout = p.StandardOutput.ReadToEnd();
-        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(120)), $"probe {name} hung");
-        Assert.True(p.ExitCode == 0, $"probe {name}: the process died (exit {p.ExitCode}): {stdout} {stderr.Result}");
-        return stdout.Trim();
-    }
+    private static string Probe(string name) => ChildHost.Run("graph", name);
 
     [Theory]
     [InlineData("scatter-index-too-large", "Scatter: index values must lie in [0, dimSize) = [0, 3), got values from 0 to 5.")]
