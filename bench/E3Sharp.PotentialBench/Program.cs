@@ -25,6 +25,13 @@ public static class Program
             return args.Length == 0 ? 1 : 0;
         }
 
+        // E3SHARP_BENCH_ALLOCATOR=keep: TorchAllocator.KeepFreedMemory for every variant (the Python side gets glibc's
+        // equivalent environment from bench/potential-bench.sh); otherwise glibc's defaults.
+        if (Environment.GetEnvironmentVariable("E3SHARP_BENCH_ALLOCATOR") == "keep" && !TorchAllocator.KeepFreedMemory())
+        {
+            Console.Error.WriteLine("E3SHARP_BENCH_ALLOCATOR=keep: the C library refused the settings (not glibc?)");
+        }
+
         var opts = new Dictionary<string, string>();
         for (var i = 1; i < args.Length; i++)
         {
