@@ -22,15 +22,7 @@ public class InputFuzzTests(ITestOutputHelper output)
     private static int Env(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : fallback;
 
-    private static string HostPath()
-    {
-        // tests/E3Sharp.Tests/bin/<Configuration>/<tfm>/ -> tests/E3Sharp.FuzzHost/bin/<Configuration>/<tfm>/
-        var here = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
-        var tfm = Path.GetFileName(here);
-        var configuration = Path.GetFileName(Path.GetDirectoryName(here)!);
-        var tests = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(here)!)!)!)!;
-        return Path.Combine(tests, "E3Sharp.FuzzHost", "bin", configuration, tfm, "E3Sharp.FuzzHost.dll");
-    }
+    private static string HostPath() => ChildHost.HostPath;
 
     // Runs cases [first, first + count) in one child; returns the outcomes, and the case that killed or hung the
     // child (null when it finished).
