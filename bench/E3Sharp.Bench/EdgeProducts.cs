@@ -32,15 +32,6 @@ public static class EdgeProducts
             variants.Add(("eager", a => a.Length == 3 ? eager.forward(a[0], a[1], a[2]) : eager.forward(a[0], a[1], null)));
             var compiled = TorchScript.Compile(eager);
             variants.Add(("compiled", a => (Tensor)compiled.forward(a.Cast<object>().ToArray())!));
-            if (Environment.GetEnvironmentVariable("E3SHARP_TP_BEFORE") == "1")
-            {
-                Environment.SetEnvironmentVariable("E3SHARP_TP_CHANNEL", "0");
-                var old = make();
-                var oldCompiled = TorchScript.Compile(old);
-                Environment.SetEnvironmentVariable("E3SHARP_TP_CHANNEL", null);
-                variants.Add(("eager before", a => a.Length == 3 ? old.forward(a[0], a[1], a[2]) : old.forward(a[0], a[1], null)));
-                variants.Add(("compiled before", a => (Tensor)oldCompiled.forward(a.Cast<object>().ToArray())!));
-            }
             var x = eager.IrrepsIn1.Randn(new[] { rows, -1L }, ScalarType.Float32, null);
             var y = eager.IrrepsIn2.Randn(new[] { rows, -1L }, ScalarType.Float32, null);
             var inputs = weighted ? new[] { x, y, randn(rows, eager.WeightNumel) } : new[] { x, y };

@@ -179,10 +179,8 @@ internal sealed partial class TensorProductPlanBuilder
         }
 
         // Channel-wise groups ("uvu" with second-input multiplicity 1, "uuu"): the other paths' fastest form.
-        var channel = Environment.GetEnvironmentVariable("E3SHARP_TP_CHANNEL") == "0"
-            ? (Array.Empty<ChannelGroup>(), null, Array.Empty<long>())
-            : BuildChannelGroups(Enumerable.Range(0, _instructions.Count)
-                .Where(n => !fusedInstructions.Contains(n) && Active(_instructions[n])), weightOffsets);
+        var channel = BuildChannelGroups(Enumerable.Range(0, _instructions.Count)
+            .Where(n => !fusedInstructions.Contains(n) && Active(_instructions[n])), weightOffsets);
         var channelInstructions = channel.Item1.SelectMany(g => g.Paths).Select(p => p.Instruction).ToHashSet();
 
         var plans = new List<OutputPlan>();
