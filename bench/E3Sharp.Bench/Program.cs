@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 //   dotnet run -c Release --project bench/E3Sharp.Bench                      side-by-side table (f32 and f64; batch 1, 64, 4096)
 //   dotnet run -c Release --project bench/E3Sharp.Bench -- --quick           batch 4096, float32, fewer rounds
 //   ... -- --anchor PATH --batches 1,64,4096 --dtypes f32,f64 --rounds 25 --memory-calls 10000
+//   dotnet run -c Release --project bench/E3Sharp.Bench -- --edge-products [--rows 22118 --rounds 9]   samples/Potential's per-edge products
 //   dotnet run -c Release --project bench/E3Sharp.Bench -- --bdn [BenchmarkDotNet arguments, e.g. --filter '*']
 torch.set_num_threads(1);
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -23,6 +24,12 @@ string? Value(string name)
 {
     var i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
+
+if (args.Contains("--edge-products"))
+{
+    EdgeProducts.Run(long.Parse(Value("--rows") ?? "22118"), int.Parse(Value("--rounds") ?? "9"));
+    return 0;
 }
 
 var quick = args.Contains("--quick");

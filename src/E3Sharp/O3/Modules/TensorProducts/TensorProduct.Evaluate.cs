@@ -35,6 +35,8 @@ public partial class TensorProduct
                     break;
             }
         }
+        var channelOut = new Tensor?[IrrepsOut.Length];
+        if (_plan.Channel.Length > 0) ChannelProducts(y, xs, ys, ws, channelOut);
         var parts = new List<Tensor>();
         Tensor? zero = null;
         foreach (var op in _plan.Outputs)
@@ -49,6 +51,10 @@ public partial class TensorProduct
             {
                 var r = UvwBlock(op, xs, ys, ws);
                 acc = acc is null ? r : acc.add(r);
+            }
+            if (channelOut[op.IOut] is { } channel)
+            {
+                acc = acc is null ? channel : acc.add(channel);
             }
             foreach (var p in op.Others)
             {

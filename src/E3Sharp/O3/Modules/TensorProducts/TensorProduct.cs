@@ -18,7 +18,9 @@ namespace E3Sharp.O3.Modules;
 /// leading batch dimensions and are passed to <c>forward</c>.</para>
 /// <para>Evaluation: a plan built once from the irreps, instructions and options decides how each path is
 /// evaluated (the <c>"uvw"</c> paths in fused groups with one batched product per output irrep, a scalar first-input
-/// irrep "scalar-first" where that pays, one merged product without autograd, the other modes path by path) and holds
+/// irrep "scalar-first" where that pays, one merged product without autograd, <c>"uvu"</c> paths from a second-input
+/// multiplicity of 1 and <c>"uuu"</c> paths in channel-wise groups per first-input irrep, the other modes path by
+/// path) and holds
 /// the Clebsch–Gordan blocks (path weights folded in) and index tables, which become buffers of the module's dtype;
 /// docs/tensor-product.md describes the formulations. The forward uses plain tensor operations only, so the traced
 /// (compiled) module runs exactly this sequence.</para>
@@ -270,6 +272,9 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
 
     /// <inheritdoc />
     public override string ToString() => _description;
+
+    // The plan (read by the tests).
+    internal TensorProductPlan Plan => _plan;
 
     /// <summary>
     /// Rows per chunk when a forward gets a large batch of rows, eager and compiled (<see cref="IBatchChunked"/>):

@@ -16,16 +16,22 @@ namespace E3Sharp.O3.Modules;
 /// per-sample products can; a group of only scalar-first paths has none and runs the same in both grad modes).</param>
 /// <param name="ChunkValuesPerRow">Values one row of a forward holds (inputs, intermediates, output).</param>
 /// <param name="Constants">The constants, by buffer name.</param>
+/// <param name="Channel">The channel-wise groups (<c>"uvu"</c> from a second-input multiplicity of 1, <c>"uuu"</c>).</param>
+/// <param name="UvuCg">The constant that turns x2 into every <c>"uvu"</c> group's operator (one product), or null.</param>
+/// <param name="UvuSizes">The parts of x2 · UvuCg, one per <c>"uvu"</c> group.</param>
 internal sealed record TensorProductPlan(
     OutputPlan[] Outputs,
     FusedGroup[] Fused,
     string? OutputPermutation,
     bool Mergeable,
     long ChunkValuesPerRow,
-    ConstantSet Constants)
+    ConstantSet Constants,
+    ChannelGroup[] Channel,
+    string? UvuCg,
+    long[] UvuSizes)
 {
     /// <summary>Whether some path is evaluated outside the fused groups (the inputs are then split per irrep).</summary>
-    public bool HasUnfusedPaths => Outputs.Any(op => op.Uvw.Length > 0 || op.Others.Length > 0);
+    public bool HasUnfusedPaths => Channel.Length > 0 || Outputs.Any(op => op.Uvw.Length > 0 || op.Others.Length > 0);
 
     /// <summary>
     /// Whether the component-major fused outputs reach e3nn's layout by one gather of the whole output (float32),
@@ -97,9 +103,9 @@ internal sealed record UvwGroup(int IIn1, long Mul1, long Dim1, PathPlan[] Paths
 /// the final permutation.
 /// </summary>
 internal sealed record OutputPlan(
-    int IOut, long Mul, long Dim, UvwGroup[] Uvw, bool Fused, PathPlan[] Others, bool AnyWeighted)
+    int IOut, long Mul, long Dim, UvwGroup[] Uvw, bool Fused, PathPlan[] Others, bool AnyWeighted, bool Channel)
 {
-    public bool KMajor => Fused && Uvw.Length == 0 && Others.Length == 0 && LayoutsDiffer;
+    public bool KMajor => Fused && Uvw.Length == 0 && Others.Length == 0 && !Channel && LayoutsDiffer;
 
     // Whether [..., K·w] and [..., w·K] are different orders (both K and w above 1).
     public bool LayoutsDiffer => Dim > 1 && Mul > 1;
@@ -159,4 +165,20 @@ internal sealed record FusedOutput(int IOut, long W, long K, long V, long R, int
 {
     // Row blocks per output component in the owner's product: V, plus one for a guest.
     public long Slots => V + (Guest >= 0 ? 1 : 0);
+}
+
+/// <summary>A channel-wise path of a <see cref="ChannelGroup"/>: its output irrep (dimension K) and weight block.</summary>
+internal sealed record ChannelPath(int Instruction, int IOut, long K, bool HasWeight, long WeightOffset, long WeightNumel);
+
+/// <summary>
+/// Channel-wise paths from one first-input irrep (multiplicity U, dimension I), evaluated together
+/// (TensorProduct.Channel.cs). <c>"uvu"</c>: part UvuPart of x2 · UvuCg is the operator <c>[..., I, ΣK]</c>.
+/// <c>"uuu"</c>: x2's blocks of multiplicity U, gathered channel-major by In2Index (null: the one block IIn2), are
+/// <c>[..., U, J]</c>; the outer product with x1 <c>[..., U, I·J]</c> times Cg <c>[I·J, ΣK]</c> is one matrix product.
+/// </summary>
+internal sealed record ChannelGroup(string Mode, int IIn1, long U, long I, string? Cg, string? In2Index, int IIn2,
+    long J, int UvuPart, ChannelPath[] Paths)
+{
+    // The paths' output dimensions (the columns of the group's product).
+    public long[] KSizes { get; } = Paths.Select(p => p.K).ToArray();
 }

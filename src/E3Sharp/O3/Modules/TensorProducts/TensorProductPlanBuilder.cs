@@ -43,15 +43,16 @@ internal sealed partial class TensorProductPlanBuilder
         bool sharedWeights)
     {
         var builder = new TensorProductPlanBuilder(in1, in2, out_, instructions, sharedWeights);
-        var (outputs, fused) = builder.BuildPlan();
+        var (outputs, fused, channel) = builder.BuildPlan();
         var permutation = builder.AddOutputPermutation(outputs);
         var mergeable = fused.Any(g => g.Merged is not null) && fused.All(g => g.Merged is not null || g.Owners.Length == 0);
-        return new TensorProductPlan(outputs, fused, permutation, mergeable, builder.ChunkValuesPerRow(outputs, fused),
-            builder._constants);
+        return new TensorProductPlan(outputs, fused, permutation, mergeable,
+            builder.ChunkValuesPerRow(outputs, fused, channel.Groups), builder._constants, channel.Groups,
+            channel.UvuCg, channel.UvuSizes);
     }
 
     // Values one row of a forward holds (inputs, intermediates, output); the plan fixes it, the dtype sets the bytes.
-    private long ChunkValuesPerRow(OutputPlan[] outputs, FusedGroup[] fused)
+    private long ChunkValuesPerRow(OutputPlan[] outputs, FusedGroup[] fused, ChannelGroup[] channel)
     {
         var perRow = (long)(_in1.Dim + _in2.Dim + 2 * _out.Dim);
         foreach (var g in fused)
@@ -64,6 +65,11 @@ internal sealed partial class TensorProductPlanBuilder
         foreach (var op in outputs)
         {
             perRow += op.Uvw.Sum(gr => gr.Mul1 * gr.V * op.Dim) + op.Others.Sum(p => p.Mul1 * p.Mul2 * op.Dim);
+        }
+        foreach (var g in channel)
+        {
+            // The operator or outer product, the group's product and the weighted outputs.
+            perRow += (g.Mode == "uvu" ? g.I * g.KSizes.Sum() : g.U * (g.I * g.J + g.J)) + 2 * g.U * g.KSizes.Sum();
         }
         if (!_sharedWeights) perRow += _weightNumel;
         return perRow;
@@ -87,7 +93,8 @@ internal sealed partial class TensorProductPlanBuilder
         return _constants.AddIndex("out_perm", index.ToArray());
     }
 
-    private (OutputPlan[] Plan, FusedGroup[] Fused) BuildPlan()
+    private (OutputPlan[] Plan, FusedGroup[] Fused, (ChannelGroup[] Groups, string? UvuCg, long[] UvuSizes) Channel)
+        BuildPlan()
     {
         var weightOffsets = new int[_instructions.Count];
         var offset = 0;
@@ -171,6 +178,11 @@ internal sealed partial class TensorProductPlanBuilder
             }
         }
 
+        // Channel-wise groups ("uvu" with second-input multiplicity 1, "uuu"): the other paths' fastest form.
+        var channel = BuildChannelGroups(Enumerable.Range(0, _instructions.Count)
+            .Where(n => !fusedInstructions.Contains(n) && Active(_instructions[n])), weightOffsets);
+        var channelInstructions = channel.Item1.SelectMany(g => g.Paths).Select(p => p.Instruction).ToHashSet();
+
         var plans = new List<OutputPlan>();
         for (var o = 0; o < _out.Length; o++)
         {
@@ -185,7 +197,7 @@ internal sealed partial class TensorProductPlanBuilder
                 var ins = _instructions[n];
                 if (ins.IOut != o || !Active(ins)) continue;
                 anyWeighted |= ins.HasWeight;
-                if (fusedInstructions.Contains(n)) continue;
+                if (fusedInstructions.Contains(n) || channelInstructions.Contains(n)) continue;
                 var (m1, ir1) = _in1[ins.IIn1];
                 var ir2 = _in2[ins.IIn2].Ir;
                 var path = MakePath(n, AddCg(n, ir1, ir2, irO, ins.PathWeight));
@@ -205,10 +217,12 @@ internal sealed partial class TensorProductPlanBuilder
                 }
             }
             var fusedHere = fused.Any(g => g.Outputs.Any(slot => slot.IOut == o));
+            var channelHere = channel.Item1.Any(g => g.Paths.Any(p => p.IOut == o));
             plans.Add(new OutputPlan(o, mo, irO.Dim,
-                groups.Select(g => new UvwGroup(g.IIn1, g.Mul1, g.Dim1, g.Paths.ToArray())).ToArray(), fusedHere, others.ToArray(), anyWeighted));
+                groups.Select(g => new UvwGroup(g.IIn1, g.Mul1, g.Dim1, g.Paths.ToArray())).ToArray(), fusedHere,
+                others.ToArray(), anyWeighted, channelHere));
         }
-        return (plans.ToArray(), fused.ToArray());
+        return (plans.ToArray(), fused.ToArray(), channel);
     }
 
     // Position in the flat weight vector of instruction n's weight (u = a, v, w): e3nn's row-major [u, v, w] block
