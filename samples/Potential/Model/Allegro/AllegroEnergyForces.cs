@@ -27,6 +27,12 @@ public partial class AllegroEnergyForces : nn.Module<Dictionary<string, Tensor>,
     [ComponentName(Name = "model")]
     private readonly AllegroModel _model;
 
+    [ComponentName(Name = "strained_edges")]
+    private readonly StrainedEdges _strainedEdges = new();
+
+    [ComponentName(Name = "strain_gradients")]
+    private readonly StrainGradients _strainGradients = new(nameof(AllegroEnergyForces));
+
     /// <summary>Wraps a per-atom energy model.</summary>
     /// <param name="model">The model.</param>
     public AllegroEnergyForces(AllegroModel model) : base(nameof(AllegroEnergyForces))
@@ -71,15 +77,13 @@ public partial class AllegroEnergyForces : nn.Module<Dictionary<string, Tensor>,
         var edgeVec = strainedPos.index_select(0, edgeIndex[1]) - strainedPos.index_select(0, edgeIndex[0]);
         var atomic = _model.forward(edgeVec, edgeIndex, atomTypes);
         var energy = atomic.sum();
-        CheckGradientMode(energy);
-        var grads = autograd.grad(new[] { energy }, new[] { pos, strain }, retain_graph: training,
-            create_graph: training, allow_unused: true);
+        var (forces, virial) = _strainGradients.forward(energy, pos, strain);
         return new Dictionary<string, Tensor>
         {
             ["total_energy"] = energy.reshape(1, 1).to_type(ScalarType.Float64),
-            ["forces"] = (-grads[0]).to_type(ScalarType.Float64),
+            ["forces"] = forces.to_type(ScalarType.Float64),
             ["atomic_energy"] = atomic.to_type(ScalarType.Float64),
-            ["virial"] = (-grads[1]).to_type(ScalarType.Float64),
+            ["virial"] = virial.to_type(ScalarType.Float64),
         };
     }
 
@@ -97,57 +101,13 @@ public partial class AllegroEnergyForces : nn.Module<Dictionary<string, Tensor>,
     public PotentialOutput Evaluate(Tensor pos, Tensor edgeIndex, Tensor atomTypes, Tensor? edgeCellShift = null,
         Tensor? cell = null, Tensor? batch = null)
     {
-        ArgumentNullException.ThrowIfNull(pos);
-        ArgumentNullException.ThrowIfNull(edgeIndex);
-        ArgumentNullException.ThrowIfNull(atomTypes);
-        if (pos.dtype != Dtype)
-        {
-            throw new ArgumentException($"AllegroEnergyForces.Evaluate: pos is {pos.dtype}, the model is {Dtype}.",
-                nameof(pos));
-        }
-
-        if (pos.ndim != 2 || pos.shape[1] != 3 || atomTypes.ndim != 1 || atomTypes.shape[0] != pos.shape[0] ||
-            edgeIndex.ndim != 2 || edgeIndex.shape[0] != 2)
-        {
-            throw new ArgumentException(
-                $"AllegroEnergyForces.Evaluate: expected pos [N, 3], atom_types [N], edge_index [2, E]; got " +
-                $"[{string.Join(", ", pos.shape)}], [{string.Join(", ", atomTypes.shape)}], [{string.Join(", ", edgeIndex.shape)}].");
-        }
-
-        var edges = edgeIndex.shape[1];
-        var shift = edgeCellShift?.to_type(Dtype) ?? zeros(edges, 3, dtype: Dtype);
-        if (shift.ndim != 2 || shift.shape[0] != edges || shift.shape[1] != 3)
-        {
-            throw new ArgumentException(
-                $"AllegroEnergyForces.Evaluate: edge_cell_shift must be [{edges}, 3], got [{string.Join(", ", shift.shape)}].",
-                nameof(edgeCellShift));
-        }
-
-        var b = batch ?? zeros(pos.shape[0], dtype: ScalarType.Int64);
-        var graphs = pos.shape[0] == 0 ? 1 : b.max().item<long>() + 1;
-        var c = cell is null ? zeros(graphs, 3, 3, dtype: Dtype) : cell.to_type(Dtype).reshape(-1, 3, 3);
-        if (c.shape[0] != graphs)
-        {
-            throw new ArgumentException($"AllegroEnergyForces.Evaluate: {c.shape[0]} cells for {graphs} configurations.",
-                nameof(cell));
-        }
-
-        pos.requires_grad_(true);
-        var strain = zeros_like(c);
-        strain.requires_grad_(true);
-        var sym = 0.5 * (strain + strain.transpose(1, 2));
-        var strainedPos = pos + pos.unsqueeze(1).bmm(sym.index_select(0, b)).squeeze(1);
-        var strainedCell = c + c.bmm(sym);
-        var centre = edgeIndex[0];
-        var edgeCell = strainedCell.index_select(0, b.index_select(0, centre));
-        var edgeVec = strainedPos.index_select(0, edgeIndex[1]) - strainedPos.index_select(0, centre) +
-                      shift.unsqueeze(1).bmm(edgeCell).squeeze(1);
+        var (shift, c, b) = PotentialInputs.ForEvaluate(nameof(AllegroEnergyForces), Dtype, pos, edgeIndex, atomTypes,
+            edgeCellShift, cell, batch);
+        var (strain, edgeVec) = _strainedEdges.forward(pos, edgeIndex, shift, c, b);
         var atomic = _model.forward(edgeVec, edgeIndex, atomTypes);
-        var energy = zeros(graphs, dtype: Dtype).index_add(0, b, atomic[.., 0], 1);
-        CheckGradientMode(energy);
-        var grads = autograd.grad(new[] { energy.sum() }, new[] { pos, strain }, retain_graph: training,
-            create_graph: training, allow_unused: true);
-        return new PotentialOutput(energy, -grads[0], atomic, -grads[1]);
+        var energy = zeros_like(c[.., 0, 0]).index_add(0, b, atomic[.., 0], 1);
+        var (forces, virial) = _strainGradients.forward(energy, pos, strain);
+        return new PotentialOutput(energy, forces, atomic, virial);
     }
 
     /// <summary>
@@ -178,18 +138,6 @@ public partial class AllegroEnergyForces : nn.Module<Dictionary<string, Tensor>,
                     $"AllegroEnergyForces.forward: the input dictionary has no '{key}' entry; pair_allegro passes pos, " +
                     $"edge_index and atom_types (it has {string.Join(", ", data.Keys)}).", nameof(data));
             }
-        }
-    }
-
-    /// <summary>Refuses to differentiate an energy computed without gradient mode (LibTorch would abort the process).</summary>
-    [EagerOnly]
-    private static void CheckGradientMode(Tensor energy)
-    {
-        if (!energy.requires_grad)
-        {
-            throw new InvalidOperationException(
-                "AllegroEnergyForces: the energy is not connected to the positions by autograd, so forces cannot be " +
-                "taken; call the potential with gradient mode enabled (not inside no_grad()) and with at least one edge.");
         }
     }
 }
