@@ -16,7 +16,7 @@ namespace E3Sharp.Samples.Potential.Model;
 /// <c>E_i = scale · out_i + shift[type_i]</c>. Scripted (the atom and edge counts of its inputs are tied together).
 /// </summary>
 [CompileMode(JitMode.Script)]
-public partial class AtomicEnergyModel : nn.Module<Tensor, Tensor, Tensor, Tensor>
+public partial class AtomicEnergyModel : nn.Module<Tensor, Tensor, Tensor, Tensor>, IAtomicEnergyModel
 {
     [ComponentName(Name = "species_eye")]
     private readonly Tensor _speciesEye;
@@ -92,6 +92,12 @@ public partial class AtomicEnergyModel : nn.Module<Tensor, Tensor, Tensor, Tenso
 
     /// <summary>Floating dtype of the parameters.</summary>
     public ScalarType Dtype { get; }
+
+    /// <inheritdoc />
+    double IAtomicEnergyModel.RMax => Config.RMax;
+
+    /// <inheritdoc />
+    IReadOnlyList<string> IAtomicEnergyModel.TypeNames => Config.TypeNames;
 
     /// <summary>The interaction layers.</summary>
     public IReadOnlyList<Interaction> Layers => _layers.ToList();

@@ -26,46 +26,16 @@ public sealed record PotentialOutput(Tensor Energy, Tensor Forces, Tensor Atomic
 /// as in NequIP's <c>StressForceOutput</c> (<see cref="StrainedEdges"/>, <see cref="StrainGradients"/>): a zero strain ε (requiring grad) deforms positions and cell by
 /// <c>(1 + sym(ε))</c>, and <c>virial = −∂E/∂ε</c>, <c>forces = −∂E/∂pos</c>. In training mode the gradient graph is
 /// kept (<c>create_graph</c>) so that force and stress losses can be trained. Scripted: tracing cannot record
-/// <c>torch.autograd.grad</c>. C# callers use <see cref="Evaluate"/> (typed, batched).
+/// <c>torch.autograd.grad</c>. C# callers use <see cref="StrainedPotential{TModel}.Evaluate"/> (typed, batched).
 /// </remarks>
 [CompileMode(JitMode.Script)]
-public partial class EnergyForces : nn.Module<Dictionary<string, Tensor>, Dictionary<string, Tensor>>, IPotential
+public partial class EnergyForces : StrainedPotential<AtomicEnergyModel>
 {
-    [ComponentName(Name = "model")]
-    private readonly AtomicEnergyModel _model;
-
-    [ComponentName(Name = "strained_edges")]
-    private readonly StrainedEdges _strainedEdges = new();
-
-    [ComponentName(Name = "strain_gradients")]
-    private readonly StrainGradients _strainGradients = new(nameof(EnergyForces));
-
     /// <summary>Wraps a per-atom energy model.</summary>
     /// <param name="model">The model.</param>
-    public EnergyForces(AtomicEnergyModel model) : base(nameof(EnergyForces))
+    public EnergyForces(AtomicEnergyModel model) : base(nameof(EnergyForces), model)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        _model = model;
-        RegisterComponents();
     }
-
-    /// <summary>The per-atom energy model.</summary>
-    public AtomicEnergyModel Model => _model;
-
-    /// <summary>The model's floating dtype (inputs are converted to it).</summary>
-    public ScalarType Dtype => _model.Dtype;
-
-    /// <inheritdoc />
-    nn.Module IPotential.Module => this;
-
-    /// <inheritdoc />
-    double IPotential.RMax => _model.Config.RMax;
-
-    /// <inheritdoc />
-    IReadOnlyList<string> IPotential.TypeNames => _model.Config.TypeNames;
-
-    /// <inheritdoc />
-    void IPotential.SetScaleShift(double scale, IReadOnlyList<double> shifts) => _model.SetScaleShift(scale, shifts);
 
     /// <summary>The pair-style interface (NequIP's keys and dtypes; outputs are float64).</summary>
     /// <param name="data">Input dictionary: <c>pos</c>, <c>edge_index</c>, <c>edge_cell_shift</c>, <c>cell</c>, <c>atom_types</c>.</param>
@@ -86,33 +56,22 @@ public partial class EnergyForces : nn.Module<Dictionary<string, Tensor>, Dictio
         };
     }
 
-    /// <summary>
-    /// Energies, forces, per-atom energies and virials (the typed entry point for C# callers; batches of
-    /// configurations are disconnected graphs told apart by <paramref name="batch"/>).
-    /// </summary>
-    /// <param name="pos">Positions <c>[N, 3]</c> (Å), in the model's dtype.</param>
-    /// <param name="edgeIndex">Edge index <c>[2, E]</c> (int64).</param>
-    /// <param name="atomTypes">Species indices <c>[N]</c> (int64).</param>
-    /// <param name="edgeCellShift">Integer image shifts <c>[E, 3]</c> (null: none, a cluster).</param>
-    /// <param name="cell">Cells <c>[G, 3, 3]</c> or <c>[3, 3]</c>, rows are lattice vectors (null: no cell).</param>
-    /// <param name="batch">Configuration index per atom <c>[N]</c> (null: one configuration).</param>
-    public PotentialOutput Evaluate(Tensor pos, Tensor edgeIndex, Tensor atomTypes, Tensor? edgeCellShift = null,
-        Tensor? cell = null, Tensor? batch = null)
+    /// <inheritdoc />
+    protected override PotentialOutput EvaluateBatch(Tensor pos, Tensor edgeIndex, Tensor atomTypes,
+        Tensor edgeCellShift, Tensor cell, Tensor batch)
     {
-        var (shift, c, b) = PotentialInputs.ForEvaluate(nameof(EnergyForces), Dtype, pos, edgeIndex, atomTypes,
-            edgeCellShift, cell, batch);
-        var (energy, forces, atomic, virial) = Compute(pos, edgeIndex, atomTypes, shift, c, b);
+        var (energy, forces, atomic, virial) = Compute(pos, edgeIndex, atomTypes, edgeCellShift, cell, batch);
         return new PotentialOutput(energy, forces, atomic, virial);
     }
 
-    /// <summary>The shared computation of <see cref="forward"/> and <see cref="Evaluate"/>.</summary>
+    /// <summary>The shared computation of <see cref="forward"/> and <see cref="StrainedPotential{TModel}.Evaluate"/>.</summary>
     private (Tensor Energy, Tensor Forces, Tensor AtomicEnergy, Tensor Virial) Compute(Tensor pos, Tensor edgeIndex,
         Tensor atomTypes, Tensor edgeCellShift, Tensor cell, Tensor batch)
     {
-        var (strain, edgeVec) = _strainedEdges.forward(pos, edgeIndex, edgeCellShift, cell, batch);
-        var atomic = _model.forward(edgeVec, edgeIndex, atomTypes);
+        var (strain, edgeVec) = StrainedEdges.forward(pos, edgeIndex, edgeCellShift, cell, batch);
+        var atomic = Model.forward(edgeVec, edgeIndex, atomTypes);
         var energy = zeros_like(cell[.., 0, 0]).index_add(0, batch, atomic[.., 0], 1);
-        var (forces, virial) = _strainGradients.forward(energy, pos, strain);
+        var (forces, virial) = StrainGradients.forward(energy, pos, strain);
         return (energy, forces, atomic, virial);
     }
 

@@ -19,46 +19,16 @@ namespace E3Sharp.Samples.Potential.Model.Allegro;
 /// Forces and virial come from one autograd call: a zero strain ε (requiring grad) deforms every position passed,
 /// ghosts included, by <c>(1 + sym(ε))</c>; <c>virial = −∂E/∂ε</c>, <c>forces = −∂E/∂pos</c>. Each rank's virial
 /// then covers exactly its own atoms' energies, and LAMMPS sums the ranks'. Extra keys (<c>compute_custom_output</c>)
-/// are ignored. C# callers and training use <see cref="Evaluate"/> (typed, batched, periodic cells with image shifts).
+/// are ignored. C# callers and training use <see cref="StrainedPotential{TModel}.Evaluate"/> (typed, batched, periodic cells with image shifts).
 /// </remarks>
 [CompileMode(JitMode.Script)]
-public partial class AllegroEnergyForces : nn.Module<Dictionary<string, Tensor>, Dictionary<string, Tensor>>, IPotential
+public partial class AllegroEnergyForces : StrainedPotential<AllegroModel>
 {
-    [ComponentName(Name = "model")]
-    private readonly AllegroModel _model;
-
-    [ComponentName(Name = "strained_edges")]
-    private readonly StrainedEdges _strainedEdges = new();
-
-    [ComponentName(Name = "strain_gradients")]
-    private readonly StrainGradients _strainGradients = new(nameof(AllegroEnergyForces));
-
     /// <summary>Wraps a per-atom energy model.</summary>
     /// <param name="model">The model.</param>
-    public AllegroEnergyForces(AllegroModel model) : base(nameof(AllegroEnergyForces))
+    public AllegroEnergyForces(AllegroModel model) : base(nameof(AllegroEnergyForces), model)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        _model = model;
-        RegisterComponents();
     }
-
-    /// <summary>The per-atom energy model.</summary>
-    public AllegroModel Model => _model;
-
-    /// <inheritdoc />
-    public ScalarType Dtype => _model.Dtype;
-
-    /// <inheritdoc />
-    nn.Module IPotential.Module => this;
-
-    /// <inheritdoc />
-    double IPotential.RMax => _model.Config.RMax;
-
-    /// <inheritdoc />
-    IReadOnlyList<string> IPotential.TypeNames => _model.Config.TypeNames;
-
-    /// <inheritdoc />
-    void IPotential.SetScaleShift(double scale, IReadOnlyList<double> shifts) => _model.SetScaleShift(scale, shifts);
 
     /// <summary>The pair-style interface (pair_allegro's keys; outputs are float64).</summary>
     /// <param name="data">Input dictionary: <c>pos</c>, <c>edge_index</c>, <c>atom_types</c>.</param>
@@ -75,9 +45,9 @@ public partial class AllegroEnergyForces : nn.Module<Dictionary<string, Tensor>,
         var sym = 0.5 * (strain + strain.transpose(1, 2));
         var strainedPos = pos + pos.mm(sym.select(0, 0));
         var edgeVec = strainedPos.index_select(0, edgeIndex[1]) - strainedPos.index_select(0, edgeIndex[0]);
-        var atomic = _model.forward(edgeVec, edgeIndex, atomTypes);
+        var atomic = Model.forward(edgeVec, edgeIndex, atomTypes);
         var energy = atomic.sum();
-        var (forces, virial) = _strainGradients.forward(energy, pos, strain);
+        var (forces, virial) = StrainGradients.forward(energy, pos, strain);
         return new Dictionary<string, Tensor>
         {
             ["total_energy"] = energy.reshape(1, 1).to_type(ScalarType.Float64),
@@ -87,26 +57,14 @@ public partial class AllegroEnergyForces : nn.Module<Dictionary<string, Tensor>,
         };
     }
 
-    /// <summary>
-    /// Energies, forces, per-atom energies and virials (the typed entry point for C# callers and training; batches
-    /// of configurations are disconnected graphs told apart by <paramref name="batch"/>; periodic images come from
-    /// <paramref name="edgeCellShift"/> and <paramref name="cell"/>, edge vectors <c>pos[j] − pos[i] + S · cell</c>).
-    /// </summary>
-    /// <param name="pos">Positions <c>[N, 3]</c> (Å), in the model's dtype.</param>
-    /// <param name="edgeIndex">Edge index <c>[2, E]</c> (int64).</param>
-    /// <param name="atomTypes">Species indices <c>[N]</c> (int64).</param>
-    /// <param name="edgeCellShift">Integer image shifts <c>[E, 3]</c> (null: none, a cluster).</param>
-    /// <param name="cell">Cells <c>[G, 3, 3]</c> or <c>[3, 3]</c>, rows are lattice vectors (null: no cell).</param>
-    /// <param name="batch">Configuration index per atom <c>[N]</c> (null: one configuration).</param>
-    public PotentialOutput Evaluate(Tensor pos, Tensor edgeIndex, Tensor atomTypes, Tensor? edgeCellShift = null,
-        Tensor? cell = null, Tensor? batch = null)
+    /// <inheritdoc />
+    protected override PotentialOutput EvaluateBatch(Tensor pos, Tensor edgeIndex, Tensor atomTypes,
+        Tensor edgeCellShift, Tensor cell, Tensor batch)
     {
-        var (shift, c, b) = PotentialInputs.ForEvaluate(nameof(AllegroEnergyForces), Dtype, pos, edgeIndex, atomTypes,
-            edgeCellShift, cell, batch);
-        var (strain, edgeVec) = _strainedEdges.forward(pos, edgeIndex, shift, c, b);
-        var atomic = _model.forward(edgeVec, edgeIndex, atomTypes);
-        var energy = zeros_like(c[.., 0, 0]).index_add(0, b, atomic[.., 0], 1);
-        var (forces, virial) = _strainGradients.forward(energy, pos, strain);
+        var (strain, edgeVec) = StrainedEdges.forward(pos, edgeIndex, edgeCellShift, cell, batch);
+        var atomic = Model.forward(edgeVec, edgeIndex, atomTypes);
+        var energy = zeros_like(cell[.., 0, 0]).index_add(0, batch, atomic[.., 0], 1);
+        var (forces, virial) = StrainGradients.forward(energy, pos, strain);
         return new PotentialOutput(energy, forces, atomic, virial);
     }
 
@@ -119,7 +77,7 @@ public partial class AllegroEnergyForces : nn.Module<Dictionary<string, Tensor>,
     public PotentialOutput EvaluateConfiguration(Reference.Configuration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        using var graph = Training.Graph.FromConfiguration(configuration, _model.Config.RMax, Dtype);
+        using var graph = Training.Graph.FromConfiguration(configuration, Model.Config.RMax, Dtype);
         var output = Evaluate(graph.Positions, graph.EdgeIndex, graph.AtomTypes, graph.EdgeCellShift, graph.Cells);
         return new PotentialOutput(output.Energy.detach(), output.Forces.detach(), output.AtomicEnergy.detach(),
             output.Virial.detach());

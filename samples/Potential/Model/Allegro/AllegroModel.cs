@@ -19,7 +19,7 @@ namespace E3Sharp.Samples.Potential.Model.Allegro;
 /// atom without edges as centre (a ghost atom of LAMMPS) gets its shift only. Scripted.
 /// </summary>
 [CompileMode(JitMode.Script)]
-public partial class AllegroModel : nn.Module<Tensor, Tensor, Tensor, Tensor>
+public partial class AllegroModel : nn.Module<Tensor, Tensor, Tensor, Tensor>, IAtomicEnergyModel
 {
     [ComponentName(Name = "species_eye")]
     private readonly Tensor _speciesEye;
@@ -111,6 +111,12 @@ public partial class AllegroModel : nn.Module<Tensor, Tensor, Tensor, Tensor>
 
     /// <summary>Floating dtype of the parameters.</summary>
     public ScalarType Dtype { get; }
+
+    /// <inheritdoc />
+    double IAtomicEnergyModel.RMax => Config.RMax;
+
+    /// <inheritdoc />
+    IReadOnlyList<string> IAtomicEnergyModel.TypeNames => Config.TypeNames;
 
     /// <summary>The layers.</summary>
     public IReadOnlyList<AllegroLayer> Layers => _layers.ToList();
