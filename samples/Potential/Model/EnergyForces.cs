@@ -47,13 +47,7 @@ public partial class EnergyForces : StrainedPotential<AtomicEnergyModel>
         var cell = data["cell"].to_type(Dtype).reshape(1, 3, 3);
         var (energy, forces, atomic, virial) = Compute(data["pos"].to_type(Dtype), data["edge_index"], atomTypes,
             data["edge_cell_shift"].to_type(Dtype), cell, zeros_like(atomTypes));
-        return new Dictionary<string, Tensor>
-        {
-            ["total_energy"] = energy.reshape(1, 1).to_type(ScalarType.Float64),
-            ["forces"] = forces.to_type(ScalarType.Float64),
-            ["atomic_energy"] = atomic.to_type(ScalarType.Float64),
-            ["virial"] = virial.to_type(ScalarType.Float64),
-        };
+        return PairOutputs.forward(energy, forces, atomic, virial);
     }
 
     /// <inheritdoc />

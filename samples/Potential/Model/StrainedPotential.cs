@@ -5,8 +5,8 @@ namespace E3Sharp.Samples.Potential.Model;
 
 /// <summary>
 /// What <see cref="EnergyForces"/> and <see cref="Allegro.AllegroEnergyForces"/> share: the per-atom energy model
-/// (the child <c>model</c>, so that state dict names are <c>model.*</c>), the stateless strain children
-/// (<see cref="StrainedEdges"/>, <see cref="StrainGradients"/>), <see cref="IPotential"/>'s members and the checks of
+/// (the child <c>model</c>, so that state dict names are <c>model.*</c>), the stateless children
+/// (<see cref="StrainedEdges"/>, <see cref="StrainGradients"/>, <see cref="PairOutputs"/>), <see cref="IPotential"/>'s members and the checks of
 /// <see cref="Evaluate"/>. Subclasses hold <c>forward</c> (their pair style's contract, scripted: the generator
 /// translates only a class's own methods, so the shared pieces it calls are child modules) and the batched body.
 /// </summary>
@@ -27,10 +27,12 @@ public abstract class StrainedPotential<TModel> : nn.Module<Dictionary<string, T
         Model = model;
         StrainedEdges = new StrainedEdges();
         StrainGradients = new StrainGradients(name);
+        PairOutputs = new PairOutputs();
         // Registered by hand: RegisterComponents does not see a base class's private fields.
         register_module("model", model);
         register_module("strained_edges", StrainedEdges);
         register_module("strain_gradients", StrainGradients);
+        register_module("pair_outputs", PairOutputs);
     }
 
     /// <summary>The per-atom energy model.</summary>
@@ -44,6 +46,9 @@ public abstract class StrainedPotential<TModel> : nn.Module<Dictionary<string, T
 
     /// <summary>Forces and virial by one autograd call (a stateless child).</summary>
     protected StrainGradients StrainGradients { get; }
+
+    /// <summary>The float64 output dictionary of <c>forward</c> (a stateless child).</summary>
+    protected PairOutputs PairOutputs { get; }
 
     /// <inheritdoc />
     nn.Module IPotential.Module => this;

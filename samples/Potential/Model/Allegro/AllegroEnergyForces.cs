@@ -48,13 +48,7 @@ public partial class AllegroEnergyForces : StrainedPotential<AllegroModel>
         var atomic = Model.forward(edgeVec, edgeIndex, atomTypes);
         var energy = atomic.sum();
         var (forces, virial) = StrainGradients.forward(energy, pos, strain);
-        return new Dictionary<string, Tensor>
-        {
-            ["total_energy"] = energy.reshape(1, 1).to_type(ScalarType.Float64),
-            ["forces"] = forces.to_type(ScalarType.Float64),
-            ["atomic_energy"] = atomic.to_type(ScalarType.Float64),
-            ["virial"] = virial.to_type(ScalarType.Float64),
-        };
+        return PairOutputs.forward(energy, forces, atomic, virial);
     }
 
     /// <inheritdoc />
