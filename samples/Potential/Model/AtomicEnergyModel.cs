@@ -105,19 +105,8 @@ public partial class AtomicEnergyModel : nn.Module<Tensor, Tensor, Tensor, Tenso
     /// <summary>Sets the energy scale and the per-species shifts (from training data statistics).</summary>
     /// <param name="scale">Multiplies the network output (eV).</param>
     /// <param name="shifts">Energy per species (eV), one per species.</param>
-    public void SetScaleShift(double scale, IReadOnlyList<double> shifts)
-    {
-        ArgumentNullException.ThrowIfNull(shifts);
-        if (shifts.Count != Config.NumSpecies)
-        {
-            throw new ArgumentException(
-                $"AtomicEnergyModel: {shifts.Count} shifts given for {Config.NumSpecies} species.", nameof(shifts));
-        }
-
-        using var noGrad = no_grad();
-        _scale.fill_(scale);
-        _shifts.copy_(tensor(shifts.ToArray(), dtype: Dtype));
-    }
+    public void SetScaleShift(double scale, IReadOnlyList<double> shifts) =>
+        ScaleShift.Set(nameof(AtomicEnergyModel), _scale, _shifts, scale, shifts);
 
     /// <summary>
     /// Per-atom energies from the edge vectors. The geometry (<c>pos[j] − pos[i] + shift · cell</c>, strain) is

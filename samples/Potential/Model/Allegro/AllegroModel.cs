@@ -124,19 +124,8 @@ public partial class AllegroModel : nn.Module<Tensor, Tensor, Tensor, Tensor>, I
     /// <summary>Sets the energy scale and the per-species shifts (from training data statistics).</summary>
     /// <param name="scale">Multiplies the network output (eV).</param>
     /// <param name="shifts">Energy per species (eV), one per species.</param>
-    public void SetScaleShift(double scale, IReadOnlyList<double> shifts)
-    {
-        ArgumentNullException.ThrowIfNull(shifts);
-        if (shifts.Count != Config.NumSpecies)
-        {
-            throw new ArgumentException(
-                $"AllegroModel: {shifts.Count} shifts given for {Config.NumSpecies} species.", nameof(shifts));
-        }
-
-        using var noGrad = no_grad();
-        _scale.fill_(scale);
-        _shifts.copy_(tensor(shifts.ToArray(), dtype: Dtype));
-    }
+    public void SetScaleShift(double scale, IReadOnlyList<double> shifts) =>
+        ScaleShift.Set(nameof(AllegroModel), _scale, _shifts, scale, shifts);
 
     /// <summary>Per-atom energies from the edge vectors (the geometry is the wrapper's job, so that forces and the
     /// virial are derivatives of this function's input).</summary>
