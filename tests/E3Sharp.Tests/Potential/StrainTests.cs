@@ -8,8 +8,9 @@ using static TorchSharp.torch;
 namespace E3Sharp.Tests.Potential;
 
 /// <summary>
-/// The strain helpers both potentials share (<see cref="StrainedEdges"/>, <see cref="StrainGradients"/>): a pair
-/// energy with analytic forces and virial as the reference, train/eval graphs, the eager error, no state of their own.
+/// The pieces both potentials share (<see cref="StrainedPotential{TModel}"/> and its children <see cref="StrainedEdges"/>,
+/// <see cref="StrainGradients"/>, <see cref="PairOutputs"/>): a pair energy with analytic forces and virial as the
+/// reference, train/eval graphs, the eager error, no state of their own, scripted children.
 /// </summary>
 [Collection(nameof(DefaultDtypeCollection))]
 public class StrainTests
@@ -142,8 +143,8 @@ public class StrainTests
         var allegro = Cli.LoadTrainedAllegro(Path.Combine(data, "cu_emt_allegro"));
         Assert.Equal(nequip.Model.state_dict().Keys.Select(k => "model." + k).Order(), nequip.state_dict().Keys.Order());
         Assert.Equal(allegro.Model.state_dict().Keys.Select(k => "model." + k).Order(), allegro.state_dict().Keys.Order());
-        Assert.Equal(new[] { "model", "strained_edges", "strain_gradients" }, nequip.named_children().Select(c => c.name));
-        Assert.Equal(new[] { "model", "strained_edges", "strain_gradients" }, allegro.named_children().Select(c => c.name));
+        Assert.Equal(new[] { "model", "strained_edges", "strain_gradients", "pair_outputs" }, nequip.named_children().Select(c => c.name));
+        Assert.Equal(new[] { "model", "strained_edges", "strain_gradients", "pair_outputs" }, allegro.named_children().Select(c => c.name));
     }
 
     [Fact]
@@ -156,6 +157,7 @@ public class StrainTests
         {
             Assert.Contains("strained_edges: StrainedEdges: scripted", description);
             Assert.Contains("strain_gradients: StrainGradients: scripted", description);
+            Assert.Contains("pair_outputs: PairOutputs: scripted", description);
         }
     }
 }
