@@ -23,10 +23,11 @@ public sealed record PotentialOutput(Tensor Energy, Tensor Forces, Tensor Atomic
 /// </summary>
 /// <remarks>
 /// Edge vectors are <c>pos[j] − pos[i] + edge_cell_shift[e] · cell</c>. Forces and virial come from one autograd call,
-/// as in NequIP's <c>StressForceOutput</c> (<see cref="StrainedEdges"/>, <see cref="StrainGradients"/>): a zero strain ε (requiring grad) deforms positions and cell by
-/// <c>(1 + sym(ε))</c>, and <c>virial = −∂E/∂ε</c>, <c>forces = −∂E/∂pos</c>. In training mode the gradient graph is
-/// kept (<c>create_graph</c>) so that force and stress losses can be trained. Scripted: tracing cannot record
-/// <c>torch.autograd.grad</c>. C# callers use <see cref="StrainedPotential{TModel}.Evaluate"/> (typed, batched).
+/// as in NequIP's <c>StressForceOutput</c> (<see cref="StrainedEdges"/>, <see cref="StrainGradients"/>): a zero strain ε
+/// (requiring grad) deforms positions and cell by <c>(1 + sym(ε))</c>, and <c>virial = −∂E/∂ε</c>,
+/// <c>forces = −∂E/∂pos</c>. In training mode the gradient graph is kept (<c>create_graph</c>) so that force and stress
+/// losses can be trained. Scripted: tracing cannot record <c>torch.autograd.grad</c>. C# callers use
+/// <see cref="StrainedPotential{TModel}.Evaluate"/> (typed, batched).
 /// </remarks>
 [CompileMode(JitMode.Script)]
 public partial class EnergyForces : StrainedPotential<AtomicEnergyModel>
@@ -58,7 +59,7 @@ public partial class EnergyForces : StrainedPotential<AtomicEnergyModel>
         return new PotentialOutput(energy, forces, atomic, virial);
     }
 
-    /// <summary>The shared computation of <see cref="forward"/> and <see cref="StrainedPotential{TModel}.Evaluate"/>.</summary>
+    /// <summary>The computation <see cref="forward"/> and <see cref="StrainedPotential{TModel}.Evaluate"/> share.</summary>
     private (Tensor Energy, Tensor Forces, Tensor AtomicEnergy, Tensor Virial) Compute(Tensor pos, Tensor edgeIndex,
         Tensor atomTypes, Tensor edgeCellShift, Tensor cell, Tensor batch)
     {

@@ -3,8 +3,8 @@ using static TorchSharp.torch;
 namespace E3Sharp.Samples.Potential.Model;
 
 /// <summary>
-/// The checks and defaults of <see cref="IPotential.Evaluate"/>'s inputs, shared by <see cref="EnergyForces"/> and
-/// <see cref="Allegro.AllegroEnergyForces"/> (eager C# only: <c>Evaluate</c> is not part of the scripts).
+/// The checks and defaults of <see cref="StrainedPotential{TModel}.Evaluate"/>'s inputs (eager C# only:
+/// <c>Evaluate</c> is not part of the scripts).
 /// </summary>
 internal static class PotentialInputs
 {

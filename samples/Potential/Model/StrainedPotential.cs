@@ -6,9 +6,10 @@ namespace E3Sharp.Samples.Potential.Model;
 /// <summary>
 /// What <see cref="EnergyForces"/> and <see cref="Allegro.AllegroEnergyForces"/> share: the per-atom energy model
 /// (the child <c>model</c>, so that state dict names are <c>model.*</c>), the stateless children
-/// (<see cref="StrainedEdges"/>, <see cref="StrainGradients"/>, <see cref="PairOutputs"/>), <see cref="IPotential"/>'s members and the checks of
-/// <see cref="Evaluate"/>. Subclasses hold <c>forward</c> (their pair style's contract, scripted: the generator
-/// translates only a class's own methods, so the shared pieces it calls are child modules) and the batched body.
+/// (<see cref="StrainedEdges"/>, <see cref="StrainGradients"/>, <see cref="PairOutputs"/>), <see cref="IPotential"/>'s
+/// members and the checks of <see cref="Evaluate"/>. Subclasses hold <c>forward</c> (their pair style's contract,
+/// scripted: the generator translates only a class's own methods, so the shared pieces it calls are child modules)
+/// and the batched body.
 /// </summary>
 /// <typeparam name="TModel">The per-atom energy model.</typeparam>
 public abstract class StrainedPotential<TModel> : nn.Module<Dictionary<string, Tensor>, Dictionary<string, Tensor>>,

@@ -19,7 +19,10 @@ namespace E3Sharp.Samples.Potential.Model.Allegro;
 /// Forces and virial come from one autograd call: a zero strain ε (requiring grad) deforms every position passed,
 /// ghosts included, by <c>(1 + sym(ε))</c>; <c>virial = −∂E/∂ε</c>, <c>forces = −∂E/∂pos</c>. Each rank's virial
 /// then covers exactly its own atoms' energies, and LAMMPS sums the ranks'. Extra keys (<c>compute_custom_output</c>)
-/// are ignored. C# callers and training use <see cref="StrainedPotential{TModel}.Evaluate"/> (typed, batched, periodic cells with image shifts).
+/// are ignored. C# callers and training use <see cref="StrainedPotential{TModel}.Evaluate"/> (typed, batched,
+/// periodic cells with image shifts). The strain for <see cref="StrainedPotential{TModel}.Evaluate"/> is
+/// <see cref="StrainedEdges"/>' (cells, image shifts); <c>forward</c> keeps its own cell-less one (pair_allegro's hot
+/// path, one matrix product).
 /// </remarks>
 [CompileMode(JitMode.Script)]
 public partial class AllegroEnergyForces : StrainedPotential<AllegroModel>
