@@ -16,7 +16,7 @@ namespace E3Sharp.Samples.Potential.Model;
 /// <c>E_i = scale · out_i + shift[type_i]</c>. Scripted (the atom and edge counts of its inputs are tied together).
 /// </summary>
 [CompileMode(JitMode.Script)]
-public partial class AtomicEnergyModel : nn.Module<Tensor, Tensor, Tensor, Tensor>
+public partial class AtomicEnergyModel : nn.Module<Tensor, Tensor, Tensor, Tensor>, IAtomicEnergyModel
 {
     [ComponentName(Name = "species_eye")]
     private readonly Tensor _speciesEye;
@@ -93,25 +93,20 @@ public partial class AtomicEnergyModel : nn.Module<Tensor, Tensor, Tensor, Tenso
     /// <summary>Floating dtype of the parameters.</summary>
     public ScalarType Dtype { get; }
 
+    /// <inheritdoc />
+    double IAtomicEnergyModel.RMax => Config.RMax;
+
+    /// <inheritdoc />
+    IReadOnlyList<string> IAtomicEnergyModel.TypeNames => Config.TypeNames;
+
     /// <summary>The interaction layers.</summary>
     public IReadOnlyList<Interaction> Layers => _layers.ToList();
 
     /// <summary>Sets the energy scale and the per-species shifts (from training data statistics).</summary>
     /// <param name="scale">Multiplies the network output (eV).</param>
     /// <param name="shifts">Energy per species (eV), one per species.</param>
-    public void SetScaleShift(double scale, IReadOnlyList<double> shifts)
-    {
-        ArgumentNullException.ThrowIfNull(shifts);
-        if (shifts.Count != Config.NumSpecies)
-        {
-            throw new ArgumentException(
-                $"AtomicEnergyModel: {shifts.Count} shifts given for {Config.NumSpecies} species.", nameof(shifts));
-        }
-
-        using var noGrad = no_grad();
-        _scale.fill_(scale);
-        _shifts.copy_(tensor(shifts.ToArray(), dtype: Dtype));
-    }
+    public void SetScaleShift(double scale, IReadOnlyList<double> shifts) =>
+        ScaleShift.Set(nameof(AtomicEnergyModel), _scale, _shifts, scale, shifts);
 
     /// <summary>
     /// Per-atom energies from the edge vectors. The geometry (<c>pos[j] − pos[i] + shift · cell</c>, strain) is

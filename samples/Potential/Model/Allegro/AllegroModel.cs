@@ -19,7 +19,7 @@ namespace E3Sharp.Samples.Potential.Model.Allegro;
 /// atom without edges as centre (a ghost atom of LAMMPS) gets its shift only. Scripted.
 /// </summary>
 [CompileMode(JitMode.Script)]
-public partial class AllegroModel : nn.Module<Tensor, Tensor, Tensor, Tensor>
+public partial class AllegroModel : nn.Module<Tensor, Tensor, Tensor, Tensor>, IAtomicEnergyModel
 {
     [ComponentName(Name = "species_eye")]
     private readonly Tensor _speciesEye;
@@ -112,25 +112,20 @@ public partial class AllegroModel : nn.Module<Tensor, Tensor, Tensor, Tensor>
     /// <summary>Floating dtype of the parameters.</summary>
     public ScalarType Dtype { get; }
 
+    /// <inheritdoc />
+    double IAtomicEnergyModel.RMax => Config.RMax;
+
+    /// <inheritdoc />
+    IReadOnlyList<string> IAtomicEnergyModel.TypeNames => Config.TypeNames;
+
     /// <summary>The layers.</summary>
     public IReadOnlyList<AllegroLayer> Layers => _layers.ToList();
 
     /// <summary>Sets the energy scale and the per-species shifts (from training data statistics).</summary>
     /// <param name="scale">Multiplies the network output (eV).</param>
     /// <param name="shifts">Energy per species (eV), one per species.</param>
-    public void SetScaleShift(double scale, IReadOnlyList<double> shifts)
-    {
-        ArgumentNullException.ThrowIfNull(shifts);
-        if (shifts.Count != Config.NumSpecies)
-        {
-            throw new ArgumentException(
-                $"AllegroModel: {shifts.Count} shifts given for {Config.NumSpecies} species.", nameof(shifts));
-        }
-
-        using var noGrad = no_grad();
-        _scale.fill_(scale);
-        _shifts.copy_(tensor(shifts.ToArray(), dtype: Dtype));
-    }
+    public void SetScaleShift(double scale, IReadOnlyList<double> shifts) =>
+        ScaleShift.Set(nameof(AllegroModel), _scale, _shifts, scale, shifts);
 
     /// <summary>Per-atom energies from the edge vectors (the geometry is the wrapper's job, so that forces and the
     /// virial are derivatives of this function's input).</summary>
