@@ -32,6 +32,12 @@ public static class Program
             Console.Error.WriteLine("E3SHARP_BENCH_ALLOCATOR=keep: the C library refused the settings (not glibc?)");
         }
 
+        // E3SHARP_BENCH_JIT_OPTIMIZE=0: LibTorch's graph executor without its optimisations (TorchScript.GraphExecutorOptimize).
+        if (Environment.GetEnvironmentVariable("E3SHARP_BENCH_JIT_OPTIMIZE") == "0")
+        {
+            E3Sharp.Jit.TorchScript.GraphExecutorOptimize = false;
+        }
+
         var opts = new Dictionary<string, string>();
         for (var i = 1; i < args.Length; i++)
         {
