@@ -30,8 +30,7 @@ public partial class Linear : nn.Module<Tensor, Tensor>, IIrrepsModule, IInputCo
     private readonly ConstantSet _constants = new();
     private readonly OutputPlan[] _plan;
 
-    // The input and the weights are split once per call, not narrowed per path: the backward of a split is one
-    // concatenation, where each narrow's backward adds a zero-padded copy of the whole tensor.
+    // The input and the weights are split once per call (TensorSplits), not narrowed per path.
     private readonly long[] _inSizes;
     private readonly long[] _weightSizes;
     private readonly string _description;
@@ -237,8 +236,8 @@ public partial class Linear : nn.Module<Tensor, Tensor>, IIrrepsModule, IInputCo
         var parts = new List<Tensor>();
         Tensor? zero = null;
         var anyPath = _plan.Any(op => op.Paths.Length > 0);
-        var inParts = !anyPath ? Array.Empty<Tensor>() : _inSizes.Length == 1 ? new[] { features } : features.split(_inSizes, -1);
-        var wParts = !anyPath ? Array.Empty<Tensor>() : _weightSizes.Length == 1 ? new[] { w } : w.split(_weightSizes, -1);
+        var inParts = !anyPath ? Array.Empty<Tensor>() : features.SplitLast(_inSizes);
+        var wParts = !anyPath ? Array.Empty<Tensor>() : w.SplitLast(_weightSizes);
         foreach (var op in _plan)
         {
             Tensor? acc = null;

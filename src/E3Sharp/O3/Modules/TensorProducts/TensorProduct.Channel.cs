@@ -22,7 +22,7 @@ public partial class TensorProduct
         Tensor[]? operators = null;
         if (_plan.UvuCg is { } uvuCg)
         {
-            operators = SplitLast(y.checked_matmul(get_buffer(uvuCg)!), _plan.UvuSizes);           // [..., I·ΣK] each
+            operators = y.checked_matmul(get_buffer(uvuCg)!).SplitLast(_plan.UvuSizes);           // [..., I·ΣK] each
         }
         var gathered = new Dictionary<string, Tensor>();
         foreach (var g in _plan.Channel)
@@ -31,7 +31,7 @@ public partial class TensorProduct
             Tensor[] columns;                                                                       // [..., u, K] each
             if (g.Mode == "uvu" && g.I == 1)
             {
-                var a = SplitLast(operators![g.UvuPart], g.KSizes);                                  // [..., K] each
+                var a = operators![g.UvuPart].SplitLast(g.KSizes);                                  // [..., K] each
                 for (var n = 0; n < g.Paths.Length; n++)
                 {
                     var p = g.Paths[n];
@@ -43,7 +43,7 @@ public partial class TensorProduct
             if (g.Mode == "uvu")
             {
                 var op = operators![g.UvuPart].unflatten(^1, g.I, g.KSizes.Sum());                   // [..., I, ΣK]
-                columns = SplitLast(x1.unflatten(^1, g.U, g.I).checked_matmul(op), g.KSizes);
+                columns = x1.unflatten(^1, g.U, g.I).checked_matmul(op).SplitLast(g.KSizes);
             }
             else
             {
@@ -55,7 +55,7 @@ public partial class TensorProduct
                     gathered[key] = x2;
                 }
                 var outer = x1.unflatten(^1, g.U, g.I).unsqueeze(-1).mul(x2.unsqueeze(-2));          // [..., u, I, J]
-                columns = SplitLast(outer.flatten(-2).checked_matmul(get_buffer(g.Cg!)!), g.KSizes);
+                columns = outer.flatten(-2).checked_matmul(get_buffer(g.Cg!)!).SplitLast(g.KSizes);
             }
             for (var n = 0; n < g.Paths.Length; n++)
             {
@@ -65,8 +65,6 @@ public partial class TensorProduct
             }
         }
     }
-
-    private static Tensor[] SplitLast(Tensor t, long[] sizes) => sizes.Length == 1 ? new[] { t } : t.split(sizes, -1);
 
     private Tensor WeightOf(Tensor[] ws, ChannelPath p) => ws[_weightPart[(p.WeightOffset, p.WeightNumel)]];
 }

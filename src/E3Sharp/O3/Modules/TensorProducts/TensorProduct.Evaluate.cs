@@ -9,15 +9,11 @@ public partial class TensorProduct
 {
     private Tensor Compute(Tensor x, Tensor y, Tensor w)
     {
-        // The paths outside fused groups take their inputs from one split per input (its backward is one
-        // concatenation, where narrowing per path would add up zero-padded copies of the whole input).
+        // The paths outside fused groups take their inputs and weights from one split each (TensorSplits).
         var unfused = _plan.HasUnfusedPaths;
-        var xs = !unfused ? Array.Empty<Tensor>() : _in1Sizes.Length == 1 ? new[] { x } : x.split(_in1Sizes, -1);
-        var ys = !unfused ? Array.Empty<Tensor>() : _in2Sizes.Length == 1 ? new[] { y } : y.split(_in2Sizes, -1);
-        // Their weights likewise: with per-edge weights ([E, WeightNumel]) a narrow per path costs a full-size
-        // zero fill and addition each in the backward.
-        var ws = !unfused || WeightNumel == 0 ? Array.Empty<Tensor>()
-            : _weightSizes.Length == 1 ? new[] { w } : w.split(_weightSizes, -1);
+        var xs = !unfused ? Array.Empty<Tensor>() : x.SplitLast(_in1Sizes);
+        var ys = !unfused ? Array.Empty<Tensor>() : y.SplitLast(_in2Sizes);
+        var ws = !unfused || WeightNumel == 0 ? Array.Empty<Tensor>() : w.SplitLast(_weightSizes);
         // Without autograd, groups that allow it run merged (faster forward, slower backward); the compiled module
         // has a trace per grad mode (TorchScript.GradEnabled), so each runs its own formulation.
         var merged = _plan.Mergeable && !TorchScript.GradEnabled;

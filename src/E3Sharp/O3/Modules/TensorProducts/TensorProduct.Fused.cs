@@ -16,9 +16,9 @@ public partial class TensorProduct
     private void FusedProducts(FusedGroup g, Tensor x, Tensor y, Tensor w, Tensor?[] outputs, bool componentMajor)
     {
         var m = y.checked_matmul(get_buffer(g.Cg)!);                                               // [..., Σ K·slots·Ī + Σ K·R]
-        var ms = g.CgSizes.Length == 1 ? new[] { m } : m.split(g.CgSizes, -1);
+        var ms = m.SplitLast(g.CgSizes);
         var wg = w.index_select(-1, get_buffer(g.WeightIndex)!);                           // [..., Σ V·u·w + u·Σ R·w]
-        var ws = g.WeightSizes.Length == 1 ? new[] { wg } : wg.split(g.WeightSizes, -1);
+        var ws = wg.SplitLast(g.WeightSizes);
         var (xc, xs) = GatherX1(g, x);
         var mixed = new Tensor?[g.Outputs.Length];                                         // [..., K, w] each
         for (var n = 0; n < g.Owners.Length; n++)
