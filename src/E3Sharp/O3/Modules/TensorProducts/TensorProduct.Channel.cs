@@ -9,15 +9,15 @@ namespace E3Sharp.O3.Modules;
 public partial class TensorProduct
 {
     // Each group's paths into outputs (e3nn's [..., u·K] layout), added to what is there.
-    // "uvu": one product of x2 with the constant of all groups gives each group's operator A [..., I, ΣK]. A scalar
-    // first-input irrep (I = 1) gives each path as an outer product of its weighted x1 [..., u] with A's K columns
-    // (one pass that writes the output); otherwise x1 [..., u, I] · A = [..., u, ΣK], each path's columns times
-    // its weights [..., u, 1] (one pass, contiguous). Path by path, einsum took a batched product per path, a
-    // broadcast product with the weights and a sum over v (of size 1: a copy), each with a backward of its own.
-    // "uuu": the outer product x1 ⊗ x2 per channel [..., u, I·J] times the group's CG [I·J, ΣK]: one matrix
-    // product with a constant (a GEMM over all rows and channels) instead of a batched product of tiny matrices per
-    // path.
-    private void ChannelProducts(Tensor y, Tensor[] xs, Tensor[] ys, Tensor[] ws, Tensor?[] outputs)
+    // "uvu": one product of x2 with the constant of all groups gives each group's operator A [..., I, ΣK]; the group's
+    // columns are x1 [..., u, I] · A = [..., u, ΣK] (for I = 1 an outer product, as a matrix product: its backward is
+    // two matrix products, where a broadcast multiplication's reduced over K or u in extra passes).
+    // "uuu": the outer product x1 ⊗ x2 per channel [..., u, I·J] times the group's CG [I·J, ΣK]: one matrix product
+    // with a constant (a GEMM over all rows and channels) instead of a batched product of tiny matrices per path.
+    // Then, when every path has weights, one gather of the weights (WeightIndex) weighs all columns in one product,
+    // and one gather (Layout) puts the paths' blocks one after another; groups with weights on some paths only weigh
+    // each path's columns apart.
+    private void ChannelProducts(Tensor y, Tensor w, Tensor[] xs, Tensor[] ys, Tensor[] ws, Tensor?[] outputs)
     {
         Tensor[]? operators = null;
         if (_plan.UvuCg is { } uvuCg)
@@ -27,23 +27,11 @@ public partial class TensorProduct
         var gathered = new Dictionary<string, Tensor>();
         foreach (var g in _plan.Channel)
         {
-            var x1 = xs[g.IIn1];                                                                    // [..., u·I]
-            Tensor[] columns;                                                                       // [..., u, K] each
-            if (g.Mode == "uvu" && g.I == 1)
-            {
-                var a = operators![g.UvuPart].SplitLast(g.KSizes);                                  // [..., K] each
-                for (var n = 0; n < g.Paths.Length; n++)
-                {
-                    var p = g.Paths[n];
-                    var xw = p.HasWeight ? x1.mul(WeightOf(ws, p)) : x1;                            // [..., u]
-                    Add(outputs, p.IOut, xw.unsqueeze(-1).mul(a[n].unsqueeze(-2)).flatten(-2));
-                }
-                continue;
-            }
+            var x1 = xs[g.IIn1].unflatten(^1, g.U, g.I);                                           // [..., u, I]
+            Tensor columns;                                                                         // [..., u, ΣK]
             if (g.Mode == "uvu")
             {
-                var op = operators![g.UvuPart].unflatten(^1, g.I, g.KSizes.Sum());                   // [..., I, ΣK]
-                columns = x1.unflatten(^1, g.U, g.I).checked_matmul(op).SplitLast(g.KSizes);
+                columns = x1.checked_matmul(operators![g.UvuPart].unflatten(^1, g.I, g.KSizes.Sum()));
             }
             else
             {
@@ -54,13 +42,23 @@ public partial class TensorProduct
                     x2 = x2.unflatten(^1, g.U, g.J);                                                 // [..., u, J]
                     gathered[key] = x2;
                 }
-                var outer = x1.unflatten(^1, g.U, g.I).unsqueeze(-1).mul(x2.unsqueeze(-2));          // [..., u, I, J]
-                columns = outer.flatten(-2).checked_matmul(get_buffer(g.Cg!)!).SplitLast(g.KSizes);
+                var outer = x1.unsqueeze(-1).mul(x2.unsqueeze(-2));                                 // [..., u, I, J]
+                columns = outer.flatten(-2).checked_matmul(get_buffer(g.Cg!)!);
             }
+            if (g.WeightIndex is not null || g.Paths.All(p => !p.HasWeight))
+            {
+                var flat = columns.flatten(-2);                                                     // [..., u·ΣK]
+                if (g.WeightIndex is { } weightIndex) flat = flat.mul(w.index_select(-1, get_buffer(weightIndex)!));
+                if (g.Layout is { } layout) flat = flat.index_select(-1, get_buffer(layout)!);
+                var blocks = flat.SplitLast(g.BlockSizes);                                          // [..., u·K] each
+                for (var n = 0; n < g.Paths.Length; n++) Add(outputs, g.Paths[n].IOut, blocks[n]);
+                continue;
+            }
+            var split = columns.SplitLast(g.KSizes);                                                // [..., u, K] each
             for (var n = 0; n < g.Paths.Length; n++)
             {
                 var p = g.Paths[n];
-                var r = p.HasWeight ? columns[n].mul(WeightOf(ws, p).unsqueeze(-1)) : columns[n];
+                var r = p.HasWeight ? split[n].mul(WeightOf(ws, p).unsqueeze(-1)) : split[n];
                 Add(outputs, p.IOut, r.flatten(-2));
             }
         }

@@ -32,7 +32,7 @@ public partial class TensorProduct
             }
         }
         var channelOut = new Tensor?[IrrepsOut.Length];
-        if (_plan.Channel.Length > 0) ChannelProducts(y, xs, ys, ws, channelOut);
+        if (_plan.Channel.Length > 0) ChannelProducts(y, w, xs, ys, ws, channelOut);
         var parts = new List<Tensor>();
         Tensor? zero = null;
         foreach (var op in _plan.Outputs)

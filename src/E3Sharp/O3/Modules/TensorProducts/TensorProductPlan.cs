@@ -175,10 +175,16 @@ internal sealed record ChannelPath(int Instruction, int IOut, long K, bool HasWe
 /// (TensorProduct.Channel.cs). <c>"uvu"</c>: part UvuPart of x2 · UvuCg is the operator <c>[..., I, ΣK]</c>.
 /// <c>"uuu"</c>: x2's blocks of multiplicity U, gathered channel-major by In2Index (null: the one block IIn2), are
 /// <c>[..., U, J]</c>; the outer product with x1 <c>[..., U, I·J]</c> times Cg <c>[I·J, ΣK]</c> is one matrix product.
+/// Either product gives the group's columns <c>[..., U, ΣK]</c>. WeightIndex (when every path has weights): the weight
+/// of each of those U·ΣK columns, gathered from the whole weight tensor; Layout (more than one path): the permutation
+/// from the columns to the paths' e3nn blocks <c>[..., U·K]</c> one after another.
 /// </summary>
 internal sealed record ChannelGroup(string Mode, int IIn1, long U, long I, string? Cg, string? In2Index, int IIn2,
-    long J, int UvuPart, ChannelPath[] Paths)
+    long J, int UvuPart, ChannelPath[] Paths, string? WeightIndex, string? Layout)
 {
     // The paths' output dimensions (the columns of the group's product).
     public long[] KSizes { get; } = Paths.Select(p => p.K).ToArray();
+
+    // The paths' e3nn blocks [U·K], one after another after Layout.
+    public long[] BlockSizes { get; } = Paths.Select(p => U * p.K).ToArray();
 }

@@ -49,8 +49,9 @@ internal sealed partial class TensorProductPlanBuilder
                     }
                     k0 += dk;
                 }
+                var (weightIndex, layout) = ColumnIndices($"uvu_{gi}", _in1[i1].Mul, ps, weightOffsets);
                 groups.Add(new ChannelGroup("uvu", i1, _in1[i1].Mul, di, null, null, -1, 0, gi,
-                    ps.Select(PathOf).ToArray()));
+                    ps.Select(PathOf).ToArray(), weightIndex, layout));
                 start += uvuSizes[gi];
             }
             uvuCg = _constants.AddFloat("cg_uvu", cg, d2, cols);
@@ -109,10 +110,54 @@ internal sealed partial class TensorProductPlanBuilder
                     k0 += dk;
                 }
                 var name = _constants.AddFloat($"cg_uuu_{groups.Count}", cg, di * sj, sk);
-                groups.Add(new ChannelGroup("uuu", i1, u, di, name, in2Index, blocks2[0], sj, -1, ps.Select(PathOf).ToArray()));
+                var (weightIndex, layout) = ColumnIndices($"uuu_{groups.Count}", u, ps, weightOffsets);
+                groups.Add(new ChannelGroup("uuu", i1, u, di, name, in2Index, blocks2[0], sj, -1, ps.Select(PathOf).ToArray(),
+                    weightIndex, layout));
             }
         }
         return (groups.ToArray(), uvuCg, uvuSizes);
+    }
+
+    // A group's columns [u, ΣK] (u-major, the paths' K side by side): the weight of each column when every path has
+    // weights (both modes weigh channel u of path n by its weight block's element u), and the permutation to the
+    // paths' e3nn blocks [u·K] one after another when there is more than one path. One gather of the weights and one
+    // multiplication then weigh the whole group: per path, a broadcast [..., u, 1] weight made its backward reduce over
+    // K in a separate pass for each path.
+    private (string? WeightIndex, string? Layout) ColumnIndices(string name, long u, List<int> paths, int[] weightOffsets)
+    {
+        var ks = paths.Select(n => (long)_out[_instructions[n].IOut].Ir.Dim).ToArray();
+        long sk = ks.Sum();
+        string? weightIndex = null;
+        if (paths.All(n => _instructions[n].HasWeight))
+        {
+            var index = new long[u * sk];
+            for (long a = 0; a < u; a++)
+            {
+                long k0 = 0;
+                for (var p = 0; p < paths.Count; p++)
+                {
+                    for (long k = 0; k < ks[p]; k++) index[a * sk + k0 + k] = weightOffsets[paths[p]] + a;
+                    k0 += ks[p];
+                }
+            }
+            weightIndex = _constants.AddIndex($"w_{name}", index);
+        }
+        string? layout = null;
+        if (paths.Count > 1)
+        {
+            var index = new List<long>();
+            long k0 = 0;
+            foreach (var k in ks)
+            {
+                for (long a = 0; a < u; a++)
+                {
+                    for (long j = 0; j < k; j++) index.Add(a * sk + k0 + j);
+                }
+                k0 += k;
+            }
+            layout = _constants.AddIndex($"layout_{name}", index.ToArray());
+        }
+        return (weightIndex, layout);
     }
 
     // "uvu" from a second-input irrep of multiplicity 1 (the output keeps the first input's channels: one product per
