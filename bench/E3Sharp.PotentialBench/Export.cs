@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using E3Sharp.Jit;
 using E3Sharp.Samples.Potential.Model;
 using E3Sharp.Samples.Potential.Training;
 using static TorchSharp.torch;
@@ -9,7 +10,8 @@ namespace E3Sharp.PotentialBench;
 /// <summary>
 /// Writes what the e3nn twin needs: the trained weights (<c>weights.json</c>: name → shape and values, E3Sharp's
 /// state-dict names) and the benchmark's systems with E3Sharp's eager energies and forces in float32 and float64
-/// (<c>systems.json</c>), which bench/e3nn-twin/twin.py checks the twin against.
+/// (<c>systems.json</c>), which bench/e3nn-twin/twin.py checks the twin against, and E3Sharp's compiled float32 model
+/// (<c>e3sharp_float32.pt</c>), so that a Python profiler can run both archives through the same code.
 /// </summary>
 public static class Export
 {
@@ -89,7 +91,13 @@ public static class Export
             w.WriteEndObject();
         }
 
-        Console.WriteLine($"Wrote {Path.Combine(outDir, "weights.json")} and systems.json ({f32.parameters().Sum(p => p.numel())} parameters).");
+        using (var compiled = Potentials.Compile(f32))
+        {
+            TorchScript.Save(compiled, Path.Combine(outDir, "e3sharp_float32.pt"));
+        }
+
+        Console.WriteLine($"Wrote {Path.Combine(outDir, "weights.json")}, systems.json and e3sharp_float32.pt " +
+                          $"({f32.parameters().Sum(p => p.numel())} parameters).");
     }
 
     private static double[] Flat(Tensor t) => t.to_type(ScalarType.Float64).contiguous().data<double>().ToArray();
