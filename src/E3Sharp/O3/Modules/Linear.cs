@@ -29,6 +29,7 @@ public partial class Linear : nn.Module<Tensor, Tensor>, IIrrepsModule, IInputCo
 
     private readonly ConstantSet _constants = new();
     private readonly OutputPlan[] _plan;
+    private readonly bool _anyPath;
 
     // The input and the weights are split once per call (TensorSplits), not narrowed per path.
     private readonly long[] _inSizes;
@@ -178,6 +179,7 @@ public partial class Linear : nn.Module<Tensor, Tensor>, IIrrepsModule, IInputCo
         }
         _outputMask = tensor(mask.ToArray(), new long[] { mask.Count }, dt, dev);
         (_plan, _weightSizes) = BuildPlan();
+        _anyPath = _plan.Any(op => op.Paths.Length > 0);
         _inSizes = irrepsIn.Select(m => (long)m.Dim).ToArray();
         _description = $"{nameof(Linear)}({irrepsIn} -> {irrepsOut} | {WeightNumel} weights)";
 
@@ -235,9 +237,8 @@ public partial class Linear : nn.Module<Tensor, Tensor>, IIrrepsModule, IInputCo
         var b = Resolve(bias, _bias, BiasNumel, "bias");
         var parts = new List<Tensor>();
         Tensor? zero = null;
-        var anyPath = _plan.Any(op => op.Paths.Length > 0);
-        var inParts = !anyPath ? Array.Empty<Tensor>() : features.SplitLast(_inSizes);
-        var wParts = !anyPath ? Array.Empty<Tensor>() : w.SplitLast(_weightSizes);
+        var inParts = !_anyPath ? Array.Empty<Tensor>() : features.SplitLast(_inSizes);
+        var wParts = !_anyPath ? Array.Empty<Tensor>() : w.SplitLast(_weightSizes);
         foreach (var op in _plan)
         {
             Tensor? acc = null;
