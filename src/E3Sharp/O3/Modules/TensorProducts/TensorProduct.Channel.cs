@@ -64,5 +64,5 @@ public partial class TensorProduct
         }
     }
 
-    private Tensor WeightOf(Tensor[] ws, ChannelPath p) => ws[_weightPart[(p.WeightOffset, p.WeightNumel)]];
+    private static Tensor WeightOf(Tensor[] ws, ChannelPath p) => ws[p.WeightPart];
 }

@@ -78,23 +78,11 @@ public partial class TensorProduct
         return permute ? result.index_select(-1, get_buffer(_plan.OutputPermutation!)!) : result;
     }
 
-    // The weighted instructions' blocks in order (the split sizes of the weights) and each block's part by its
-    // (offset, size): zero-size blocks share an offset, and any of them serves.
-    private static (long[] Sizes, Dictionary<(long, long), int> Parts) WeightParts(IEnumerable<Instruction> instructions)
-    {
-        var sizes = new List<long>();
-        var parts = new Dictionary<(long, long), int>();
-        long offset = 0;
-        foreach (var ins in instructions.Where(i => i.HasWeight))
-        {
-            parts.TryAdd((offset, ins.PathNumel), sizes.Count);
-            sizes.Add(ins.PathNumel);
-            offset += ins.PathNumel;
-        }
-        return (sizes.ToArray(), parts);
-    }
+    // The weighted instructions' blocks in order: the split sizes of the weights (each path's plan holds its part).
+    private static long[] WeightSizes(IEnumerable<Instruction> instructions) =>
+        instructions.Where(i => i.HasWeight).Select(i => (long)i.PathNumel).ToArray();
 
-    private Tensor WeightOf(Tensor[] ws, PathPlan p) => ws[_weightPart[(p.WeightOffset, p.WeightNumel)]];
+    private static Tensor WeightOf(Tensor[] ws, PathPlan p) => ws[p.WeightPart];
 
     private static void Add(Tensor?[] outputs, int index, Tensor value)
     {

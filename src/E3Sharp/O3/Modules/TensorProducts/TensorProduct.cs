@@ -38,7 +38,6 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
     private readonly long[] _in1Sizes;
     private readonly long[] _in2Sizes;
     private readonly long[] _weightSizes;
-    private readonly Dictionary<(long Offset, long Numel), int> _weightPart;
     private string _description;
 
     /// <summary>Creates a tensor product.</summary>
@@ -145,7 +144,7 @@ public partial class TensorProduct : nn.Module<Tensor, Tensor, Tensor>, IIrrepsM
         _plan = TensorProductPlanBuilder.Build(irrepsIn1, irrepsIn2, irrepsOut, normalized, SharedWeights);
         _in1Sizes = irrepsIn1.Select(m => (long)m.Dim).ToArray();
         _in2Sizes = irrepsIn2.Select(m => (long)m.Dim).ToArray();
-        (_weightSizes, _weightPart) = WeightParts(normalized);
+        _weightSizes = WeightSizes(normalized);
         _description = Describe(name);
 
         RegisterComponents();

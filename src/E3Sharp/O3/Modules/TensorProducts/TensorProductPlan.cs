@@ -79,6 +79,7 @@ internal sealed record PathPlan(
     bool HasWeight,
     long WeightOffset,
     long WeightNumel,
+    int WeightPart,
     long[] PathShape,
     int IIn1,
     long Mul1,
@@ -167,8 +168,10 @@ internal sealed record FusedOutput(int IOut, long W, long K, long V, long R, int
     public long Slots => V + (Guest >= 0 ? 1 : 0);
 }
 
-/// <summary>A channel-wise path of a <see cref="ChannelGroup"/>: its output irrep (dimension K) and weight block.</summary>
-internal sealed record ChannelPath(int Instruction, int IOut, long K, bool HasWeight, long WeightOffset, long WeightNumel);
+/// <summary>A channel-wise path of a <see cref="ChannelGroup"/>: its output irrep (dimension K) and weight block
+/// (WeightPart: its index among the weighted instructions' blocks, the weights' split).</summary>
+internal sealed record ChannelPath(int Instruction, int IOut, long K, bool HasWeight, long WeightOffset, long WeightNumel,
+    int WeightPart);
 
 /// <summary>
 /// Channel-wise paths from one first-input irrep (multiplicity U, dimension I), evaluated together

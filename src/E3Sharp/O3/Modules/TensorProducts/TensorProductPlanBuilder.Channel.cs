@@ -14,7 +14,7 @@ internal sealed partial class TensorProductPlanBuilder
         var paths = active.Where(IsChannelWise).ToList();
         var groups = new List<ChannelGroup>();
         ChannelPath PathOf(int n) => new(n, _instructions[n].IOut, _out[_instructions[n].IOut].Ir.Dim,
-            _instructions[n].HasWeight, weightOffsets[n], _instructions[n].PathNumel);
+            _instructions[n].HasWeight, weightOffsets[n], _instructions[n].PathNumel, _weightParts[n]);
 
         // "uvu": [D2, I·ΣK] blocks side by side, rows of each path's second-input irrep (v = 0 only).
         var uvu = paths.Where(n => _instructions[n].ConnectionMode == "uvu").GroupBy(n => _instructions[n].IIn1)

@@ -21,6 +21,7 @@ internal sealed partial class TensorProductPlanBuilder
     private readonly int _weightNumel;
     private readonly ConstantSet _constants = new();
     private readonly Dictionary<int, double[]> _pathCg = new();
+    private int[] _weightParts = Array.Empty<int>();
 
     private TensorProductPlanBuilder(Irreps in1, Irreps in2, Irreps out_, IReadOnlyList<Instruction> instructions,
         bool sharedWeights)
@@ -96,12 +97,21 @@ internal sealed partial class TensorProductPlanBuilder
     private (OutputPlan[] Plan, FusedGroup[] Fused, (ChannelGroup[] Groups, string? UvuCg, long[] UvuSizes) Channel)
         BuildPlan()
     {
+        // Each instruction's weight block: its offset, and its index among the weighted instructions' blocks (the
+        // part of the weights' split that is its block).
         var weightOffsets = new int[_instructions.Count];
+        _weightParts = new int[_instructions.Count];
         var offset = 0;
+        var part = 0;
         for (var n = 0; n < _instructions.Count; n++)
         {
             weightOffsets[n] = offset;
-            if (_instructions[n].HasWeight) offset += _instructions[n].PathNumel;
+            _weightParts[n] = part;
+            if (_instructions[n].HasWeight)
+            {
+                offset += _instructions[n].PathNumel;
+                part++;
+            }
         }
 
         PathPlan MakePath(int n, string? cgName)
@@ -129,7 +139,7 @@ internal sealed partial class TensorProductPlanBuilder
                 _ => null,
             };
             return new PathPlan(
-                ins.ConnectionMode, ins.HasWeight, weightOffsets[n], ins.PathNumel,
+                ins.ConnectionMode, ins.HasWeight, weightOffsets[n], ins.PathNumel, _weightParts[n],
                 ins.PathShape.Select(s => (long)s).ToArray(),
                 ins.IIn1, m1, ir1.Dim, ins.IIn2, m2, ir2.Dim,
                 cgName ?? "", triu, equation);
