@@ -9,8 +9,8 @@ public static partial class TorchScript
     /// <c>torch._C._set_graph_executor_optimize</c>; on by default). With it on, a graph run under autograd gets
     /// TorchScript's own symbolic gradients (differentiable subgraphs); for a potential's forces and a training step
     /// with <c>create_graph</c> those were slower than eager autograd (bench/RESULTS.md). Off, a compiled module runs its
-    /// operations with eager autograd, as fast as the eager module. Process-wide: it is LibTorch's setting, read when a
-    /// graph is first run.
+    /// operations with eager autograd, as fast as the eager module. Per thread: LibTorch keeps it thread-local and reads
+    /// it on every call of a compiled method, so it applies to the calls made on the thread that set it.
     /// </summary>
     /// <exception cref="PlatformNotSupportedException">LibTorch's entry point is not found (its C++ name is looked up,
     /// which holds for the Linux and macOS builds).</exception>

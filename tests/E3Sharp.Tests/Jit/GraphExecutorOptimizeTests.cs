@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace E3Sharp.Tests.Jit;
 
-/// <summary>Tests that change LibTorch's process-wide settings run in this collection: xunit runs it on its own.</summary>
+/// <summary>Tests that change LibTorch's global or per-thread settings run in this collection: xunit runs it on its own.</summary>
 [CollectionDefinition(nameof(LibTorchSettingsCollection), DisableParallelization = true)]
 public sealed class LibTorchSettingsCollection
 {
@@ -39,6 +39,25 @@ public class GraphExecutorOptimizeTests
                         $"optimize {optimize}, call {call}: compiled gradient differs by {(eager - fromGraph).abs().max().item<double>():E2}");
                 }
             }
+        }
+        finally
+        {
+            TorchScript.GraphExecutorOptimize = true;
+        }
+    }
+
+    [Fact]
+    public void The_setting_belongs_to_the_thread_that_sets_it()
+    {
+        try
+        {
+            TorchScript.GraphExecutorOptimize = false;
+            var seenByOther = false;
+            var other = new Thread(() => seenByOther = TorchScript.GraphExecutorOptimize);
+            other.Start();
+            other.Join();
+            Assert.False(TorchScript.GraphExecutorOptimize);
+            Assert.True(seenByOther);                                 // a new thread starts with LibTorch's default
         }
         finally
         {
