@@ -130,6 +130,11 @@ public sealed class TensorProductChannelTests
                 if (rows > 0) Assert.True(MaxAbs(expected) > 1e-2, "the reference should not vanish");
                 var external = w is not null && !tp.InternalWeights;
                 AssertClose(expected, tp.forward(x, y, external ? w : null), tol, $"{dtype} rows {rows} eager");
+                using (no_grad())
+                {
+                    // Without autograd the groups take another formulation (path by path).
+                    AssertClose(expected, tp.forward(x, y, external ? w : null), tol, $"{dtype} rows {rows} eager, no grad");
+                }
 
                 var compiled = TorchScript.Compile(tp);
                 var args = external ? new[] { x, y, w! } : new[] { x, y };

@@ -25,8 +25,22 @@ public partial class TensorProduct
             operators = y.checked_matmul(get_buffer(uvuCg)!).SplitLast(_plan.UvuSizes);           // [..., I·ΣK] each
         }
         var gathered = new Dictionary<string, Tensor>();
+        // Without autograd the gathers cost more than they save (no backward to spare): each path apart, and a scalar
+        // first input's paths as broadcast outer products (the compiled module has a trace per grad mode).
+        var grad = TorchScript.GradEnabled;
         foreach (var g in _plan.Channel)
         {
+            if (!grad && g.Mode == "uvu" && g.I == 1)
+            {
+                var a = operators![g.UvuPart].SplitLast(g.KSizes);                                  // [..., K] each
+                for (var n = 0; n < g.Paths.Length; n++)
+                {
+                    var p = g.Paths[n];
+                    var xw = p.HasWeight ? xs[g.IIn1].mul(WeightOf(ws, p)) : xs[g.IIn1];            // [..., u]
+                    Add(outputs, p.IOut, xw.unsqueeze(-1).mul(a[n].unsqueeze(-2)).flatten(-2));
+                }
+                continue;
+            }
             var x1 = xs[g.IIn1].unflatten(^1, g.U, g.I);                                           // [..., u, I]
             Tensor columns;                                                                         // [..., u, ΣK]
             if (g.Mode == "uvu")
@@ -45,7 +59,7 @@ public partial class TensorProduct
                 var outer = x1.unsqueeze(-1).mul(x2.unsqueeze(-2));                                 // [..., u, I, J]
                 columns = outer.flatten(-2).checked_matmul(get_buffer(g.Cg!)!);
             }
-            if (g.WeightIndex is not null || g.Paths.All(p => !p.HasWeight))
+            if (grad && (g.WeightIndex is not null || g.Paths.All(p => !p.HasWeight)))
             {
                 var flat = columns.flatten(-2);                                                     // [..., u·ΣK]
                 if (g.WeightIndex is { } weightIndex) flat = flat.mul(w.index_select(-1, get_buffer(weightIndex)!));
