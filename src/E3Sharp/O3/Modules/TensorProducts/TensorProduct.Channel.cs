@@ -59,7 +59,7 @@ public partial class TensorProduct
                 var outer = x1.unsqueeze(-1).mul(x2.unsqueeze(-2));                                 // [..., u, I, J]
                 columns = outer.flatten(-2).checked_matmul(get_buffer(g.Cg!)!);
             }
-            if (grad && (g.WeightIndex is not null || g.Paths.All(p => !p.HasWeight)))
+            if (grad && g.WeighedAtOnce)
             {
                 var flat = columns.flatten(-2);                                                     // [..., u·ΣK]
                 if (g.WeightIndex is { } weightIndex) flat = flat.mul(w.index_select(-1, get_buffer(weightIndex)!));

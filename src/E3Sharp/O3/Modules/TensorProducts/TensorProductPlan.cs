@@ -190,4 +190,8 @@ internal sealed record ChannelGroup(string Mode, int IIn1, long U, long I, strin
 
     // The paths' e3nn blocks [U·K], one after another after Layout.
     public long[] BlockSizes { get; } = Paths.Select(p => U * p.K).ToArray();
+
+    // Whether, under autograd, the whole group is weighed by WeightIndex (or needs no weights) and laid out by Layout;
+    // else each path is weighed apart (weights on some paths only).
+    public bool WeighedAtOnce { get; } = WeightIndex is not null || Paths.All(p => !p.HasWeight);
 }

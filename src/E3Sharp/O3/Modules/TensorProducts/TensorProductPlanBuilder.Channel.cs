@@ -120,9 +120,7 @@ internal sealed partial class TensorProductPlanBuilder
 
     // A group's columns [u, ΣK] (u-major, the paths' K side by side): the weight of each column when every path has
     // weights (both modes weigh channel u of path n by its weight block's element u), and the permutation to the
-    // paths' e3nn blocks [u·K] one after another when there is more than one path. One gather of the weights and one
-    // multiplication then weigh the whole group: per path, a broadcast [..., u, 1] weight made its backward reduce over
-    // K in a separate pass for each path.
+    // paths' e3nn blocks [u·K] one after another when there is more than one path (why: TensorProduct.Channel.cs).
     private (string? WeightIndex, string? Layout) ColumnIndices(string name, long u, List<int> paths, int[] weightOffsets)
     {
         var ks = paths.Select(n => (long)_out[_instructions[n].IOut].Ir.Dim).ToArray();

@@ -21,7 +21,9 @@ internal sealed partial class TensorProductPlanBuilder
     private readonly int _weightNumel;
     private readonly ConstantSet _constants = new();
     private readonly Dictionary<int, double[]> _pathCg = new();
-    private int[] _weightParts = Array.Empty<int>();
+    // Each instruction's index among the weighted instructions' blocks: the part of the weights' split that is its
+    // block.
+    private readonly int[] _weightParts;
 
     private TensorProductPlanBuilder(Irreps in1, Irreps in2, Irreps out_, IReadOnlyList<Instruction> instructions,
         bool sharedWeights)
@@ -32,6 +34,12 @@ internal sealed partial class TensorProductPlanBuilder
         _instructions = instructions;
         _sharedWeights = sharedWeights;
         _weightNumel = instructions.Where(i => i.HasWeight).Sum(i => i.PathNumel);
+        _weightParts = new int[instructions.Count];
+        for (int n = 0, part = 0; n < instructions.Count; n++)
+        {
+            _weightParts[n] = part;
+            if (instructions[n].HasWeight) part++;
+        }
     }
 
     /// <summary>The plan of a tensor product.</summary>
@@ -97,21 +105,12 @@ internal sealed partial class TensorProductPlanBuilder
     private (OutputPlan[] Plan, FusedGroup[] Fused, (ChannelGroup[] Groups, string? UvuCg, long[] UvuSizes) Channel)
         BuildPlan()
     {
-        // Each instruction's weight block: its offset, and its index among the weighted instructions' blocks (the
-        // part of the weights' split that is its block).
         var weightOffsets = new int[_instructions.Count];
-        _weightParts = new int[_instructions.Count];
         var offset = 0;
-        var part = 0;
         for (var n = 0; n < _instructions.Count; n++)
         {
             weightOffsets[n] = offset;
-            _weightParts[n] = part;
-            if (_instructions[n].HasWeight)
-            {
-                offset += _instructions[n].PathNumel;
-                part++;
-            }
+            if (_instructions[n].HasWeight) offset += _instructions[n].PathNumel;
         }
 
         PathPlan MakePath(int n, string? cgName)
