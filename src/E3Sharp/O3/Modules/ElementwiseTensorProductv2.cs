@@ -75,6 +75,6 @@ public partial class ElementwiseTensorProductv2 : TensorProduct
                 out_.Add(new MulIr(mul, ir));
             }
         }
-        return V2Checks.SortedSpec(new Irreps(l1), new Irreps(l2), out_, instructions);
+        return TensorProductSpec.Sorted(new Irreps(l1), new Irreps(l2), out_, instructions);
     }
 }

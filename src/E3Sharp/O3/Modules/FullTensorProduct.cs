@@ -36,8 +36,6 @@ public partial class FullTensorProduct : TensorProduct
                 }
             }
         }
-        var sorted = new Irreps(out_).Sort();
-        var permuted = instructions.Select(i => i with { IOut = sorted.P[i.IOut] }).ToList();
-        return new TensorProductSpec(in1, in2, sorted.Irreps, permuted);
+        return TensorProductSpec.Sorted(in1, in2, out_, instructions);
     }
 }

@@ -69,6 +69,6 @@ public partial class FullTensorProductv2 : TensorProduct
                 }
             }
         }
-        return V2Checks.SortedSpec(in1, in2, out_, instructions);
+        return TensorProductSpec.Sorted(in1, in2, out_, instructions);
     }
 }

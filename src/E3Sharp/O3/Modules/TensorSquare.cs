@@ -121,9 +121,7 @@ public partial class TensorSquare : TensorProduct
                 }
             }
         }
-        var sorted = new Irreps(out_).Sort();
-        var permuted = instructions.Select(i => i with { IOut = sorted.P[i.IOut] }).ToList();
-        return new TensorProductSpec(input, input, sorted.Irreps, permuted);
+        return TensorProductSpec.Sorted(input, input, out_, instructions);
     }
 
     private static TensorProductSpec SpecFullyConnected(Irreps input, Irreps output, string normalization)

@@ -86,33 +86,15 @@ public partial class Convolution : nn.Module<Tensor, Tensor, Tensor, Tensor, Ten
         _sc = new FullyConnectedTensorProduct(irrepsIn, irrepsNodeAttr, irrepsOut, dtype: dtype);
         _lin1 = new FullyConnectedTensorProduct(irrepsIn, irrepsNodeAttr, irrepsIn, dtype: dtype);
 
-        // e3nn: one "uvu" path per (input irrep, edge irrep, output irrep in irreps_out), mid irreps sorted (not
-        // simplified: lin2's weight layout follows them).
-        var mid = new List<MulIr>();
-        var raw = new List<Instruction>();
-        for (var i = 0; i < irrepsIn.Length; i++)
-        {
-            for (var j = 0; j < irrepsEdgeAttr.Length; j++)
-            {
-                foreach (var irOut in irrepsIn[i].Ir * irrepsEdgeAttr[j].Ir)
-                {
-                    if (irrepsOut.Contains(irOut))
-                    {
-                        raw.Add(new Instruction(i, j, mid.Count, "uvu", true));
-                        mid.Add(new MulIr(irrepsIn[i].Mul, irOut));
-                    }
-                }
-            }
-        }
-
-        var sorted = new Irreps(mid).Sort();
-        var instructions = raw.Select(ins => ins with { IOut = sorted.P[ins.IOut] }).ToList();
-        _tp = new TensorProduct(irrepsIn, irrepsEdgeAttr, sorted.Irreps, instructions, internalWeights: false,
+        // e3nn: a "uvu" path to each output irrep in irreps_out; the mid irreps sorted, not simplified (lin2's weight
+        // layout follows them).
+        var spec = TensorProductSpec.ChannelWise(irrepsIn, irrepsEdgeAttr, irrepsOut.Contains);
+        _tp = new TensorProduct(irrepsIn, irrepsEdgeAttr, spec.Out, spec.Instructions, internalWeights: false,
             sharedWeights: false, dtype: dtype);
         var hs = new[] { numberOfBasis }.Concat(Enumerable.Repeat(radialNeurons, radialLayers)).Append(_tp.WeightNumel).ToArray();
         _fc = new FullyConnectedNet(hs, nn.SiLU(), dtype: dtype);
-        _lin2 = new FullyConnectedTensorProduct(sorted.Irreps, irrepsNodeAttr, irrepsOut, dtype: dtype);
-        _midDim = sorted.Irreps.Dim;
+        _lin2 = new FullyConnectedTensorProduct(spec.Out, irrepsNodeAttr, irrepsOut, dtype: dtype);
+        _midDim = spec.Out.Dim;
         _messageScale = 1.0 / Math.Sqrt(numNeighbors);
         using (no_grad())
         {

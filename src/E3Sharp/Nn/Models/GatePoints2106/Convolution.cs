@@ -94,42 +94,25 @@ public partial class Convolution : nn.Module<Tensor, Tensor, Tensor, Tensor, Ten
         _sc = new FullyConnectedTensorProduct(irrepsNodeInput, irrepsNodeAttr, irrepsNodeOutput, dtype: dtype);
         _lin1 = new FullyConnectedTensorProduct(irrepsNodeInput, irrepsNodeAttr, irrepsNodeInput, dtype: dtype);
 
-        // e3nn: one "uvu" path per (input irrep, edge irrep, output irrep in irreps_node_output or 0e), the mid
-        // irreps sorted (not simplified: lin2's and alpha's weight layouts follow them).
+        // e3nn: a "uvu" path to each output irrep in irreps_node_output or 0e; the mid irreps sorted, not simplified
+        // (lin2's and alpha's weight layouts follow them).
         var even = new Irrep(0, 1);
-        var mid = new List<MulIr>();
-        var raw = new List<Instruction>();
-        for (var i = 0; i < irrepsNodeInput.Length; i++)
-        {
-            for (var j = 0; j < irrepsEdgeAttr.Length; j++)
-            {
-                foreach (var irOut in irrepsNodeInput[i].Ir * irrepsEdgeAttr[j].Ir)
-                {
-                    if (irrepsNodeOutput.Contains(irOut) || irOut == even)
-                    {
-                        raw.Add(new Instruction(i, j, mid.Count, "uvu", true));
-                        mid.Add(new MulIr(irrepsNodeInput[i].Mul, irOut));
-                    }
-                }
-            }
-        }
-
-        var sorted = new Irreps(mid).Sort();
-        if (sorted.Irreps.Dim == 0)
+        var spec = TensorProductSpec.ChannelWise(irrepsNodeInput, irrepsEdgeAttr,
+            ir => irrepsNodeOutput.Contains(ir) || ir == even);
+        if (spec.Out.Dim == 0)
         {
             throw new ArgumentException($"Convolution: irrepsNodeInput={irrepsNodeInput} times " +
                 $"irrepsEdgeAttr={irrepsEdgeAttr} produces nothing in irrepsNodeOutput={irrepsNodeOutput}.");
         }
 
-        var instructions = raw.Select(ins => ins with { IOut = sorted.P[ins.IOut] }).ToList();
-        _tp = new TensorProduct(irrepsNodeInput, irrepsEdgeAttr, sorted.Irreps, instructions, internalWeights: false,
+        _tp = new TensorProduct(irrepsNodeInput, irrepsEdgeAttr, spec.Out, spec.Instructions, internalWeights: false,
             sharedWeights: false, dtype: dtype);
         _fc = new FullyConnectedNet(fcNeurons.Append(_tp.WeightNumel).ToArray(), nn.SiLU(), dtype: dtype);
-        _lin2 = new FullyConnectedTensorProduct(sorted.Irreps, irrepsNodeAttr, irrepsNodeOutput, dtype: dtype);
-        _alpha = new FullyConnectedTensorProduct(sorted.Irreps, irrepsNodeAttr, new Irreps("0e"), dtype: dtype);
+        _lin2 = new FullyConnectedTensorProduct(spec.Out, irrepsNodeAttr, irrepsNodeOutput, dtype: dtype);
+        _alpha = new FullyConnectedTensorProduct(spec.Out, irrepsNodeAttr, new Irreps("0e"), dtype: dtype);
         if (_alpha.OutputMask[0].to(ScalarType.Float64).item<double>() != 1.0)
         {
-            throw new ArgumentException($"Convolution: irreps_mid={sorted.Irreps} and irrepsNodeAttr={irrepsNodeAttr} " +
+            throw new ArgumentException($"Convolution: irreps_mid={spec.Out} and irrepsNodeAttr={irrepsNodeAttr} " +
                 "are not able to generate scalars (needed for alpha).");
         }
 
@@ -140,7 +123,7 @@ public partial class Convolution : nn.Module<Tensor, Tensor, Tensor, Tensor, Ten
             _scMask = _sc.OutputMask.detach().clone();
         }
 
-        _midDim = sorted.Irreps.Dim;
+        _midDim = spec.Out.Dim;
         _messageScale = 1.0 / Math.Sqrt(numNeighbors);
         RegisterComponents();
     }
