@@ -54,6 +54,19 @@ public static class Potentials
         }
     }
 
+    /// <summary>
+    /// Marks parameters as not requiring grad (PyTorch's <c>requires_grad_(False)</c> for inference). Eager autograd
+    /// skips the gradients <c>autograd.grad</c> was not asked for either way; TorchScript's differentiable subgraphs
+    /// compute a gradient for every input that requires one, parameters included.
+    /// </summary>
+    public static void FreezeParameters(IEnumerable<Tensor> parameters)
+    {
+        foreach (var p in parameters)
+        {
+            p.requires_grad_(false);
+        }
+    }
+
     /// <summary>The eager model as a per-atom energy function.</summary>
     public static AtomicEnergy Eager(AtomicEnergyModel model) => model.forward;
 

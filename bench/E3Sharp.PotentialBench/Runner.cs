@@ -29,6 +29,11 @@ public static class Runner
         var compiled = Potentials.Compile(model);
         var twin = jit.load(o.TwinPath);
         twin.eval();
+        // An MD step needs no parameter gradients: all three run with parameters that do not require grad, as
+        // pair_nequip's frozen models do (docs/benchmarks.md says why this matters to compiled modules).
+        Potentials.FreezeParameters(model.parameters());
+        Potentials.FreezeParameters(compiled.parameters());
+        Potentials.FreezeParameters(twin.parameters());
         var variants = new (string Name, AtomicEnergy F)[]
         {
             ("e3sharp-eager", Potentials.Eager(model)),

@@ -74,6 +74,9 @@ def main() -> int:
         weights = json.load(f)
     sizes = {int(x) for x in args.sizes.split(",")}
     twin = torch.jit.load(args.twin).eval()
+    # An MD step needs no parameter gradients: as in the .NET bench (and pair_nequip's frozen models).
+    for p in twin.parameters():
+        p.requires_grad_(False)
     results = json.load(open(args.json)) if os.path.exists(args.json) else {}
     for threads in (int(x) for x in args.threads.split(",")):
         torch.set_num_threads(threads)
