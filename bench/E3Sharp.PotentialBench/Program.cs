@@ -21,6 +21,7 @@ public static class Program
             Console.WriteLine("usage: E3Sharp.PotentialBench export --model DIR --out DIR [--sizes 64,512,4096] [--check-sizes 64,512]\n" +
                               "       E3Sharp.PotentialBench bench --model DIR --twin FILE [--train-twin FILE] [--sizes ...]\n" +
                               "           [--threads 1,2] [--seconds S] [--min-rounds N] [--max-rounds N] [--json FILE] [--no-train]\n" +
+                              "           [--parameter-grads]\n" +
                               "       E3Sharp.PotentialBench first-compile --model DIR --twin FILE");
             return args.Length == 0 ? 1 : 0;
         }
@@ -65,7 +66,7 @@ public static class Program
                 Runner.Run(new Runner.Options(Get("model"), Get("twin"), opts.GetValueOrDefault("train-twin"),
                     Ints("sizes", "64,512,4096"), Ints("threads", "1,2"), Number("seconds", 20),
                     (int)Number("min-rounds", 5), (int)Number("max-rounds", 200), opts.GetValueOrDefault("json"),
-                    !opts.ContainsKey("no-train")));
+                    !opts.ContainsKey("no-train"), opts.ContainsKey("parameter-grads")));
                 return 0;
             case "first-compile":
                 return FirstCompile(Get("model"), Get("twin"));

@@ -17,9 +17,11 @@ public sealed record Timing(double MedianMs, double MinMs, int Calls);
 /// </summary>
 public static class Runner
 {
-    /// <summary>Options of a run.</summary>
+    /// <summary>Options of a run. <paramref name="ParameterGrads"/>: energy+forces with parameters that require grad
+    /// (as trained) instead of frozen ones.</summary>
     public sealed record Options(string ModelDir, string TwinPath, string? TrainTwinPath, IReadOnlyList<int> Sizes,
-        IReadOnlyList<int> Threads, double SecondsPerCase, int MinRounds, int MaxRounds, string? Json, bool Train);
+        IReadOnlyList<int> Threads, double SecondsPerCase, int MinRounds, int MaxRounds, string? Json, bool Train,
+        bool ParameterGrads = false);
 
     /// <summary>Runs everything and returns results[threads][case][variant].</summary>
     public static Dictionary<string, Dictionary<string, Dictionary<string, Timing>>> Run(Options o)
@@ -31,9 +33,12 @@ public static class Runner
         twin.eval();
         // An MD step needs no parameter gradients: all three run with parameters that do not require grad, as
         // pair_nequip's frozen models do (docs/benchmarks.md says why this matters to compiled modules).
-        Potentials.FreezeParameters(model.parameters());
-        Potentials.FreezeParameters(compiled.parameters());
-        Potentials.FreezeParameters(twin.parameters());
+        if (!o.ParameterGrads)
+        {
+            Potentials.FreezeParameters(model.parameters());
+            Potentials.FreezeParameters(compiled.parameters());
+            Potentials.FreezeParameters(twin.parameters());
+        }
         var variants = new (string Name, AtomicEnergy F)[]
         {
             ("e3sharp-eager", Potentials.Eager(model)),
