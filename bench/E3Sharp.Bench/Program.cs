@@ -10,8 +10,15 @@ using static TorchSharp.torch;
 //   ... -- --anchor PATH --batches 1,64,4096 --dtypes f32,f64 --rounds 25 --memory-calls 10000
 //   dotnet run -c Release --project bench/E3Sharp.Bench -- --edge-products [--rows 22118 --rounds 9]   samples/Potential's per-edge products
 //   dotnet run -c Release --project bench/E3Sharp.Bench -- --bdn [BenchmarkDotNet arguments, e.g. --filter '*']
+//   E3SHARP_BENCH_ALLOCATOR=keep dotnet run ...   glibc keeps freed memory (TorchAllocator.KeepFreedMemory), as the potential bench
 torch.set_num_threads(1);
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+// Without it, the per-edge products' large intermediates are mapped afresh and page-faulted in on every call, which
+// took 3x the arithmetic (bench/RESULTS.md).
+if (Environment.GetEnvironmentVariable("E3SHARP_BENCH_ALLOCATOR") == "keep" && !E3Sharp.TorchAllocator.KeepFreedMemory())
+{
+    Console.Error.WriteLine("E3SHARP_BENCH_ALLOCATOR=keep: the C library refused the settings (not glibc?)");
+}
 
 if (args.Length > 0 && args[0] == "--bdn")
 {
