@@ -194,4 +194,9 @@ internal sealed record ChannelGroup(string Mode, int IIn1, long U, long I, strin
     // Whether, under autograd, the whole group is weighed by WeightIndex (or needs no weights) and laid out by Layout;
     // else each path is weighed apart (weights on some paths only).
     public bool WeighedAtOnce { get; } = WeightIndex is not null || Paths.All(p => !p.HasWeight);
+
+    // "uvu" with a scalar first input (I = 1): the columns are an outer product. Below 400 multiply-adds per row a
+    // batched product takes LibTorch's naive loop, slower than a broadcast multiplication; above, MKL's batched GEMM
+    // is the faster one, backward included (TensorProduct.Channel.cs).
+    public bool OuterByBroadcast { get; } = Mode == "uvu" && I == 1 && U * Paths.Sum(p => p.K) < 400;
 }
