@@ -11,8 +11,8 @@ public static partial class TorchScript
     /// with <c>create_graph</c> those were slower than eager autograd (bench/RESULTS.md). Off, a compiled module runs its
     /// operations with eager autograd, as fast as the eager module. Per thread: LibTorch keeps it thread-local and reads
     /// it on each call of a compiled method until that method has its optimised plan (built on an early call made
-    /// with the setting on); from then on the method keeps that plan whatever the setting. So set it before a module's
-    /// first calls, on every thread that calls it.
+    /// with the setting on, on any thread); from then on the method keeps that plan whatever the setting, on every
+    /// thread. So set it before a module's first calls, on every thread that calls it.
     /// </summary>
     /// <exception cref="PlatformNotSupportedException">LibTorch's entry point is not found (its C++ name is looked up,
     /// which holds for the Linux and macOS builds).</exception>
