@@ -13,8 +13,8 @@ using static TorchSharp.torch;
 //   E3SHARP_BENCH_ALLOCATOR=keep dotnet run ...   glibc keeps freed memory (TorchAllocator.KeepFreedMemory), as the potential bench
 torch.set_num_threads(1);
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-// Without it, the per-edge products' large intermediates are mapped afresh and page-faulted in on every call, which
-// took 3x the arithmetic (bench/RESULTS.md).
+// Without it, the per-edge products' large intermediates are mapped afresh and page-faulted in on every call, and the
+// timings measure the page faults more than the arithmetic (docs/benchmarks.md).
 if (Environment.GetEnvironmentVariable("E3SHARP_BENCH_ALLOCATOR") == "keep" && !E3Sharp.TorchAllocator.KeepFreedMemory())
 {
     Console.Error.WriteLine("E3SHARP_BENCH_ALLOCATOR=keep: the C library refused the settings (not glibc?)");

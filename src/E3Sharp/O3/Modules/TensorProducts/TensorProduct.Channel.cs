@@ -10,11 +10,8 @@ public partial class TensorProduct
 {
     // Each group's paths into outputs (e3nn's [..., u·K] layout), added to what is there.
     // "uvu": one product of x2 with the constant of all groups gives each group's operator A [..., I, ΣK]; the group's
-    // columns are x1 [..., u, I] · A = [..., u, ΣK]. For I = 1 that is an outer product; as a batched product of under
-    // 400 multiply-adds per row LibTorch runs it in a naive loop (measured at 22,118 rows, [32, 1]·[1, 9]: forward
-    // 9.5 ms against 2.8 ms broadcast, forward+backward 15.0 against 13.3; the potential's energy+forces 2-4 % slower),
-    // while above that MKL's batched GEMM beats the broadcast's backward reductions ([32, 1]·[1, 16]: 12.4 against
-    // 15.6 ms forward+backward). ChannelGroup.OuterByBroadcast chooses.
+    // columns are x1 [..., u, I] · A = [..., u, ΣK]; for I = 1 an outer product, by broadcast or as a batched product
+    // as ChannelGroup.OuterByBroadcast chooses.
     // "uuu": the outer product x1 ⊗ x2 per channel [..., u, I·J] times the group's CG [I·J, ΣK]: one matrix product
     // with a constant (a GEMM over all rows and channels) instead of a batched product of tiny matrices per path.
     // Then, when every path has weights, one gather of the weights (WeightIndex) weighs all columns in one product,

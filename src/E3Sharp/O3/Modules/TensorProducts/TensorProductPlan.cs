@@ -195,8 +195,8 @@ internal sealed record ChannelGroup(string Mode, int IIn1, long U, long I, strin
     // else each path is weighed apart (weights on some paths only).
     public bool WeighedAtOnce { get; } = WeightIndex is not null || Paths.All(p => !p.HasWeight);
 
-    // "uvu" with a scalar first input (I = 1): the columns are an outer product. Below 400 multiply-adds per row a
-    // batched product takes LibTorch's naive loop, slower than a broadcast multiplication; above, MKL's batched GEMM
-    // is the faster one, backward included (TensorProduct.Channel.cs).
+    // "uvu" with a scalar first input (I = 1): the columns are an outer product. LibTorch runs a batched product of
+    // under 400 multiply-adds per matrix in a naive loop, slower than a broadcast multiplication; above that its MKL
+    // batched GEMM is faster, backward included, than the broadcast's backward reductions (bench/RESULTS.md).
     public bool OuterByBroadcast { get; } = Mode == "uvu" && I == 1 && U * Paths.Sum(p => p.K) < 400;
 }
