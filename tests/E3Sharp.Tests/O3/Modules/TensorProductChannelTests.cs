@@ -92,6 +92,8 @@ public sealed class TensorProductChannelTests
         { "8x0e+4x1o+2x2e", "0e+1o+2e", "uvu", true, false, false },
         { "8x0e+4x1o+2x2e", "0e+1o+2e", "uvu", false, null, false },
         { "3x0e+2x1o+2x1e+1x2e", "1x0e+1x1o+1x2e", "uvu", true, true, true },
+        // A scalar first input whose outer product is a batched product (48·9 multiply-adds per row, not a broadcast).
+        { "48x0e+2x1o", "0e+1o+2e", "uvu", true, false, false },
         // A second-input irrep of multiplicity 2 stays path by path beside the channel-wise ones; a zero
         // multiplicity contributes nothing.
         { "4x0e+0x1o+3x1e", "0e+2x1o+1e", "uvu", true, false, false },
@@ -176,5 +178,20 @@ public sealed class TensorProductChannelTests
         var w = tp.Weight.detach().clone().requires_grad_(true);
         Reference(tp, x, y, w).pow(2).sum().backward();
         AssertClose(w.grad!, tp.Weight.grad!, 1e-10, "weight gradient");
+    }
+
+    // A scalar first input's outer product is a broadcast multiplication below LibTorch's naive-loop size (400
+    // multiply-adds per row) and a batched product from there on; "uuu" groups and I > 1 never broadcast.
+    [Theory]
+    [InlineData("8x0e+4x1o", "0e+1o+2e", "uvu", 0, true)]      // 8·9 = 72
+    [InlineData("44x0e+4x1o", "0e+1o+2e", "uvu", 0, true)]     // 44·9 = 396
+    [InlineData("45x0e+4x1o", "0e+1o+2e", "uvu", 0, false)]    // 45·9 = 405
+    [InlineData("8x0e+4x1o", "0e+1o+2e", "uvu", 1, false)]     // I = 3
+    [InlineData("4x0e+4x1o", "4x0e+4x1o", "uuu", 0, false)]
+    public void ScalarFirstInputsBroadcastBelowTheNaiveLoopSize(string in1, string in2, string mode, int group,
+        bool broadcast)
+    {
+        using var tp = Make(in1, in2, mode, true, false, ScalarType.Float32);
+        Assert.Equal(broadcast, tp.Plan.Channel[group].OuterByBroadcast);
     }
 }
