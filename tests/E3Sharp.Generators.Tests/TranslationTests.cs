@@ -98,6 +98,27 @@ public class TranslationTests
     }
 
     [Fact]
+    public void ExportedMethodsOfSubmodulesAreCalledByTheirTorchScriptName()
+    {
+        var code = Generate("""
+        return pairs.PairSum(x, x) + pairs.Scale(x);
+""", members: """
+    public sealed class Pairs : nn.Module<Tensor, Tensor>
+    {
+        public Pairs() : base("Pairs") { }
+        public override Tensor forward(Tensor x) => x;
+        [E3Sharp.Jit.Scripting.Export(Name = "pair_sum")]
+        public Tensor PairSum(Tensor a, Tensor b) => a + b;
+        [E3Sharp.Jit.Scripting.Export]
+        public Tensor Scale(Tensor a) => a * 2.0;
+    }
+    private readonly Pairs pairs = new();
+""");
+        Assert.Contains("__b.Call(pairs, \"pairs\", \"pair_sum\", __ir.Var(\"x\"), __ir.Var(\"x\"))", code);
+        Assert.Contains("__b.Call(pairs, \"pairs\", \"Scale\", __ir.Var(\"x\"))", code);
+    }
+
+    [Fact]
     public void PythonKeywordsAndReservedNamesAreRenamed()
     {
         var code = Generate("""

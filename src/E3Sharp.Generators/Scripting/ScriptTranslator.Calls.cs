@@ -41,7 +41,7 @@ internal sealed partial class ScriptTranslator
             return HelperCall(inv, site);
         }
 
-        if (IsModule(m.ContainingType) && m.Name is "call" or "forward")
+        if (IsModule(m.ContainingType) && (m.Name is "call" or "forward" || ExportName(m) is not null))
         {
             return ModuleCall(inv, site);
         }
@@ -351,7 +351,21 @@ internal sealed partial class ScriptTranslator
             return null;
         }
 
-        return new Ex($"__b.Call({Text(receiver)}, {Literal(MemberPath(receiver))}, \"forward\"{string.Concat(args.Select(a => ", " + a))})", ret);
+        var method = m.Name is "call" or "forward" ? "forward" : ExportName(m)!;
+        return new Ex($"__b.Call({Text(receiver)}, {Literal(MemberPath(receiver))}, {Literal(method)}{string.Concat(args.Select(a => ", " + a))})", ret);
+    }
+
+    // The TorchScript name of a submodule's method marked [Export] (the attribute's Name, else the C# name), or null:
+    // a scripted module calls it as self.child.<name>(...), which the child's compiled class must have.
+    private string? ExportName(IMethodSymbol m)
+    {
+        if (_known.Export is not { } export || m.IsStatic)
+        {
+            return null;
+        }
+
+        var attr = m.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, export));
+        return attr is null ? null : attr.NamedArguments.FirstOrDefault(a => a.Key == "Name").Value.Value as string ?? m.Name;
     }
 
     private Ex? TensorMethod(IInvocationOperation inv, Location site)
