@@ -27,4 +27,13 @@ public interface ITracingInputs
     /// </summary>
     /// <param name="exportName">The TorchScript name of the exported method.</param>
     IReadOnlyList<torch.Tensor>? MakeExportInputs(string exportName) => null;
+
+    /// <summary>
+    /// Which dimensions of an exported method's example input are free (sizes that follow the caller's tensors, such
+    /// as the number of edges in an edge index <c>[2, E]</c>), or null for the forward's rule: every dimension but the
+    /// last when <see cref="FixedLastDimension"/>. A fixed last dimension is checked by the compiled method.
+    /// </summary>
+    /// <param name="exportName">The TorchScript name of the exported method.</param>
+    /// <param name="index">The argument's position.</param>
+    bool[]? ExportFreeDimensions(string exportName, int index) => null;
 }

@@ -24,6 +24,16 @@ public sealed record InputSpec(string Name, long LastDimension, string Expected,
     /// (for example <c>"Int64"</c> for an index), or null.</summary>
     public string? RequiredDtype { get; init; }
 
+    /// <summary>The size its first dimension must have (an index <c>[2, E]</c>), or <see cref="AnyLastDimension"/>.</summary>
+    public long FirstDimension { get; init; } = AnyLastDimension;
+
+    /// <summary>Which batch its batch dimensions belong to: they must broadcast with those of the batched arguments
+    /// of the same group only (a graph's nodes and its edges are different batches). Default 0.</summary>
+    public int BatchGroup { get; init; }
+
+    // Whether the shape check reads the first dimension.
+    internal bool ChecksFirstDimension => FirstDimension != AnyLastDimension;
+
     /// <summary>Whether any tensor shape satisfies the spec (no shape check is made).</summary>
     internal bool AcceptsAnyShape => LastDimension == AnyLastDimension && Batched && MinRank <= 0;
 }
@@ -47,7 +57,15 @@ public sealed record InputContract(string Module, IReadOnlyList<InputSpec> Input
     /// <summary>Message: an argument's shape is not what the module needs.</summary>
     internal string ShapeMessage(int i) =>
         $"{Module}: input '{Inputs[i].Name}' must have {Inputs[i].Expected}" +
-        (!Inputs[i].Batched ? " and no batch dimensions" : Inputs[i].MinRank > 1 ? $" and at least {Inputs[i].MinRank - 1} batch dimension(s)" : "") + ", but got a tensor of shape ";
+        (!Inputs[i].Batched ? " and no batch dimensions" : Inputs[i].MinRank > 1 && !Inputs[i].ChecksFirstDimension
+            ? $" and at least {Inputs[i].MinRank - 1} batch dimension(s)" : "") + ", but got a tensor of shape ";
+
+    // Whether two arguments' batch dimensions must broadcast together.
+    internal bool BatchesMeet(int i, int j) =>
+        Inputs[i].Batched && Inputs[j].Batched && Inputs[i].BatchGroup == Inputs[j].BatchGroup;
+
+    // Whether an argument must have the module's (or a floating) dtype: those with a dtype of their own need not.
+    internal bool TakesModuleDtype(int i) => Inputs[i].RequiredDtype is null;
 
     /// <summary>Message: an argument's dtype differs from the module's (followed by the two dtype names).</summary>
     internal string DtypeMessage(int i) => $"{Module}: input '{Inputs[i].Name}' has dtype ";
@@ -119,7 +137,8 @@ public sealed record InputContract(string Module, IReadOnlyList<InputSpec> Input
             }
 
             var rankOk = spec.Batched ? x.dim() >= spec.MinRank : x.dim() == 1;
-            if (!rankOk || (spec.LastDimension != InputSpec.AnyLastDimension && x.shape[^1] != spec.LastDimension))
+            if (!rankOk || (spec.LastDimension != InputSpec.AnyLastDimension && x.shape[^1] != spec.LastDimension) ||
+                (spec.ChecksFirstDimension && x.shape[0] != spec.FirstDimension))
             {
                 throw new ArgumentException(ShapeMessage(i) + ShapeText(x.shape) + ".", spec.Name);
             }
@@ -137,7 +156,7 @@ public sealed record InputContract(string Module, IReadOnlyList<InputSpec> Input
         {
             for (var i = 0; i < n; i++)
             {
-                if (inputs[i] is { } x && !x.is_floating_point())
+                if (inputs[i] is { } x && TakesModuleDtype(i) && !x.is_floating_point())
                 {
                     throw new ArgumentException(DtypeMessage(i) + DtypeName(x.dtype) + FloatingText, Inputs[i].Name);
                 }
@@ -148,7 +167,7 @@ public sealed record InputContract(string Module, IReadOnlyList<InputSpec> Input
         {
             for (var i = 0; i < n; i++)
             {
-                if (inputs[i] is not { } x)
+                if (inputs[i] is not { } x || !TakesModuleDtype(i))
                 {
                     continue;
                 }
@@ -171,7 +190,7 @@ public sealed record InputContract(string Module, IReadOnlyList<InputSpec> Input
         {
             for (var j = i + 1; j < n; j++)
             {
-                if (inputs[i] is { } a && inputs[j] is { } b && Inputs[i].Batched && Inputs[j].Batched && !BatchesBroadcast(a.shape, b.shape))
+                if (inputs[i] is { } a && inputs[j] is { } b && BatchesMeet(i, j) && !BatchesBroadcast(a.shape, b.shape))
                 {
                     throw new ArgumentException(
                         BatchMessage(i, j) + ShapeText(a.shape) + " and " + ShapeText(b.shape) + ".", Inputs[j].Name);
@@ -269,4 +288,9 @@ public interface IInputContract
 {
     /// <summary>The contract of the module's forward.</summary>
     InputContract InputContract { get; }
+
+    /// <summary>The contract of an exported method of a traced module (<see cref="Scripting.ExportAttribute"/>), which
+    /// the compiled method checks as the forward checks <see cref="InputContract"/>; null (the default) for none.</summary>
+    /// <param name="exportName">The TorchScript name of the exported method.</param>
+    InputContract? ExportContract(string exportName) => null;
 }

@@ -16,20 +16,34 @@ internal static class InputGuards
     /// <summary>Adds the guards of <paramref name="module"/>'s contract (when it has one) to <paramref name="instance"/>.</summary>
     public static void Apply(torch.nn.Module module, ModuleInstance instance)
     {
-        if (module is not IInputContract { InputContract: { } contract } || instance.Class.FindMethod("forward") is not { } forward)
+        if (module is not IInputContract source)
         {
             return;
         }
 
-        var guards = Guards(contract, instance, forward.Parameters);
+        Prepend(instance, "forward", source.InputContract);
+        foreach (var name in instance.Class.MethodNames.Where(n => n != "forward").ToList())
+        {
+            Prepend(instance, name, source.ExportContract(name));
+        }
+    }
+
+    private static void Prepend(ModuleInstance instance, string name, InputContract? contract)
+    {
+        if (contract is null || instance.Class.FindMethod(name) is not { } method)
+        {
+            return;
+        }
+
+        var guards = Guards(contract, instance, method.Parameters);
         if (guards.Count == 0)
         {
             return;
         }
 
         var body = new List<Stmt>(guards);
-        body.AddRange(forward.Body);
-        instance.Class.ReplaceMethod("forward", new MethodDef("forward", forward.Parameters, forward.ReturnType, body));
+        body.AddRange(method.Body);
+        instance.Class.ReplaceMethod(name, new MethodDef(name, method.Parameters, method.ReturnType, body));
     }
 
     private static List<Stmt> Guards(InputContract contract, ModuleInstance instance, IReadOnlyList<Param> parameters)
@@ -59,6 +73,10 @@ internal static class InputGuards
             var bad = spec.LastDimension == InputSpec.AnyLastDimension
                 ? badRank
                 : Or(badRank, Ne(Method(x, "size", Int(-1)), Int(spec.LastDimension)));
+            if (spec.ChecksFirstDimension)
+            {
+                bad = Or(bad, Ne(Method(x, "size", Int(0)), Int(spec.FirstDimension)));
+            }
             guards.Add(Raise(bad, Concat(Str(contract.ShapeMessage(i)), SizeText(x), Str("."))));
         }
 
@@ -74,7 +92,7 @@ internal static class InputGuards
 
         if (contract.DtypeReference is null && contract.Floating)
         {
-            foreach (var i in tensors)
+            foreach (var i in tensors.Where(contract.TakesModuleDtype))
             {
                 var x = Var(parameters[i].Name);
                 guards.Add(Raise(Not(Method(x, "is_floating_point")),
@@ -85,7 +103,7 @@ internal static class InputGuards
         if (contract.DtypeReference is { } path && Resolves(instance, path))
         {
             var reference = Self(path.Split('.'));
-            foreach (var i in tensors)
+            foreach (var i in tensors.Where(contract.TakesModuleDtype))
             {
                 var x = Var(parameters[i].Name);
                 var differs = Or(
@@ -104,7 +122,7 @@ internal static class InputGuards
             for (var q = p + 1; q < tensors.Count; q++)
             {
                 int i = tensors[p], j = tensors[q];
-                if (!contract.Inputs[i].Batched || !contract.Inputs[j].Batched)
+                if (!contract.BatchesMeet(i, j))
                 {
                     continue;
                 }

@@ -64,6 +64,9 @@ public sealed class ModuleClass
     /// <param name="name">The method name.</param>
     internal MethodDef? FindMethod(string name) => _methods.Find(m => m.Name == name);
 
+    /// <summary>The names of the class's methods, in order.</summary>
+    internal IEnumerable<string> MethodNames => _methods.Select(m => m.Name);
+
     /// <summary>Declares an attribute; declaring the same name again with the same type and kind is a no-op.</summary>
     /// <param name="declaration">The declaration.</param>
     /// <returns>This class.</returns>

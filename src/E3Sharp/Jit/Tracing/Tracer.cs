@@ -120,8 +120,9 @@ internal static class Tracer
                     continue;
                 }
 
+                var exportName = name;
                 var traced = TraceOnce(module, inputs, context, fixedLastDimension, twin, UniqueNames(twin.ParameterNames),
-                    instance.Class.QualifiedName, gradMode: true, out _);
+                    instance.Class.QualifiedName, gradMode: true, out _, i => source.ExportFreeDimensions(exportName, i));
                 var m = traced.Class.FindMethod("forward")!;
                 instance.AddMethod(new MethodDef(name, m.Parameters, m.ReturnType, m.Body));
                 done.Add(name);
@@ -142,7 +143,7 @@ internal static class Tracer
 
     private static ModuleInstance TraceOnce(torch.nn.Module module, IReadOnlyList<torch.Tensor> exampleInputs,
         CompileContext context, bool fixedLastDimension, TwinMethod? twin, string[] names, string className,
-        bool gradMode, out bool readGradMode)
+        bool gradMode, out bool readGradMode, Func<int, bool[]?>? freeDimensions = null)
     {
         var type = module.GetType();
         var instance = new ModuleInstance(className) { Training = module.training };
@@ -157,15 +158,18 @@ internal static class Tracer
             for (var i = 0; i < exampleInputs.Count; i++)
             {
                 var x = exampleInputs[i];
-                var free = new bool[x.ndim];
-                for (var d = 0; d < free.Length; d++)
+                // Every dimension but a fixed last one is free, unless the module says otherwise (exported methods).
+                var free = freeDimensions?.Invoke(i) ??
+                           Enumerable.Range(0, (int)x.ndim).Select(d => !(fixedLastDimension && d == x.ndim - 1)).ToArray();
+                if (free.Length != x.ndim)
                 {
-                    free[d] = !(fixedLastDimension && d == free.Length - 1);
+                    throw new TracingException(
+                        $"{type.Name}: the free dimensions given for example input {i} are {free.Length}, but it has {x.ndim}.");
                 }
 
                 inputs[i] = TraceTensor.Input(x, Enlarge(x, free), names[i], free);
                 parameters.Add(new Param(names[i], TsType.Tensor));
-                if (fixedLastDimension && x.ndim > 0)
+                if (x.ndim > 0 && !free[^1])
                 {
                     var last = x.shape[^1];
                     var actual = new MethodCallExpr(new VarExpr(names[i]), "size", [new IntLiteral(-1)], []);
