@@ -17,7 +17,10 @@ public partial class TensorProduct
     // Then, when every path has weights, one gather of the weights (WeightIndex) weighs all columns in one product,
     // and one gather (Layout) puts the paths' blocks one after another; groups with weights on some paths only weigh
     // each path's columns apart.
-    private void ChannelProducts(Tensor y, Tensor w, Tensor[] xs, Tensor[] ys, Tensor[] ws, Tensor?[] outputs)
+    // With `columns` (ScatterSum, under autograd, a plan with a ScatterPermutation): each group's weighted columns
+    // [..., u·ΣK] are added to it instead, left in the group's order.
+    private void ChannelProducts(Tensor y, Tensor w, Tensor[] xs, Tensor[] ys, Tensor[] ws, Tensor?[] outputs,
+        List<Tensor>? columns = null)
     {
         Tensor[]? operators = null;
         if (_plan.UvuCg is { } uvuCg)
@@ -42,10 +45,10 @@ public partial class TensorProduct
                 continue;
             }
             var x1 = xs[g.IIn1].unflatten(^1, g.U, g.I);                                           // [..., u, I]
-            Tensor columns;                                                                         // [..., u, ΣK]
+            Tensor product;                                                                         // [..., u, ΣK]
             if (g.Mode == "uvu")
             {
-                columns = g.OuterByBroadcast
+                product = g.OuterByBroadcast
                     ? x1.mul(operators![g.UvuPart].unsqueeze(-2))
                     : x1.checked_matmul(operators![g.UvuPart].unflatten(^1, g.I, g.KSizes.Sum()));
             }
@@ -59,18 +62,23 @@ public partial class TensorProduct
                     gathered[key] = x2;
                 }
                 var outer = x1.unsqueeze(-1).mul(x2.unsqueeze(-2));                                 // [..., u, I, J]
-                columns = outer.flatten(-2).checked_matmul(get_buffer(g.Cg!)!);
+                product = outer.flatten(-2).checked_matmul(get_buffer(g.Cg!)!);
             }
             if (grad && g.WeighedAtOnce)
             {
-                var flat = columns.flatten(-2);                                                     // [..., u·ΣK]
+                var flat = product.flatten(-2);                                                     // [..., u·ΣK]
                 if (g.WeightIndex is { } weightIndex) flat = flat.mul(w.index_select(-1, get_buffer(weightIndex)!));
+                if (columns is not null)
+                {
+                    columns.Add(flat);
+                    continue;
+                }
                 if (g.Layout is { } layout) flat = flat.index_select(-1, get_buffer(layout)!);
                 var blocks = flat.SplitLast(g.BlockSizes);                                          // [..., u·K] each
                 for (var n = 0; n < g.Paths.Length; n++) Add(outputs, g.Paths[n].IOut, blocks[n]);
                 continue;
             }
-            var split = columns.SplitLast(g.KSizes);                                                // [..., u, K] each
+            var split = product.SplitLast(g.KSizes);                                                // [..., u, K] each
             for (var n = 0; n < g.Paths.Length; n++)
             {
                 var p = g.Paths[n];

@@ -17,4 +17,23 @@ public partial class TensorProduct
                 : new InputSpec("weight", WeightNumel, $"last dimension {WeightNumel} (sharedWeights: false)", MinRank: 2),
         ],
         "output_mask");
+
+    private InputContract? _scatterContract;
+
+    /// <summary>What <c>ScatterSum(x, edgeAttr, weight, edgeIndex)</c> needs: nodes and edges are different batches
+    /// (checked eagerly and by the compiled <c>scatter_sum</c>).</summary>
+    public InputContract ScatterSumContract => _scatterContract ??= new InputContract(
+        $"{this} ScatterSum",
+        [
+            ModuleChecks.Input("x", IrrepsIn1) with { MinRank = 2, BatchGroup = 1 },
+            ModuleChecks.Input("edgeAttr", IrrepsIn2),
+            InputContract.Inputs[2],
+            new InputSpec("edgeIndex", InputSpec.AnyLastDimension, "shape [2, E]", MinRank: 2)
+            {
+                RequiredDtype = "Int64", FirstDimension = 2, BatchGroup = 2,
+            },
+        ],
+        "output_mask");
+
+    InputContract? IInputContract.ExportContract(string exportName) => exportName == "scatter_sum" ? ScatterSumContract : null;
 }

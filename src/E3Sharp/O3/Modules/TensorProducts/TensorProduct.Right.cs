@@ -21,13 +21,15 @@ public partial class TensorProduct
     [Export(Name = "right")]
     private Tensor RightExport(Tensor y, Tensor weight) => Right(y, weight);
 
-    IReadOnlyList<Tensor>? ITracingInputs.MakeExportInputs(string exportName)
+    IReadOnlyList<Tensor>? ITracingInputs.MakeExportInputs(string exportName) => exportName switch
     {
-        if (!CompileRight || exportName != "right")
-        {
-            return null;
-        }
+        "right" when CompileRight => RightExportInputs(),
+        "scatter_sum" when CompileScatterSum => ScatterSumExportInputs(),
+        _ => null,
+    };
 
+    private Tensor[] RightExportInputs()
+    {
         var dtype = _outputMask.dtype;
         var device = _outputMask.device;
         var y = IrrepsIn2.Randn(new long[] { 3, -1 }, dtype, device);

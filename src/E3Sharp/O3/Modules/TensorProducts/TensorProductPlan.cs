@@ -19,6 +19,8 @@ namespace E3Sharp.O3.Modules;
 /// <param name="Channel">The channel-wise groups (<c>"uvu"</c> from a second-input multiplicity of 1, <c>"uuu"</c>).</param>
 /// <param name="UvuCg">The constant that turns x2 into every <c>"uvu"</c> group's operator (one product), or null.</param>
 /// <param name="UvuSizes">The parts of x2 · UvuCg, one per <c>"uvu"</c> group.</param>
+/// <param name="ScatterPermutation">TensorProduct.ScatterSum's gather from the channel groups' columns summed per node
+/// to e3nn's layout, or null when the plan has other paths (ScatterSum then sums the forward's output).</param>
 internal sealed record TensorProductPlan(
     OutputPlan[] Outputs,
     FusedGroup[] Fused,
@@ -28,7 +30,8 @@ internal sealed record TensorProductPlan(
     ConstantSet Constants,
     ChannelGroup[] Channel,
     string? UvuCg,
-    long[] UvuSizes)
+    long[] UvuSizes,
+    string? ScatterPermutation)
 {
     /// <summary>Whether some path is evaluated outside the fused groups (the inputs are then split per irrep).</summary>
     public bool HasUnfusedPaths => Channel.Length > 0 || Outputs.Any(op => op.Uvw.Length > 0 || op.Others.Length > 0);

@@ -55,9 +55,10 @@ internal sealed partial class TensorProductPlanBuilder
         var (outputs, fused, channel) = builder.BuildPlan();
         var permutation = builder.AddOutputPermutation(outputs);
         var mergeable = fused.Any(g => g.Merged is not null) && fused.All(g => g.Merged is not null || g.Owners.Length == 0);
+        var scatter = fused.Length == 0 && permutation is null ? builder.AddScatterPermutation(outputs, channel.Groups) : null;
         return new TensorProductPlan(outputs, fused, permutation, mergeable,
             builder.ChunkValuesPerRow(outputs, fused, channel.Groups), builder._constants, channel.Groups,
-            channel.UvuCg, channel.UvuSizes);
+            channel.UvuCg, channel.UvuSizes, scatter);
     }
 
     // Values one row of a forward holds (inputs, intermediates, output); the plan fixes it, the dtype sets the bytes.
@@ -100,6 +101,35 @@ internal sealed partial class TensorProductPlanBuilder
             start += op.Mul * op.Dim;
         }
         return _constants.AddIndex("out_perm", index.ToArray());
+    }
+
+    // For TensorProduct.ScatterSum: the gather from the channel groups' columns summed per node (each group's [u, ΣK]
+    // one after another) to e3nn's layout, when every output irrep is one path of a group weighed at once; else null.
+    private string? AddScatterPermutation(OutputPlan[] outputs, ChannelGroup[] groups)
+    {
+        if (groups.Length == 0 || groups.Any(g => !g.WeighedAtOnce) ||
+            outputs.Any(op => op.Uvw.Length > 0 || op.Others.Length > 0 || op.Fused))
+        {
+            return null;
+        }
+        var columns = new Dictionary<int, long[]>();
+        long offset = 0;
+        foreach (var g in groups)
+        {
+            // Block n of the group's layout (Layout, or the columns themselves for one path), shifted to the group.
+            var layout = g.Layout is { } name ? _constants.IndexValues(name) : null;
+            long start = 0;
+            for (var n = 0; n < g.Paths.Length; n++)
+            {
+                var block = new long[g.BlockSizes[n]];
+                for (var c = 0; c < block.Length; c++) block[c] = offset + (layout?[(int)start + c] ?? start + c);
+                if (!columns.TryAdd(g.Paths[n].IOut, block)) return null;                       // two paths, one output
+                start += block.Length;
+            }
+            offset += g.U * g.KSizes.Sum();
+        }
+        if (outputs.Any(op => !columns.ContainsKey(op.IOut))) return null;
+        return _constants.AddIndex("scatter_perm", outputs.SelectMany(op => columns[op.IOut]).ToArray());
     }
 
     private (OutputPlan[] Plan, FusedGroup[] Fused, (ChannelGroup[] Groups, string? UvuCg, long[] UvuSizes) Channel)
