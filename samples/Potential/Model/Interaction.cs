@@ -16,7 +16,7 @@ namespace E3Sharp.Samples.Potential.Model;
 /// x   = linear_2(Σ_{e: centre(e) = i} m_e / sqrt(avg_num_neighbors)) + self_connection(h ⊗ one-hot species)
 /// h'  = Gate(x)  (+ h when the irreps allow a residual connection)
 /// </code>
-/// Messages are summed over edges with <c>index_add</c>. Scripted: its inputs have sizes tied to each other (atoms N
+/// Messages are summed over edges by <see cref="TensorProduct.ScatterSum"/>. Scripted: its inputs have sizes tied to each other (atoms N
 /// in <c>h</c> and <c>nodeAttrs</c>, edges E in the edge tensors and the edge index), which a trace's free batch
 /// dimensions cannot express; its children (Linear, TensorProduct, Gate, radial network) are compiled by their own
 /// modes.
@@ -44,7 +44,6 @@ public partial class Interaction : nn.Module<Tensor, Tensor, Tensor, Tensor, Ten
 
     private readonly double _messageScale;
     private readonly bool _resnet;
-    private readonly long _midDim;
 
     /// <summary>Creates the layer.</summary>
     /// <param name="irrepsIn">Irreps of the node features coming in.</param>
@@ -119,12 +118,11 @@ public partial class Interaction : nn.Module<Tensor, Tensor, Tensor, Tensor, Ten
         var instructions = raw.Select(ins => ins with { IOut = sorted.P[ins.IOut] }).ToList();
         _linear1 = new Linear(irrepsIn, irrepsIn, dtype: dtype);
         _tp = new TensorProduct(irrepsIn, irrepsEdge, sorted.Irreps, instructions, sharedWeights: false,
-            internalWeights: false, dtype: dtype);
+            internalWeights: false, dtype: dtype) { CompileScatterSum = true };
         _radial = new RadialMlp(new[] { numBasis }.Concat(radialHidden).Append(_tp.WeightNumel).ToArray(),
             nn.SiLU(), dtype);
         _linear2 = new Linear(sorted.Irreps.Simplify(), convOut, dtype: dtype);
         _selfConnection = new FullyConnectedTensorProduct(irrepsIn, nodeAttrs, convOut, dtype: dtype);
-        _midDim = sorted.Irreps.Dim;
         _messageScale = 1.0 / Math.Sqrt(avgNumNeighbors);
         IrrepsOut = _gate.IrrepsOut;
         _resnet = IrrepsOut == irrepsIn;
@@ -158,13 +156,9 @@ public partial class Interaction : nn.Module<Tensor, Tensor, Tensor, Tensor, Ten
     /// <returns>New node features <c>[N, IrrepsOut.Dim]</c>.</returns>
     public override Tensor forward(Tensor h, Tensor nodeAttrs, Tensor edgeSh, Tensor edgeEmbedding, Tensor edgeIndex)
     {
-        var centre = edgeIndex.select(0, 0);
-        var neighbour = edgeIndex.select(0, 1);
         var x = _linear1.forward(h);
         var weights = _radial.forward(edgeEmbedding);
-        var messages = _tp.forward(x.index_select(0, neighbour), edgeSh, weights);
-        // Sum over edges into a zero [N, mid] tensor whose shape follows h without reading sizes.
-        var summed = zeros_like(h.narrow(1, 0, 1)).expand(-1, _midDim).index_add(0, centre, messages, 1);
+        var summed = _tp.ScatterSum(x, edgeSh, weights, edgeIndex);
         var y = _linear2.forward(summed * _messageScale) + _selfConnection.forward(h, nodeAttrs);
         y = _gate.forward(y);
         return _resnet ? h + y : y;
