@@ -1,6 +1,7 @@
 using E3Sharp.Jit;
 using E3Sharp.O3;
 using E3Sharp.O3.Modules;
+using TorchSharp.Utils;
 using static E3Sharp.Tests.O3.Modules.ModuleTestUtil;
 using static TorchSharp.torch;
 
@@ -119,6 +120,31 @@ public sealed class TensorProductScatterTests
     }
 
     [Fact]
+    public void AScriptedModuleCallsTheCompiledScatterSum()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(5);
+        var tp = Convolution("8x0e+4x1o+2x2e", ScalarType.Float32);
+        var caller = new ScatterSumCaller(tp);
+        var compiled = TorchScript.Compile(caller);
+        var code = TorchScript.Code(compiled);
+        Assert.True(code.Contains(".scatter_sum("), code);
+        var (x, attr, w, edgeIndex) = Inputs(tp, 9, 31, ScalarType.Float32);
+        AssertClose(caller.forward(x, attr, w!, edgeIndex), (Tensor)compiled.forward(x, attr, w!, edgeIndex)!, 1e-4,
+            "scripted caller, compiled against eager");
+    }
+
+    [Fact]
+    public void AScriptedCallerOfAProductWithoutScatterSumIsRefusedWhenCompiled()
+    {
+        using var scope = NewDisposeScope();
+        var tp = Convolution("4x0e+2x1o", ScalarType.Float32);
+        tp.CompileScatterSum = false;
+        var e = Assert.ThrowsAny<Exception>(() => TorchScript.Compile(new ScatterSumCaller(tp)));
+        Assert.Contains("scatter_sum", e.Message);
+    }
+
+    [Fact]
     public void WithoutCompileScatterSumTheCompiledModuleHasNoSuchMethod()
     {
         using var scope = NewDisposeScope();
@@ -176,4 +202,22 @@ public sealed class TensorProductScatterTests
         e = Assert.Throws<ArgumentException>(() => tp.ScatterSum(x.unsqueeze(0), attr, w, edgeIndex));
         Assert.Contains("but got x [1, 5, 10]", e.Message);
     }
+}
+
+/// <summary>A scripted module that calls <see cref="TensorProduct.ScatterSum"/> on its child, as samples/Potential's
+/// interaction does.</summary>
+[CompileMode(JitMode.Script)]
+public partial class ScatterSumCaller : TorchSharp.torch.nn.Module<Tensor, Tensor, Tensor, Tensor, Tensor>
+{
+    [ComponentName(Name = "tp")]
+    private readonly TensorProduct _tp;
+
+    public ScatterSumCaller(TensorProduct tp) : base(nameof(ScatterSumCaller))
+    {
+        _tp = tp;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x, Tensor edgeAttr, Tensor weight, Tensor edgeIndex) =>
+        _tp.ScatterSum(x, edgeAttr, weight, edgeIndex) * 2.0;
 }
