@@ -57,8 +57,7 @@ public partial class TensorProduct
             var sums = new List<Tensor>();
             for (var n = 0; n < columns.Count; n++)
             {
-                var g = _plan.Channel[n];
-                sums.Add(zero.expand(-1, g.U * g.KSizes.Sum()).index_add(0, target, columns[n], 1));
+                sums.Add(zero.expand(-1, _plan.Channel[n].Columns).index_add(0, target, columns[n], 1));
             }
             return cat(sums, 1).index_select(1, get_buffer(permutation)!).MoveToOuterDisposeScope();
         }

@@ -191,6 +191,9 @@ internal sealed record ChannelGroup(string Mode, int IIn1, long U, long I, strin
     // The paths' output dimensions (the columns of the group's product).
     public long[] KSizes { get; } = Paths.Select(p => p.K).ToArray();
 
+    // The group's columns U·ΣK (its product's width).
+    public long Columns { get; } = U * Paths.Sum(p => p.K);
+
     // The paths' e3nn blocks [U·K], one after another after Layout.
     public long[] BlockSizes { get; } = Paths.Select(p => U * p.K).ToArray();
 

@@ -79,7 +79,7 @@ internal sealed partial class TensorProductPlanBuilder
         foreach (var g in channel)
         {
             // The operator or outer product, the group's product and the weighted outputs.
-            perRow += (g.Mode == "uvu" ? g.I * g.KSizes.Sum() : g.U * (g.I * g.J + g.J)) + 2 * g.U * g.KSizes.Sum();
+            perRow += (g.Mode == "uvu" ? g.I * g.KSizes.Sum() : g.U * (g.I * g.J + g.J)) + 2 * g.Columns;
         }
         if (!_sharedWeights) perRow += _weightNumel;
         return perRow;
@@ -126,7 +126,7 @@ internal sealed partial class TensorProductPlanBuilder
                 if (!columns.TryAdd(g.Paths[n].IOut, block)) return null;                       // two paths, one output
                 start += block.Length;
             }
-            offset += g.U * g.KSizes.Sum();
+            offset += g.Columns;
         }
         if (outputs.Any(op => !columns.ContainsKey(op.IOut))) return null;
         return _constants.AddIndex("scatter_perm", outputs.SelectMany(op => columns[op.IOut]).ToArray());
