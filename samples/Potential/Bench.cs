@@ -2,6 +2,7 @@ using System.Diagnostics;
 using E3Sharp.Samples.Potential.Model;
 using E3Sharp.Samples.Potential.Reference;
 using E3Sharp.Samples.Potential.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace E3Sharp.Samples.Potential;
@@ -166,7 +167,8 @@ public static class CompiledBench
         var edgeVec = pos.index_select(0, neighbour) - pos.index_select(0, centre) +
                       graph.EdgeCellShift.unsqueeze(1).bmm(edgeCell).squeeze(1);
         var atomic = model(edgeVec, graph.EdgeIndex, graph.AtomTypes);
-        var energy = zeros(graph.GraphCount, dtype: atomic.dtype).index_add(0, graph.GraphIndex, atomic[.., 0], 1);
+        using var alpha = 1.ToScalar();
+        var energy = zeros(graph.GraphCount, dtype: atomic.dtype).index_add(0, graph.GraphIndex, atomic[.., 0], alpha);
         var grads = autograd.grad(new[] { energy.sum() }, new[] { pos }, retain_graph: createGraph,
             create_graph: createGraph);
         return (energy, -grads[0]);

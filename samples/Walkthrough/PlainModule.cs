@@ -25,6 +25,7 @@ public class PlainModule : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         var n = norm.call(x);
-        return torch.any(n > 7.0).item<bool>() ? n : n * 0.5;
+        using var limit = 7.0.ToScalar();
+        return torch.any(n > limit).item<bool>() ? n : n * 0.5;
     }
 }

@@ -23,8 +23,11 @@ public partial class TracingModule : nn.Module<Tensor, Tensor, Tensor>, ITracing
 
     /// <summary>n inputs: a float tensor of shape (5, 1..2) and the indexes 0, 1, 2.</summary>
     /// <param name="n">How many.</param>
-    public IReadOnlyList<Tensor[]> MakeTracingInputs(int n) =>
-        Enumerable.Range(0, n).Select(_ => new[] { randn(5, Random.Next(1, 3)), arange(3) }).ToArray();
+    public IReadOnlyList<Tensor[]> MakeTracingInputs(int n)
+    {
+        using var count = 3.ToScalar();
+        return Enumerable.Range(0, n).Select(_ => new[] { randn(5, Random.Next(1, 3)), arange(count) }).ToArray();
+    }
 
     /// <summary>The last dimension of x varies between inputs: the traced code must not pin it.</summary>
     public bool FixedLastDimension => false;

@@ -4,6 +4,7 @@ using System.Text;
 using E3Sharp.Samples.Potential.Model;
 using E3Sharp.Samples.Potential.Reference;
 using E3Sharp.Samples.Potential.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace E3Sharp.Samples.Potential.Deploy;
@@ -94,7 +95,8 @@ public sealed class LammpsCheck
         var lammpsForces = ReadForces(Path.Combine(dir, "forces.dump"), frame.Count);
         using var scope = NewDisposeScope();
         using var g = Graph.FromConfiguration(frame, _potential.Model.Config.RMax, _potential.Dtype);
-        var wrapping = (int)g.EdgeCellShift.abs().sum(1).gt(0).sum().item<long>();
+        using var zero = 0.ToScalar();
+        var wrapping = (int)g.EdgeCellShift.abs().sum(1).gt(zero).sum().item<long>();
         var output = g.Evaluate(_potential);
         var energy = output.Energy.to(ScalarType.Float64).item<double>();
         var forces = output.Forces.detach().to(ScalarType.Float64).contiguous().data<double>().ToArray();

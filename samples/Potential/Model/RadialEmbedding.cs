@@ -76,9 +76,11 @@ public partial class RadialEmbedding : nn.Module<Tensor, Tensor>, ITracingInputs
     {
         var p = _p;
         var x = r / _rMax;
-        var xp = pow(x, p);
+        using var exponent = p.ToScalar();
+        using var one = 1.0.ToScalar();
+        var xp = pow(x, exponent);
         var u = 1.0 - (p + 1.0) * (p + 2.0) / 2.0 * xp + p * (p + 2.0) * xp * x - p * (p + 1.0) / 2.0 * xp * x * x;
-        return where(x.lt(1.0), u, zeros_like(u));
+        return where(x.lt(one), u, zeros_like(u));
     }
 
     /// <inheritdoc />

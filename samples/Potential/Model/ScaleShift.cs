@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace E3Sharp.Samples.Potential.Model;
@@ -25,7 +26,8 @@ internal static class ScaleShift
         }
 
         using var noGrad = no_grad();
-        scaleBuffer.fill_(scale);
+        using var scaleScalar = scale.ToScalar();
+        scaleBuffer.fill_(scaleScalar);
         shiftsBuffer.copy_(tensor(shifts.ToArray(), dtype: shiftsBuffer.dtype));
     }
 }

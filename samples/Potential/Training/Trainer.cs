@@ -308,6 +308,9 @@ public sealed class Trainer
     }
 
     /// <summary>Sums per-atom energies <c>[N, 1]</c> into per-configuration energies <c>[G]</c>.</summary>
-    private static Tensor PerGraph(Tensor atomic, Graph graph) =>
-        zeros(graph.GraphCount, dtype: atomic.dtype).index_add(0, graph.GraphIndex, atomic.squeeze(-1), 1);
+    private static Tensor PerGraph(Tensor atomic, Graph graph)
+    {
+        using var alpha = 1.ToScalar();
+        return zeros(graph.GraphCount, dtype: atomic.dtype).index_add(0, graph.GraphIndex, atomic.squeeze(-1), alpha);
+    }
 }

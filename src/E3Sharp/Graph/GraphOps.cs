@@ -75,16 +75,20 @@ public static partial class GraphOps
     {
         ArgumentNullException.ThrowIfNull(pos);
         CheckRadius(pos.shape, batch?.shape, batch?.dtype, maxNumNeighbors);
-        var d2 = pos.unsqueeze(1).sub(pos.unsqueeze(0)).pow(2).sum(-1);   // [centre, neighbour]
-        var within = d2.lt(rMax * rMax);
+        using var two = 2.ToScalar();
+        using var rMaxSquared = (rMax * rMax).ToScalar();
+        var d2 = pos.unsqueeze(1).sub(pos.unsqueeze(0)).pow(two).sum(-1);   // [centre, neighbour]
+        var within = d2.lt(rMaxSquared);
         if (batch is not null)
         {
             within = within.logical_and(batch.unsqueeze(1).eq(batch.unsqueeze(0)));
         }
 
         // torch_cluster keeps the first maxNumNeighbors + 1 points found per centre (the centre among them).
-        var keep = within.logical_and(within.to(ScalarType.Int64).cumsum(1).le(maxNumNeighbors + 1));
-        var ids = ones_like(d2.select(1, 0), dtype: ScalarType.Int64).cumsum(0).sub(1);   // arange(N), traceable
+        using var found = (maxNumNeighbors + 1).ToScalar();
+        using var one = 1.ToScalar();
+        var keep = within.logical_and(within.to(ScalarType.Int64).cumsum(1).le(found));
+        var ids = ones_like(d2.select(1, 0), dtype: ScalarType.Int64).cumsum(0).sub(one);   // arange(N), traceable
         var centre = ids.unsqueeze(1).expand_as(d2);
         var neighbour = ids.unsqueeze(0).expand_as(d2);
         keep = keep.logical_and(centre.ne(neighbour));
@@ -116,7 +120,8 @@ public static partial class GraphOps
         {
             // TorchSharp 0.107 binds neither scatter_reduce nor index_reduce: every row of src is compared with every
             // output row ([dimSize, E, ...] memory). The maximum is exact, so this equals torch_scatter's result.
-            var ids = ones_like(column, dtype: ScalarType.Int64).cumsum(0).sub(1);
+            using var one = 1.ToScalar();
+            var ids = ones_like(column, dtype: ScalarType.Int64).cumsum(0).sub(one);
             var member = ids.unsqueeze(1).eq(index.unsqueeze(0));          // [dimSize, E]
             var any = member.any(1);                                          // [dimSize]
             for (var d = 1; d < src.dim(); d++)
@@ -126,12 +131,14 @@ public static partial class GraphOps
             }
 
             var rows = src.unsqueeze(0);
-            var lowest = zeros_like(rows).sub(double.PositiveInfinity);
+            using var infinity = double.PositiveInfinity.ToScalar();
+            var lowest = zeros_like(rows).sub(infinity);
             var largest = where(member, rows, lowest).amax(new long[] { 1 });
             return where(any, largest, zeros);
         }
 
-        var total = zeros.index_add(0, index, src, 1);
+        using var alpha = 1.ToScalar();
+        var total = zeros.index_add(0, index, src, alpha);
         if (reduce == "sum")
         {
             return total;
@@ -144,7 +151,8 @@ public static partial class GraphOps
             rowsOfSrc = rowsOfSrc.select(-1, 0);
         }
 
-        var count = column.index_add(0, index, ones_like(rowsOfSrc), 1).clamp_min(1.0);
+        using var minCount = 1.0.ToScalar();
+        var count = column.index_add(0, index, ones_like(rowsOfSrc), alpha).clamp_min(minCount);
         for (var d = 1; d < src.dim(); d++)
         {
             count = count.unsqueeze(-1);

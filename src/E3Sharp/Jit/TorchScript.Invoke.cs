@@ -179,14 +179,15 @@ public static partial class TorchScript
             var e = expected.detach().to(torch.float64);
             var a = actual.detach().to(torch.float64);
             var bothNan = e.isnan().logical_and(a.isnan());
-            var d = (e - a).abs().masked_fill(bothNan, 0);
+            using var zero = 0.ToScalar();
+            var d = (e - a).abs().masked_fill(bothNan, zero);
             if (d.isnan().any().item<bool>())
             {
                 return (double.NaN, 0);
             }
 
             var diff = d.max().item<double>();
-            var scale = e.abs().masked_fill(e.isnan(), 0).max().item<double>();
+            var scale = e.abs().masked_fill(e.isnan(), zero).max().item<double>();
             var tol = !floating ? 0 : expected.dtype == torch.float64 ? 1e-10 + 1e-10 * scale : 1e-5 + 1e-5 * scale;
             return (diff, tol);
         }

@@ -82,6 +82,8 @@ public static class E3nnLinalg
         var matrix = new List<Tensor>();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
+        using var epsScalar = eps.ToScalar();
+        using var zero = 0.0.ToScalar();
         for (long i = 0; i < n; i++)
         {
             var x = original[i];
@@ -99,9 +101,9 @@ public static class E3nnLinalg
                 var c = x.norm().reciprocal();
                 x = c.mul(x);
                 cx = c.mul(cx);
-                x = x.masked_fill(x.abs().lt(eps), 0.0);
-                cx = cx.masked_fill(cx.abs().lt(eps), 0.0);
-                var sign = FirstNonZeroSign(x);
+                x = x.masked_fill(x.abs().lt(epsScalar), zero);
+                cx = cx.masked_fill(cx.abs().lt(epsScalar), zero);
+                using var sign = FirstNonZeroSign(x).ToScalar();
                 x = x.mul(sign);
                 cx = cx.mul(sign);
                 final.Add(x);
@@ -138,6 +140,8 @@ public static class E3nnLinalg
         var basis = Enumerable.Range(0, (int)vecs.shape[0]).Select(k => vecs[k].div(vecs[k].norm())).ToList();
         var expand = new List<Tensor>();
         var eye = torch.eye(dim, dtype: vecs.dtype, device: vecs.device);
+        using var epsScalar = eps.ToScalar();
+        using var zero = 0.0.ToScalar();
         for (long i = 0; i < dim; i++)
         {
             var x = eye[i].clone();
@@ -149,8 +153,9 @@ public static class E3nnLinalg
             if (x.norm().ToDouble() > 2 * eps)
             {
                 x = x.div(x.norm());
-                x = x.masked_fill(x.abs().lt(eps), 0.0);
-                x = x.mul(FirstNonZeroSign(x));
+                x = x.masked_fill(x.abs().lt(epsScalar), zero);
+                using var sign = FirstNonZeroSign(x).ToScalar();
+                x = x.mul(sign);
                 expand.Add(x);
             }
         }

@@ -63,8 +63,10 @@ public static partial class E3nnMath
         var xs = x.unsqueeze(-1);
         if (basis == "fourier")
         {
-            var t = xs.sub(start).div(end - start);
-            var norm = Math.Sqrt(0.25 + number / 2.0);
+            using var startScalar = start.ToScalar();
+            using var width = (end - start).ToScalar();
+            var t = xs.sub(startScalar).div(width);
+            using var norm = Math.Sqrt(0.25 + number / 2.0).ToScalar();
             if (!cutoff)
             {
                 var i0 = Constant(Enumerable.Range(0, number).Select(k => Math.PI * k).ToArray()).to(x);
@@ -72,32 +74,51 @@ public static partial class E3nnMath
             }
 
             var i1 = Constant(Enumerable.Range(1, number).Select(k => Math.PI * k).ToArray()).to(x);
-            return i1.mul(t).sin().div(norm).mul(t.gt(0.0)).mul(t.lt(1.0));
+            using var lower = 0.0.ToScalar();
+            using var upper = 1.0.ToScalar();
+            return i1.mul(t).sin().div(norm).mul(t.gt(lower)).mul(t.lt(upper));
         }
 
         if (basis == "bessel")
         {
-            var d = xs.sub(start);
-            var c = end - start;
+            using var startScalar = start.ToScalar();
+            var d = xs.sub(startScalar);
+            var width = end - start;
+            using var c = width.ToScalar();
+            using var norm = Math.Sqrt(2.0 / width).ToScalar();
             var roots = Constant(Enumerable.Range(1, number).Select(k => Math.PI * k).ToArray()).to(x);
-            var output = roots.mul(d).div(c).sin().mul(Math.Sqrt(2.0 / c)).div(d);
-            return cutoff ? output.mul(d.div(c).lt(1.0)).mul(d.gt(0.0)) : output;
+            var output = roots.mul(d).div(c).sin().mul(norm).div(d);
+            if (!cutoff)
+            {
+                return output;
+            }
+
+            using var lower = 0.0.ToScalar();
+            using var upper = 1.0.ToScalar();
+            return output.mul(d.div(c).lt(upper)).mul(d.gt(lower));
         }
 
         var (values, step) = Grid(start, end, number, cutoff);
-        var diff = xs.sub(Constant(values).to(x)).div(step);
+        using var stepScalar = step.ToScalar();
+        var diff = xs.sub(Constant(values).to(x)).div(stepScalar);
         if (basis == "gaussian")
         {
-            return diff.pow(2).neg().exp().div(1.12);
+            using var two = 2.ToScalar();
+            using var gaussianNorm = 1.12.ToScalar();
+            return diff.pow(two).neg().exp().div(gaussianNorm);
         }
 
+        using var one = 1.0.ToScalar();
         if (basis == "cosine")
         {
-            return diff.mul(Math.PI / 2).cos().mul(diff.lt(1.0)).mul(diff.gt(-1.0));
+            using var halfPi = (Math.PI / 2).ToScalar();
+            using var minusOne = (-1.0).ToScalar();
+            return diff.mul(halfPi).cos().mul(diff.lt(one)).mul(diff.gt(minusOne));
         }
 
         // smooth_finite
-        return SoftUnitStep(diff.add(1.0)).mul(SmoothFiniteFactor).mul(SoftUnitStep(diff.neg().add(1.0)));
+        using var factor = SmoothFiniteFactor.ToScalar();
+        return SoftUnitStep(diff.add(one)).mul(factor).mul(SoftUnitStep(diff.neg().add(one)));
     }
 
     /// <summary>
@@ -114,7 +135,8 @@ public static partial class E3nnMath
     public static Tensor SoftUnitStep(Tensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
-        var positive = x.gt(0.0);
+        using var zero = 0.0.ToScalar();
+        var positive = x.gt(zero);
         // 1 where x <= 0 keeps -1/x finite there, so that the masked branch has a zero gradient, not NaN.
         var safe = where(positive, x, ones_like(x));
         return where(positive, safe.reciprocal().neg().exp(), zeros_like(x));
@@ -144,7 +166,8 @@ public static partial class E3nnMath
         using var noGrad = no_grad();
         using var generator = new Generator(0);
         var z = randn(new long[] { Nn.Normalize2Mom.SampleCount }, ScalarType.Float64, generator: generator);
-        return f.forward(z).to(ScalarType.Float64).pow(n).mean().item<double>();
+        using var power = n.ToScalar();
+        return f.forward(z).to(ScalarType.Float64).pow(power).mean().item<double>();
     }
 
     private static void CheckBasis(string basis, int number, bool cutoff)

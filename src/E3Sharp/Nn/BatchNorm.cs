@@ -167,6 +167,8 @@ public partial class BatchNorm : nn.Module<Tensor, Tensor>, IIrrepsModule, IInpu
         long irv = 0;
         long iw = 0;
         long ib = 0;
+        using var two = 2.ToScalar();
+        using var inverseSqrt = (-0.5).ToScalar();
         foreach (var (mul, d, isScalar) in _irs)
         {
             var field = x.narrow(2, ix, mul * d).reshape(batch, -1, mul, d);
@@ -198,7 +200,7 @@ public partial class BatchNorm : nn.Module<Tensor, Tensor>, IIrrepsModule, IInpu
             Tensor fieldNorm;
             if (useBatchStats)
             {
-                var sq = field.pow(2);
+                var sq = field.pow(two);
                 fieldNorm = _normalizationIsNorm ? sq.sum(3) : sq.mean(new long[] { 3 });
                 if (_reduceIsMax)
                 {
@@ -221,7 +223,7 @@ public partial class BatchNorm : nn.Module<Tensor, Tensor>, IIrrepsModule, IInpu
             }
 
             irv += mul;
-            fieldNorm = (fieldNorm + Eps).pow(-0.5);
+            fieldNorm = (fieldNorm + Eps).pow(inverseSqrt);
             if (weight is not null)
             {
                 fieldNorm = fieldNorm * weight.narrow(0, iw, mul);
@@ -265,6 +267,8 @@ internal static class BatchNormStatistics
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
         var slice = running!.narrow(0, start, update.shape[0]);
-        slice.copy_(slice.mul(1.0 - momentum).add(update.detach().mul(momentum)));
+        using var keep = (1.0 - momentum).ToScalar();
+        using var take = momentum.ToScalar();
+        slice.copy_(slice.mul(keep).add(update.detach().mul(take)));
     }
 }

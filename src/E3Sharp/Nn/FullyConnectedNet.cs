@@ -188,13 +188,15 @@ public partial class FullyConnectedNetLayer : nn.Module<Tensor, Tensor>, IIrreps
     {
         // After the contract (last dimension, rank >= 1, dtype, device) LibTorch's matmul cannot refuse x · W.
         InputContract.Check(this, x);
-        var w = weight.div(_inScale);
+        using var inScale = _inScale.ToScalar();
+        var w = weight.div(inScale);
         if (_act is null)
         {
             return matmul(x, w);
         }
 
-        return _act.call(matmul(x, w)).mul(_outScale);
+        using var outScale = _outScale.ToScalar();
+        return _act.call(matmul(x, w)).mul(outScale);
     }
 
     private InputContract? _contract;

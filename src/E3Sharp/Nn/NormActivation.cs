@@ -101,7 +101,8 @@ public partial class NormActivation : nn.Module<Tensor, Tensor>, IIrrepsModule, 
         if (_epsSquared > 0)
         {
             // e3nn: norms[norms < eps²] = eps² (on squared norms), then the square root.
-            norms = norms.clamp_min(_epsSquared).sqrt();
+            using var epsSquared = _epsSquared.ToScalar();
+            norms = norms.clamp_min(epsSquared).sqrt();
         }
 
         var nonlinArg = biases is null ? norms : norms.add(biases);

@@ -54,7 +54,8 @@ public partial class Normalize2Mom : nn.Module<Tensor, Tensor>, E3Sharp.Jit.ITra
     public override Tensor forward(Tensor x)
     {
         if (_isId) return _f.forward(x);
-        return _f.forward(x).mul(_cst);
+        using var cst = _cst.ToScalar();
+        return _f.forward(x).mul(cst);
     }
 
     /// <summary>
@@ -86,7 +87,9 @@ public partial class Normalize2Mom : nn.Module<Tensor, Tensor>, E3Sharp.Jit.ITra
         using var noGrad = no_grad();
         using var generator = new Generator(0);
         var z = randn(new long[] { SampleCount }, ScalarType.Float64, generator: generator);
-        return f.forward(z).to(ScalarType.Float64).pow(2).mean().pow(-0.5).item<double>();
+        using var two = 2.ToScalar();
+        using var inverseSqrt = (-0.5).ToScalar();
+        return f.forward(z).to(ScalarType.Float64).pow(two).mean().pow(inverseSqrt).item<double>();
     }
 
     IReadOnlyList<Tensor[]> E3Sharp.Jit.ITracingInputs.MakeTracingInputs(int n) =>

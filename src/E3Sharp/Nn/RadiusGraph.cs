@@ -70,8 +70,11 @@ public partial class RadiusGraph : nn.Module<Tensor, Tensor, Tensor>, ITracingIn
         for (var i = 0; i < Math.Max(n, 1); i++)
         {
             var count = 9 + 3 * i;
-            var pos = rand(new long[] { count, 3 }, dtype: get_default_dtype()).mul(2.0 * RMax);
-            var batch = arange(count, dtype: ScalarType.Int64).mul(2).div(count, rounding_mode: RoundingMode.floor);
+            using var diameter = (2.0 * RMax).ToScalar();
+            using var end = count.ToScalar();
+            using var two = 2.ToScalar();
+            var pos = rand(new long[] { count, 3 }, dtype: get_default_dtype()).mul(diameter);
+            var batch = arange(end, dtype: ScalarType.Int64).mul(two).div(end, rounding_mode: RoundingMode.floor);
             list.Add(new[] { pos, batch });
         }
 

@@ -77,7 +77,9 @@ public partial class SoftOneHotLinspace : nn.Module<Tensor, Tensor>, ITracingInp
         {
             // Values across and beyond the interval, away from start (bessel divides by x - start).
             var u = rand(new long[] { 6 + i }, dtype: get_default_dtype());
-            list.Add(new[] { u.mul(1.4 * (End - Start)).add(Start - 0.2 * (End - Start) + 1e-3) });
+            using var span = (1.4 * (End - Start)).ToScalar();
+            using var low = (Start - 0.2 * (End - Start) + 1e-3).ToScalar();
+            list.Add(new[] { u.mul(span).add(low) });
         }
 
         return list;

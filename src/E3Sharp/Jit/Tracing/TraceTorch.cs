@@ -455,7 +455,8 @@ public static class TraceTorch
             {
                 var norm = Recorder.Call("norm", true, [input, p, new[] { dim }, true],
                     r => r[input].norm(checked((int)dim), keepdim: true, p: (float)p));
-                return input.div(norm.clamp_min(eps).expand_as(input));
+                using var minNorm = eps.ToScalar();
+                return input.div(norm.clamp_min(minNorm).expand_as(input));
             }
 
             /// <summary>Layer normalization over the last dimensions.</summary>

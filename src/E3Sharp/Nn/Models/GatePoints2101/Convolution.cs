@@ -99,7 +99,9 @@ public partial class Convolution : nn.Module<Tensor, Tensor, Tensor, Tensor, Ten
         using (no_grad())
         {
             var m = _sc.OutputMask;
-            _convWeight = m.neg().add(1.0).add(m.mul(Math.Cos(Math.PI / 8))).detach().clone();
+            using var one = 1.0.ToScalar();
+            using var cosPiOver8 = Math.Cos(Math.PI / 8).ToScalar();
+            _convWeight = m.neg().add(one).add(m.mul(cosPiOver8)).detach().clone();
         }
 
         RegisterComponents();

@@ -224,9 +224,11 @@ public partial class Network : nn.Module<Tensor, Tensor, Tensor, Tensor, Tensor>
             var pos = randn([nodes, 3], dtype: dtype, device: device);
             var x = IrrepsIn is { } irrepsIn ? irrepsIn.Randn([nodes, -1], dtype, device) : ones([nodes, 1], dtype: dtype, device: device);
             var z = _inputHasNodeAttr ? IrrepsNodeAttr.Randn([nodes, -1], dtype, device) : ones([nodes, 1], dtype: dtype, device: device);
+            using var end = nodes.ToScalar();
+            using var half = (nodes / 2).ToScalar();
             var batch = k % 2 == 0
                 ? zeros([nodes], dtype: ScalarType.Int64, device: device)
-                : arange(nodes, dtype: ScalarType.Int64, device: device).ge(nodes / 2).to(ScalarType.Int64);
+                : arange(end, dtype: ScalarType.Int64, device: device).ge(half).to(ScalarType.Int64);
             list.Add([pos, x, z, batch]);
         }
 

@@ -175,9 +175,11 @@ public partial class NetworkForAGraphWithAttributes : nn.Module<Tensor, Tensor, 
         {
             var nodes = Random.Shared.Next(3, 8);
             var edges = Random.Shared.Next(1, 3 * nodes);
+            using var end = nodes.ToScalar();
+            using var half = (nodes / 2).ToScalar();
             var batch = k % 2 == 0
                 ? zeros([nodes], dtype: ScalarType.Int64, device: device)
-                : arange(nodes, dtype: ScalarType.Int64, device: device).ge(nodes / 2).to(ScalarType.Int64);
+                : arange(end, dtype: ScalarType.Int64, device: device).ge(half).to(ScalarType.Int64);
             list.Add(
             [
                 randn([nodes, 3], dtype: dtype, device: device),

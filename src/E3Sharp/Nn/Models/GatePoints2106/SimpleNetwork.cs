@@ -160,9 +160,11 @@ public partial class SimpleNetwork : nn.Module<Tensor, Tensor, Tensor, Tensor>, 
         {
             var nodes = Random.Shared.Next(3, 8);
             var pos = randn([nodes, 3], dtype: dtype, device: device);
+            using var end = nodes.ToScalar();
+            using var half = (nodes / 2).ToScalar();
             var batch = k % 2 == 0
                 ? zeros([nodes], dtype: ScalarType.Int64, device: device)
-                : arange(nodes, dtype: ScalarType.Int64, device: device).ge(nodes / 2).to(ScalarType.Int64);
+                : arange(end, dtype: ScalarType.Int64, device: device).ge(half).to(ScalarType.Int64);
             list.Add([pos, IrrepsIn.Randn([nodes, -1], dtype, device), batch]);
         }
 
