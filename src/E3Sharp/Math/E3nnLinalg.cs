@@ -96,7 +96,7 @@ public static class E3nnLinalg
                 cx = cx.sub(c.mul(matrix[j]));
             }
 
-            if (x.norm().ToDouble() > 2 * eps)
+            if (x.norm().ReadDouble() > 2 * eps)
             {
                 var c = x.norm().reciprocal();
                 x = c.mul(x);
@@ -150,7 +150,7 @@ public static class E3nnLinalg
                 x = x.sub(x.dot(y).mul(y));
             }
 
-            if (x.norm().ToDouble() > 2 * eps)
+            if (x.norm().ReadDouble() > 2 * eps)
             {
                 x = x.div(x.norm());
                 x = x.masked_fill(x.abs().lt(epsScalar), zero);

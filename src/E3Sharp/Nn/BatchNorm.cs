@@ -169,6 +169,7 @@ public partial class BatchNorm : nn.Module<Tensor, Tensor>, IIrrepsModule, IInpu
         long ib = 0;
         using var two = 2.ToScalar();
         using var inverseSqrt = (-0.5).ToScalar();
+        using var eps = Eps.ToScalar();
         foreach (var (mul, d, isScalar) in _irs)
         {
             var field = x.narrow(2, ix, mul * d).reshape(batch, -1, mul, d);
@@ -223,7 +224,7 @@ public partial class BatchNorm : nn.Module<Tensor, Tensor>, IIrrepsModule, IInpu
             }
 
             irv += mul;
-            fieldNorm = (fieldNorm + Eps).pow(inverseSqrt);
+            fieldNorm = (fieldNorm + eps).pow(inverseSqrt);
             if (weight is not null)
             {
                 fieldNorm = fieldNorm * weight.narrow(0, iw, mul);

@@ -72,9 +72,11 @@ public partial class RadiusGraph : nn.Module<Tensor, Tensor, Tensor>, ITracingIn
             var count = 9 + 3 * i;
             using var diameter = (2.0 * RMax).ToScalar();
             using var end = count.ToScalar();
+            using var zero = 0.ToScalar();
+            using var one = 1.ToScalar();
             using var two = 2.ToScalar();
             var pos = rand(new long[] { count, 3 }, dtype: get_default_dtype()).mul(diameter);
-            var batch = arange(end, dtype: ScalarType.Int64).mul(two).div(end, rounding_mode: RoundingMode.floor);
+            var batch = arange(zero, end, one, dtype: ScalarType.Int64).mul(two).div(end, rounding_mode: RoundingMode.floor);
             list.Add(new[] { pos, batch });
         }
 

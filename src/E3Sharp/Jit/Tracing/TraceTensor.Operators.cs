@@ -7,6 +7,20 @@ namespace E3Sharp.Jit.Tracing;
 // C# operators and indexers of the tracing twin (recorded as TorchScript operators and subscripts).
 public sealed partial class TraceTensor
 {
+    // TorchSharp's operators with a number convert it to a Scalar that nothing references during the native call (a GC
+    // may finalize it meanwhile); its Scalar overloads do not.
+    private static torch.Tensor WithScalar(double value, Func<Scalar, torch.Tensor> op)
+    {
+        using var scalar = value.ToScalar();
+        return op(scalar);
+    }
+
+    private static torch.Tensor WithScalar(long value, Func<Scalar, torch.Tensor> op)
+    {
+        using var scalar = value.ToScalar();
+        return op(scalar);
+    }
+
     private static TraceTensor Bin(BinaryOp op, object a, object b, Func<Run, torch.Tensor> exec, string what) =>
         Recorder.Expression([a, b], () => new BinaryExpr(op, Recorder.Convert(a).Expr, Recorder.Convert(b).Expr), exec, what);
 
@@ -18,22 +32,22 @@ public sealed partial class TraceTensor
     /// <summary>Adds a scalar.</summary>
     /// <param name="left">Left.</param>
     /// <param name="right">Right.</param>
-    public static TraceTensor operator +(TraceTensor left, double right) => Bin(BinaryOp.Add, left, right, r => r[left] + right, "+");
+    public static TraceTensor operator +(TraceTensor left, double right) => Bin(BinaryOp.Add, left, right, r => WithScalar(right, s => r[left] + s), "+");
 
     /// <summary>Adds a scalar.</summary>
     /// <param name="left">Left.</param>
     /// <param name="right">Right.</param>
-    public static TraceTensor operator +(TraceTensor left, long right) => Bin(BinaryOp.Add, left, right, r => r[left] + right, "+");
+    public static TraceTensor operator +(TraceTensor left, long right) => Bin(BinaryOp.Add, left, right, r => WithScalar(right, s => r[left] + s), "+");
 
     /// <summary>Adds a scalar.</summary>
     /// <param name="left">Left.</param>
     /// <param name="right">Right.</param>
-    public static TraceTensor operator +(double left, TraceTensor right) => Bin(BinaryOp.Add, left, right, r => left + r[right], "+");
+    public static TraceTensor operator +(double left, TraceTensor right) => Bin(BinaryOp.Add, left, right, r => WithScalar(left, s => s + r[right]), "+");
 
     /// <summary>Adds a scalar.</summary>
     /// <param name="left">Left.</param>
     /// <param name="right">Right.</param>
-    public static TraceTensor operator +(long left, TraceTensor right) => Bin(BinaryOp.Add, left, right, r => left + r[right], "+");
+    public static TraceTensor operator +(long left, TraceTensor right) => Bin(BinaryOp.Add, left, right, r => WithScalar(left, s => s + r[right]), "+");
 
     /// <summary>Adds a scalar.</summary>
     /// <param name="left">Left.</param>
@@ -48,22 +62,22 @@ public sealed partial class TraceTensor
     /// <summary>Subtracts a scalar.</summary>
     /// <param name="left">Left.</param>
     /// <param name="right">Right.</param>
-    public static TraceTensor operator -(TraceTensor left, double right) => Bin(BinaryOp.Sub, left, right, r => r[left] - right, "-");
+    public static TraceTensor operator -(TraceTensor left, double right) => Bin(BinaryOp.Sub, left, right, r => WithScalar(right, s => r[left] - s), "-");
 
     /// <summary>Subtracts a scalar.</summary>
     /// <param name="left">Left.</param>
     /// <param name="right">Right.</param>
-    public static TraceTensor operator -(TraceTensor left, long right) => Bin(BinaryOp.Sub, left, right, r => r[left] - right, "-");
+    public static TraceTensor operator -(TraceTensor left, long right) => Bin(BinaryOp.Sub, left, right, r => WithScalar(right, s => r[left] - s), "-");
 
     /// <summary>Subtracts from a scalar.</summary>
     /// <param name="left">Left.</param>
     /// <param name="right">Right.</param>
-    public static TraceTensor operator -(double left, TraceTensor right) => Bin(BinaryOp.Sub, left, right, r => left - r[right], "-");
+    public static TraceTensor operator -(double left, TraceTensor right) => Bin(BinaryOp.Sub, left, right, r => WithScalar(left, s => s - r[right]), "-");
 
     /// <summary>Subtracts from a scalar.</summary>
     /// <param name="left">Left.</param>
     /// <param name="right">Right.</param>
-    public static TraceTensor operator -(long left, TraceTensor right) => Bin(BinaryOp.Sub, left, right, r => left - r[right], "-");
+    public static TraceTensor operator -(long left, TraceTensor right) => Bin(BinaryOp.Sub, left, right, r => WithScalar(left, s => s - r[right]), "-");
 
     /// <summary>Subtracts a scalar.</summary>
     /// <param name="left">Left.</param>
@@ -78,22 +92,22 @@ public sealed partial class TraceTensor
     /// <summary>Multiplies by a scalar.</summary>
     /// <param name="left">Left.</param>
     /// <param name="right">Right.</param>
-    public static TraceTensor operator *(TraceTensor left, double right) => Bin(BinaryOp.Mul, left, right, r => r[left] * right, "*");
+    public static TraceTensor operator *(TraceTensor left, double right) => Bin(BinaryOp.Mul, left, right, r => WithScalar(right, s => r[left] * s), "*");
 
     /// <summary>Multiplies by a scalar.</summary>
     /// <param name="left">Left.</param>
     /// <param name="right">Right.</param>
-    public static TraceTensor operator *(TraceTensor left, long right) => Bin(BinaryOp.Mul, left, right, r => r[left] * right, "*");
+    public static TraceTensor operator *(TraceTensor left, long right) => Bin(BinaryOp.Mul, left, right, r => WithScalar(right, s => r[left] * s), "*");
 
     /// <summary>Multiplies by a scalar.</summary>
     /// <param name="left">Left.</param>
     /// <param name="right">Right.</param>
-    public static TraceTensor operator *(double left, TraceTensor right) => Bin(BinaryOp.Mul, left, right, r => left * r[right], "*");
+    public static TraceTensor operator *(double left, TraceTensor right) => Bin(BinaryOp.Mul, left, right, r => WithScalar(left, s => s * r[right]), "*");
 
     /// <summary>Multiplies by a scalar.</summary>
     /// <param name="left">Left.</param>
     /// <param name="right">Right.</param>
-    public static TraceTensor operator *(long left, TraceTensor right) => Bin(BinaryOp.Mul, left, right, r => left * r[right], "*");
+    public static TraceTensor operator *(long left, TraceTensor right) => Bin(BinaryOp.Mul, left, right, r => WithScalar(left, s => s * r[right]), "*");
 
     /// <summary>Multiplies by a scalar.</summary>
     /// <param name="left">Left.</param>
@@ -108,22 +122,22 @@ public sealed partial class TraceTensor
     /// <summary>Divides by a scalar.</summary>
     /// <param name="left">Left.</param>
     /// <param name="right">Right.</param>
-    public static TraceTensor operator /(TraceTensor left, double right) => Bin(BinaryOp.Div, left, right, r => r[left] / right, "/");
+    public static TraceTensor operator /(TraceTensor left, double right) => Bin(BinaryOp.Div, left, right, r => WithScalar(right, s => r[left] / s), "/");
 
     /// <summary>Divides by a scalar.</summary>
     /// <param name="left">Left.</param>
     /// <param name="right">Right.</param>
-    public static TraceTensor operator /(TraceTensor left, long right) => Bin(BinaryOp.Div, left, right, r => r[left] / right, "/");
+    public static TraceTensor operator /(TraceTensor left, long right) => Bin(BinaryOp.Div, left, right, r => WithScalar(right, s => r[left] / s), "/");
 
     /// <summary>Divides a scalar.</summary>
     /// <param name="left">Left.</param>
     /// <param name="right">Right.</param>
-    public static TraceTensor operator /(double left, TraceTensor right) => Bin(BinaryOp.Div, left, right, r => left / r[right], "/");
+    public static TraceTensor operator /(double left, TraceTensor right) => Bin(BinaryOp.Div, left, right, r => WithScalar(left, s => s / r[right]), "/");
 
     /// <summary>Divides a scalar.</summary>
     /// <param name="left">Left.</param>
     /// <param name="right">Right.</param>
-    public static TraceTensor operator /(long left, TraceTensor right) => Bin(BinaryOp.Div, left, right, r => left / r[right], "/");
+    public static TraceTensor operator /(long left, TraceTensor right) => Bin(BinaryOp.Div, left, right, r => WithScalar(left, s => s / r[right]), "/");
 
     /// <summary>Divides by a scalar.</summary>
     /// <param name="left">Left.</param>
@@ -138,12 +152,12 @@ public sealed partial class TraceTensor
     /// <summary>Python-style remainder.</summary>
     /// <param name="left">Left.</param>
     /// <param name="right">Right.</param>
-    public static TraceTensor operator %(TraceTensor left, double right) => Bin(BinaryOp.Mod, left, right, r => r[left] % right, "%");
+    public static TraceTensor operator %(TraceTensor left, double right) => Bin(BinaryOp.Mod, left, right, r => WithScalar(right, s => r[left] % s), "%");
 
     /// <summary>Python-style remainder.</summary>
     /// <param name="left">Left.</param>
     /// <param name="right">Right.</param>
-    public static TraceTensor operator %(TraceTensor left, long right) => Bin(BinaryOp.Mod, left, right, r => r[left] % right, "%");
+    public static TraceTensor operator %(TraceTensor left, long right) => Bin(BinaryOp.Mod, left, right, r => WithScalar(right, s => r[left] % s), "%");
 
     /// <summary>Negation.</summary>
     /// <param name="operand">The operand.</param>

@@ -128,7 +128,12 @@ public sealed partial class TraceTensor
     public TraceTensor rsqrt() => M("rsqrt", r => r[this].rsqrt());
 
     /// <summary>Square.</summary>
-    public TraceTensor square() => M("square", r => r[this].square());
+    public TraceTensor square() => M("square", r =>
+    {
+        // Tensor.square() is pow(2) with an unheld Scalar.
+        using var two = 2.ToScalar();
+        return r[this].pow(two);
+    });
 
     /// <summary>Reciprocal.</summary>
     public TraceTensor reciprocal() => M("reciprocal", r => r[this].reciprocal());

@@ -188,19 +188,39 @@ public sealed partial class TraceTensor
         where T : unmanaged => ReadValue($"item<{typeof(T).Name}>()").item<T>();
 
     /// <summary>The single value as a bool (warns).</summary>
-    public bool ToBoolean() => ReadValue("ToBoolean()").ToBoolean();
+    public bool ToBoolean()
+    {
+        using var value = ReadValue("ToBoolean()").ToScalar();
+        return value.ToBoolean();
+    }
 
     /// <summary>The single value as a float (warns).</summary>
-    public float ToSingle() => ReadValue("ToSingle()").ToSingle();
+    public float ToSingle()
+    {
+        using var value = ReadValue("ToSingle()").ToScalar();
+        return value.ToSingle();
+    }
 
     /// <summary>The single value as a double (warns).</summary>
-    public double ToDouble() => ReadValue("ToDouble()").ToDouble();
+    public double ToDouble()
+    {
+        using var value = ReadValue("ToDouble()").ToScalar();
+        return value.ToDouble();
+    }
 
     /// <summary>The single value as an int (warns).</summary>
-    public int ToInt32() => ReadValue("ToInt32()").ToInt32();
+    public int ToInt32()
+    {
+        using var value = ReadValue("ToInt32()").ToScalar();
+        return value.ToInt32();
+    }
 
     /// <summary>The single value as a long (warns).</summary>
-    public long ToInt64() => ReadValue("ToInt64()").ToInt64();
+    public long ToInt64()
+    {
+        using var value = ReadValue("ToInt64()").ToScalar();
+        return value.ToInt64();
+    }
 
     /// <summary>The single value as a bool (warns).</summary>
     /// <param name="t">The tensor.</param>

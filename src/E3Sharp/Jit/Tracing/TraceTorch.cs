@@ -420,7 +420,11 @@ public static class TraceTorch
             public static TraceTensor leaky_relu(TraceTensor input, double negative_slope = 0.01, bool inplace = false)
             {
                 NotInPlace(inplace, "leaky_relu");
-                return F("leaky_relu", r => torch.nn.functional.leaky_relu(r[input], negative_slope), input, negative_slope);
+                return F("leaky_relu", r =>
+                {
+                    using var slope = negative_slope.ToScalar();
+                    return r[input].leaky_relu(slope);
+                }, input, negative_slope);
             }
 
             /// <summary>Softmax.</summary>
