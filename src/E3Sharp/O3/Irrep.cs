@@ -206,7 +206,8 @@ public readonly record struct Irrep : IComparable<Irrep>, IComparable
         {
             // (-1)^k as in e3nn's `self.p ** k`.
             var kk = abck[3].unsqueeze(-1).unsqueeze(-1);
-            d = d * full_like(kk, -1).pow(kk);
+            using var minusOne = (-1).ToScalar();
+            d = d * full_like(kk, minusOne).pow(kk);
         }
         return d.MoveToOuterDisposeScope();
     }

@@ -49,6 +49,8 @@ internal static class ReducedTensorProductsBasis
         var pp = p.mm(p.T);
         var irrepsOut = new List<Irrep>();
         var changeOfBasis = new List<Tensor>();
+        using var nullThreshold = eps.ToScalar();
+        using var square = 2.ToScalar();
         foreach (var (ir, bases) in groups)
         {
             var mul = bases.Count;
@@ -61,7 +63,7 @@ internal static class ReducedTensorProductsBasis
             var rp = r0.mm(p.T);
             var prob = cat([cat([rr, rp.neg()], 1), cat([rp.T.neg(), pp], 1)], 0);
             var (eigenvalues, eigenvectors) = linalg.eigh(prob);
-            var nullMask = eigenvalues.lt(eps);
+            var nullMask = eigenvalues.lt(nullThreshold);
             var x = eigenvectors.index(TensorIndex.Colon, TensorIndex.Tensor(nullMask)).narrow(0, 0, mul).T;
             var projector = x.T.mm(x);
 
@@ -69,7 +71,7 @@ internal static class ReducedTensorProductsBasis
             for (var s = 0; s < solutions.shape[0]; s++)
             {
                 var c = einsum("u,ui->i", solutions[s], baseO3.flatten(1)).reshape(baseO3.shape[1..]);
-                var correction = Math.Sqrt(ir.Dim / c.pow(2).sum().ToDouble());
+                using var correction = Math.Sqrt(ir.Dim / c.pow(square).sum().ToDouble()).ToScalar();
                 changeOfBasis.Add(c.mul(correction));
                 irrepsOut.Add(ir);
             }
@@ -123,7 +125,8 @@ internal static class ReducedTensorProductsBasis
                         continue;
                     }
 
-                    var w = Wigner.Wigner3j(irOut.L, irLeft.L, ir.L, ScalarType.Float64).mul(Math.Sqrt(irOut.Dim));
+                    using var componentScale = Math.Sqrt(irOut.Dim).ToScalar();
+                    var w = Wigner.Wigner3j(irOut.L, irLeft.L, ir.L, ScalarType.Float64).mul(componentScale);
                     var c = einsum("jk,ijl->ikl", cLeft.flatten(1), w).reshape([irOut.Dim, .. leftDims, ir.Dim]);
                     for (var u = 0; u < mi.Mul; u++)
                     {

@@ -112,7 +112,9 @@ public static class RepresentationExtensions
         // e3nn: d = sign(det R); the rotation d·R, and the inversion k = (1 - d) / 2 times.
         var sign = linalg.det(R).sign();
         var rotation = sign.unsqueeze(-1).unsqueeze(-1).mul(R);
-        var k = sign.neg().add(1.0).div(2.0);
+        using var one = 1.0.ToScalar();
+        using var two = 2.0.ToScalar();
+        var k = sign.neg().add(one).div(two);
         var (a, b, c) = Rotations.MatrixToAngles(rotation);
         return d(a, b, c, k).MoveToOuterDisposeScope();
     }

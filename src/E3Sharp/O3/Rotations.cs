@@ -39,8 +39,11 @@ public static class Rotations
     {
         ArgumentNullException.ThrowIfNull(shape);
         using var scope = NewDisposeScope();
-        var ag = rand(Prepend(2, shape), dtype: dtype, device: device, generator: generator).mul(2 * Math.PI);
-        var beta = rand(shape, dtype: dtype, device: device, generator: generator).mul(2).sub(1).acos();
+        using var fullTurn = (2 * Math.PI).ToScalar();
+        using var two = 2.ToScalar();
+        using var one = 1.ToScalar();
+        var ag = rand(Prepend(2, shape), dtype: dtype, device: device, generator: generator).mul(fullTurn);
+        var beta = rand(shape, dtype: dtype, device: device, generator: generator).mul(two).sub(one).acos();
         var alpha = ag[0];
         var gamma = ag[1];
         return (alpha.MoveToOuterDisposeScope(), beta.MoveToOuterDisposeScope(), gamma.MoveToOuterDisposeScope());
@@ -95,7 +98,8 @@ public static class Rotations
         ArgumentNullException.ThrowIfNull(shape);
         using var scope = NewDisposeScope();
         var q = zeros(Append(shape, 4), dtype, device);
-        q.select(-1, 0).fill_(1.0);
+        using var one = 1.0.ToScalar();
+        q.select(-1, 0).fill_(one);
         return q.MoveToOuterDisposeScope();
     }
 
@@ -209,7 +213,9 @@ public static class Rotations
     public static (Tensor Alpha, Tensor Beta) XyzToAngles(Tensor xyz)
     {
         using var scope = NewDisposeScope();
-        var n = nn.functional.normalize(xyz, p: 2.0, dim: -1).clamp(-1, 1);
+        using var minusOne = (-1).ToScalar();
+        using var one = 1.ToScalar();
+        var n = nn.functional.normalize(xyz, p: 2.0, dim: -1).clamp(minusOne, one);
         var beta = n.select(-1, 1).acos();
         var alpha = atan2(n.select(-1, 0), n.select(-1, 2));
         return (alpha.MoveToOuterDisposeScope(), beta.MoveToOuterDisposeScope());
@@ -262,8 +268,9 @@ public static class Rotations
         using var scope = NewDisposeScope();
         var t = broadcast_tensors(axis, angle.unsqueeze(-1));
         var xyz = nn.functional.normalize(t[0], p: 2.0, dim: -1);
-        var c = t[1].narrow(-1, 0, 1).div(2).cos();
-        var s = t[1].div(2).sin();
+        using var two = 2.ToScalar();
+        var c = t[1].narrow(-1, 0, 1).div(two).cos();
+        var s = t[1].div(two).sin();
         return cat(new[] { c, xyz * s }, -1).MoveToOuterDisposeScope();
     }
 
@@ -271,7 +278,10 @@ public static class Rotations
     public static (Tensor Axis, Tensor Angle) QuaternionToAxisAngle(Tensor q)
     {
         using var scope = NewDisposeScope();
-        var angle = q.select(-1, 0).clamp(-1, 1).acos().mul(2);
+        using var minusOne = (-1).ToScalar();
+        using var one = 1.ToScalar();
+        using var two = 2.ToScalar();
+        var angle = q.select(-1, 0).clamp(minusOne, one).acos().mul(two);
         var axis = nn.functional.normalize(q.narrow(-1, 1, 3), p: 2.0, dim: -1);
         return (axis.MoveToOuterDisposeScope(), angle.MoveToOuterDisposeScope());
     }
@@ -284,7 +294,10 @@ public static class Rotations
         using var scope = NewDisposeScope();
         Tensor E(int i, int j) => R[TensorIndex.Ellipsis, i, j];
         var tr = E(0, 0) + E(1, 1) + E(2, 2);
-        var angle = tr.sub(1).div(2).clamp(-1, 1).acos();
+        using var minusOne = (-1).ToScalar();
+        using var one = 1.ToScalar();
+        using var two = 2.ToScalar();
+        var angle = tr.sub(one).div(two).clamp(minusOne, one).acos();
         var axis = stack(new[] { E(2, 1) - E(1, 2), E(0, 2) - E(2, 0), E(1, 0) - E(0, 1) }, -1);
         axis = nn.functional.normalize(axis, p: 2.0, dim: -1);
         return (axis.MoveToOuterDisposeScope(), angle.MoveToOuterDisposeScope());
@@ -391,7 +404,8 @@ public static class Rotations
         var det = linalg.det(R);
         if (!det.allclose(ones_like(det)))
         {
-            var worst = det.sub(1).abs().max().item<double>();
+            using var one = 1.ToScalar();
+            var worst = det.sub(one).abs().max().item<double>();
             throw new ArgumentException(
                 $"{caller} expects rotation matrices (determinant 1); got a matrix whose determinant differs from 1 by {worst:G6}.",
                 nameof(R));

@@ -29,8 +29,13 @@ public static class S2Grid
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(resBeta);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(resAlpha);
         var dt = dtype ?? get_default_dtype();
-        var betas = arange(resBeta, dtype: dt, device: device).add(0.5).div(resBeta).mul(Math.PI);
-        var alphas = arange(resAlpha, dtype: dt, device: device).div(resAlpha).mul(2).mul(Math.PI);
+        using var betaCount = resBeta.ToScalar();
+        using var alphaCount = resAlpha.ToScalar();
+        using var half = 0.5.ToScalar();
+        using var two = 2.ToScalar();
+        using var pi = Math.PI.ToScalar();
+        var betas = arange(betaCount, dtype: dt, device: device).add(half).div(betaCount).mul(pi);
+        var alphas = arange(alphaCount, dtype: dt, device: device).div(alphaCount).mul(two).mul(pi);
         return (betas, alphas);
     }
 
@@ -166,11 +171,13 @@ public static class S2Grid
         using var scope = NewDisposeScope();
         var f = torch.fft.rfft(x.reshape(-1, res), dim: 1);
         var head = f.narrow(1, 1, l);
+        using var sqrt2 = Math.Sqrt(2).ToScalar();
+        using var minusSqrt2 = (-Math.Sqrt(2)).ToScalar();
         var y = cat(new[]
         {
-            head.imag.flip(1).mul(-Math.Sqrt(2)),
+            head.imag.flip(1).mul(minusSqrt2),
             f.narrow(1, 0, 1).real,
-            head.real.mul(Math.Sqrt(2)),
+            head.real.mul(sqrt2),
         }, 1);
         var outShape = shape.ToArray();
         outShape[^1] = 2 * l + 1;
@@ -200,9 +207,12 @@ public static class S2Grid
         var pad = (res - sm) / 2;
         var padded = cat(new[] { flat.new_zeros(flat.shape[0], pad), flat, flat.new_zeros(flat.shape[0], pad) }, -1);
         var l = res / 2;
-        var re = cat(new[] { padded.narrow(1, l, 1), padded.narrow(1, l + 1, l).div(Math.Sqrt(2)) }, 1);
-        var im = cat(new[] { zeros_like(padded.narrow(1, 0, 1)), padded.narrow(1, 0, l).flip(-1).div(-Math.Sqrt(2)) }, 1);
-        var y = torch.fft.irfft(complex(re, im), n: res, dim: 1).mul(res);
+        using var sqrt2 = Math.Sqrt(2).ToScalar();
+        using var minusSqrt2 = (-Math.Sqrt(2)).ToScalar();
+        using var sampleCount = res.ToScalar();
+        var re = cat(new[] { padded.narrow(1, l, 1), padded.narrow(1, l + 1, l).div(sqrt2) }, 1);
+        var im = cat(new[] { zeros_like(padded.narrow(1, 0, 1)), padded.narrow(1, 0, l).flip(-1).div(minusSqrt2) }, 1);
+        var y = torch.fft.irfft(complex(re, im), n: res, dim: 1).mul(sampleCount);
         var outShape = shape.ToArray();
         outShape[^1] = res;
         return y.reshape(outShape).MoveToOuterDisposeScope();

@@ -44,11 +44,13 @@ public static partial class SphericalHarmonicsAlphaBetaMath
             var block = shy.narrow(-1, offset, d).mul(sha.narrow(-1, lmax - l, d));
             if (normalization == "norm")
             {
-                block = block.div(Math.Sqrt(2 * l + 1) / Math.Sqrt(4 * Math.PI));
+                using var degreeNorm = (Math.Sqrt(2 * l + 1) / Math.Sqrt(4 * Math.PI)).ToScalar();
+                block = block.div(degreeNorm);
             }
             else if (normalization == "component")
             {
-                block = block.mul(Math.Sqrt(4 * Math.PI));
+                using var sphereNorm = Math.Sqrt(4 * Math.PI).ToScalar();
+                block = block.mul(sphereNorm);
             }
 
             parts.Add(block);
@@ -91,7 +93,8 @@ public static partial class SphericalHarmonicsAlphaBetaMath
 
         var cosines = a.mul(tensor(up).type_as(a)).cos();                // cos(m alpha), m = 1..l
         var sines = a.mul(tensor(down).type_as(a)).sin();                // sin(m alpha), m = l..1
-        return cat(new[] { sines.mul(Math.Sqrt(2)), one, cosines.mul(Math.Sqrt(2)) }, -1);
+        using var sqrt2 = Math.Sqrt(2).ToScalar();
+        return cat(new[] { sines.mul(sqrt2), one, cosines.mul(sqrt2) }, -1);
     }
 
     /// <summary>
@@ -114,10 +117,13 @@ public static partial class SphericalHarmonicsAlphaBetaMath
             {
                 // e3nn sums c * z^k * y^m term by term (sympy's dict order); the same form gives the same rounding.
                 Tensor? sum = null;
+                using var yPower = m.ToScalar();
                 foreach (var (power, c) in LegendreCoefficients.Terms(l, m))
                 {
-                    var term = z.pow(power).mul(c);
-                    if (m > 0) term = term.mul(y.pow(m));
+                    using var zPower = power.ToScalar();
+                    using var coefficient = c.ToScalar();
+                    var term = z.pow(zPower).mul(coefficient);
+                    if (m > 0) term = term.mul(y.pow(yPower));
                     sum = sum is null ? term : sum.add(term);
                 }
 

@@ -86,11 +86,13 @@ public static partial class SphericalHarmonicsMath
             var block = blocks[l];
             if (normalization == "integral")
             {
-                block = block.div(Math.Sqrt(4 * Math.PI));
+                using var sphereNorm = Math.Sqrt(4 * Math.PI).ToScalar();
+                block = block.div(sphereNorm);
             }
             else if (normalization == "norm")
             {
-                block = block.div(Math.Sqrt(2 * l + 1));
+                using var degreeNorm = Math.Sqrt(2 * l + 1).ToScalar();
+                block = block.div(degreeNorm);
             }
 
             parts.Add(block);
@@ -121,7 +123,8 @@ public static partial class SphericalHarmonicsMath
             return blocks;
         }
 
-        blocks[1] = x.mul(Math.Sqrt(3.0));
+        using var sqrt3 = Math.Sqrt(3.0).ToScalar();
+        blocks[1] = x.mul(sqrt3);
         var xk = x.unsqueeze(-2);
         for (var l = 1; l < lmax; l++)
         {

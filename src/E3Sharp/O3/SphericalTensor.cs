@@ -102,7 +102,8 @@ public sealed class SphericalTensor
                 $"{vectors.dtype} [{string.Join(", ", vectors.shape)}].", nameof(vectors));
         }
         values ??= linalg.vector_norm(vectors, 2, new long[] { 1 });
-        var keep = values.ne(0).nonzero().squeeze(-1);
+        using var zero = 0.ToScalar();
+        var keep = values.ne(zero).nonzero().squeeze(-1);
         vectors = vectors.index_select(0, keep);
         values = values.index_select(0, keep).to(vectors.dtype);
         if (vectors.shape[0] == 0) return zeros(Dim, dtype: vectors.dtype).MoveToOuterDisposeScope();
@@ -135,7 +136,8 @@ public sealed class SphericalTensor
         (positions, values) = BroadcastSamples(Where("SumOfDiracs"), positions, values);
         if (positions.numel() == 0) return zeros([.. values.shape.SkipLast(1), Dim]).MoveToOuterDisposeScope();
         var y = SphericalHarmonics.Compute(Ls, positions, normalize: true);        // [..., N, Dim]
-        return y.mul(values.unsqueeze(-1)).sum(-2).mul(4 * Math.PI / ((Lmax + 1) * (Lmax + 1))).MoveToOuterDisposeScope();
+        using var scale = (4 * Math.PI / ((Lmax + 1) * (Lmax + 1))).ToScalar();
+        return y.mul(values.unsqueeze(-1)).sum(-2).mul(scale).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -290,7 +292,9 @@ public sealed class SphericalTensor
         }
         else
         {
-            var far = cdist(x1p, x2p).lt(2 * Math.PI / res).sum(1).eq(0).nonzero().squeeze(-1);
+            using var gridSpacing = (2 * Math.PI / res).ToScalar();
+            using var zero = 0.ToScalar();
+            var far = cdist(x1p, x2p).lt(gridSpacing).sum(1).eq(zero).nonzero().squeeze(-1);
             (x, f) = (cat([x1p.index_select(0, far), x2p], 0), cat([f1p.index_select(0, far), f2p], 0));
         }
         return (x.MoveToOuterDisposeScope(), f.MoveToOuterDisposeScope());

@@ -72,8 +72,11 @@ public static class Wigner
         // 0 stays: its exponential is exactly the identity.
         Tensor Prep(Tensor t)
         {
-            var r = t.to_type(dtype).remainder(2 * Math.PI);
-            return where(r.gt(0).logical_and(r.lt(0.5)), r.add(2 * Math.PI), r).unsqueeze(-1).unsqueeze(-1);
+            using var period = (2 * Math.PI).ToScalar();
+            using var zero = 0.ToScalar();
+            using var inaccurateBelow = 0.5.ToScalar();
+            var r = t.to_type(dtype).remainder(period);
+            return where(r.gt(zero).logical_and(r.lt(inaccurateBelow)), r.add(period), r).unsqueeze(-1).unsqueeze(-1);
         }
         var a = Prep(abc[0]);
         var b = Prep(abc[1]);

@@ -58,9 +58,10 @@ public partial class Legendre : nn.Module<Tensor, Tensor, Tensor>, ITracingInput
     public IReadOnlyList<Tensor[]> MakeTracingInputs(int n)
     {
         var list = new List<Tensor[]>();
+        using var pi = Math.PI.ToScalar();
         for (var i = 0; i < Math.Max(n, 1); i++)
         {
-            var beta = rand(new long[] { 4 + i }, dtype: get_default_dtype()).mul(Math.PI);
+            var beta = rand(new long[] { 4 + i }, dtype: get_default_dtype()).mul(pi);
             list.Add(new[] { beta.cos(), beta.sin() });
         }
 

@@ -75,7 +75,11 @@ public partial class SO3Grid : nn.Module<Tensor, Tensor>, ITracingInputs, IInput
     /// <returns><c>[..., sum (2l+1)^2]</c>.</returns>
     public static Tensor FlatWigner(int lmax, Tensor alpha, Tensor beta, Tensor gamma) =>
         cat(Enumerable.Range(0, lmax + 1)
-            .Select(l => Wigner.WignerD(l, alpha, beta, gamma).flatten(-2).mul(Math.Sqrt(2 * l + 1))).ToArray(), -1);
+            .Select(l =>
+            {
+                using var degreeScale = Math.Sqrt(2 * l + 1).ToScalar();
+                return Wigner.WignerD(l, alpha, beta, gamma).flatten(-2).mul(degreeScale);
+            }).ToArray(), -1);
 
     /// <summary>Largest degree.</summary>
     public int Lmax { get; }
@@ -101,7 +105,8 @@ public partial class SO3Grid : nn.Module<Tensor, Tensor>, ITracingInputs, IInput
     public override Tensor forward(Tensor features)
     {
         InputContract.Check(this, features);
-        return einsum("...i,abci->...abc", features, get_buffer("D")!).div(_sqrtDim);
+        using var sqrtDim = _sqrtDim.ToScalar();
+        return einsum("...i,abci->...abc", features, get_buffer("D")!).div(sqrtDim);
     }
 
     /// <summary>e3nn's <c>to_grid</c> (the same as <c>forward</c>).</summary>
@@ -117,7 +122,8 @@ public partial class SO3Grid : nn.Module<Tensor, Tensor>, ITracingInputs, IInput
         S2GridModules.CheckSo3Grid(this, signal, ResAlpha, ResBeta, ResGamma);
         // The grid sizes are constants: narrow to them (no-op views) so that a trace keeps them fixed.
         var x = signal.narrow(-3, 0, ResAlpha).narrow(-2, 0, ResBeta).narrow(-1, 0, ResGamma);
-        return einsum("...abc,abci,b->...i", x, get_buffer("D")!, get_buffer("qw")!).mul(_sqrtDim);
+        using var sqrtDim = _sqrtDim.ToScalar();
+        return einsum("...abc,abci,b->...i", x, get_buffer("D")!, get_buffer("qw")!).mul(sqrtDim);
     }
 
     private InputContract? _contract;

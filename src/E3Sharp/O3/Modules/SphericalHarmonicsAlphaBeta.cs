@@ -82,13 +82,15 @@ public partial class SphericalHarmonicsAlphaBeta : nn.Module<Tensor, Tensor, Ten
     public IReadOnlyList<Tensor[]> MakeTracingInputs(int n)
     {
         var list = new List<Tensor[]>();
+        using var fullTurn = (2 * Math.PI).ToScalar();
+        using var halfTurn = Math.PI.ToScalar();
         for (var i = 0; i < Math.Max(n, 1); i++)
         {
             var dt = get_default_dtype();
             list.Add(new[]
             {
-                rand(new long[] { 3 + i, 2 }, dtype: dt).mul(2 * Math.PI),
-                rand(new long[] { 3 + i, 2 }, dtype: dt).mul(Math.PI),
+                rand(new long[] { 3 + i, 2 }, dtype: dt).mul(fullTurn),
+                rand(new long[] { 3 + i, 2 }, dtype: dt).mul(halfTurn),
             });
         }
 

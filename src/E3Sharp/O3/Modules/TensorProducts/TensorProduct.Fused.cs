@@ -47,12 +47,13 @@ public partial class TensorProduct
         if (xs is not null)
         {
             var terms = ScalarFirstTerms(g, xs, ms[^1], ws[^1], moved: false);
+            using var unitValue = 1.ToScalar();
             for (var j = 0; j < g.ScalarFirst.Length; j++)
             {
                 var s = g.ScalarFirst[j];
                 var (mt, yt) = terms[j];                                                   // [..., K, R], [..., R, w]
                 mixed[s] = g.Outputs[s].R == 1
-                    ? mixed[s] is { } d ? d.addcmul(mt, yt, 1) : mt.mul(yt)
+                    ? mixed[s] is { } d ? d.addcmul(mt, yt, unitValue) : mt.mul(yt)
                     : mixed[s] is { } e ? e.add(mt.checked_matmul(yt)) : mt.checked_matmul(yt);
             }
         }

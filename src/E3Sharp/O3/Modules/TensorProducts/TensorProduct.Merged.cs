@@ -39,13 +39,14 @@ public partial class TensorProduct
             // the layout copy below.
             var moved = g.ScalarFirst.All(s => g.Outputs[s].R == 1 && g.Outputs[s].W == mp.W);
             var terms = ScalarFirstTerms(g, xs, mParts[1], wParts[1], moved);
+            using var unitValue = 1.ToScalar();
             for (var j = 0; j < terms.Length; j++)
             {
                 var s = g.ScalarFirst[j];
                 var (mt, yt) = terms[j];
                 if (moved)
                 {
-                    cm[s] = cm[s] is { } d ? d.addcmul(mt, yt, 1) : mt.mul(yt);
+                    cm[s] = cm[s] is { } d ? d.addcmul(mt, yt, unitValue) : mt.mul(yt);
                     continue;
                 }
                 var term = (g.Outputs[s].R == 1 ? mt.mul(yt) : mt.checked_matmul(yt))              // [..., rows, K, w]

@@ -49,6 +49,7 @@ public partial class TensorProduct
         var target = edgeIndex.select(0, 0);
         var x1 = x.index_select(0, edgeIndex.select(0, 1));
         var zero = zeros_like(x.narrow(1, 0, 1));                                                  // [N, 1]
+        using var unitAlpha = 1.ToScalar();
         if (TorchScript.GradEnabled && _plan.ScatterPermutation is { } permutation)
         {
             var columns = new List<Tensor>();
@@ -57,12 +58,12 @@ public partial class TensorProduct
             var sums = new List<Tensor>();
             for (var n = 0; n < columns.Count; n++)
             {
-                sums.Add(zero.expand(-1, _plan.Channel[n].Columns).index_add(0, target, columns[n], 1));
+                sums.Add(zero.expand(-1, _plan.Channel[n].Columns).index_add(0, target, columns[n], unitAlpha));
             }
             return cat(sums, 1).index_select(1, get_buffer(permutation)!).MoveToOuterDisposeScope();
         }
         var messages = Compute(x1, edgeAttr, w);
-        return zero.expand(-1, IrrepsOut.Dim).index_add(0, target, messages, 1).MoveToOuterDisposeScope();
+        return zero.expand(-1, IrrepsOut.Dim).index_add(0, target, messages, unitAlpha).MoveToOuterDisposeScope();
     }
 
     // scatter_sum's example inputs: 5 nodes, 7 edges (every node reached), external weights only (the traced method
