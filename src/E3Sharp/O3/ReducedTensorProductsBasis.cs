@@ -71,7 +71,7 @@ internal static class ReducedTensorProductsBasis
             for (var s = 0; s < solutions.shape[0]; s++)
             {
                 var c = einsum("u,ui->i", solutions[s], baseO3.flatten(1)).reshape(baseO3.shape[1..]);
-                using var correction = Math.Sqrt(ir.Dim / c.pow(square).sum().ToDouble()).ToScalar();
+                using var correction = Math.Sqrt(ir.Dim / c.pow(square).sum().ReadDouble()).ToScalar();
                 changeOfBasis.Add(c.mul(correction));
                 irrepsOut.Add(ir);
             }

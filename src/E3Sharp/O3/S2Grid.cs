@@ -32,10 +32,12 @@ public static class S2Grid
         using var betaCount = resBeta.ToScalar();
         using var alphaCount = resAlpha.ToScalar();
         using var half = 0.5.ToScalar();
+        using var zero = 0.ToScalar();
+        using var one = 1.ToScalar();
         using var two = 2.ToScalar();
         using var pi = Math.PI.ToScalar();
-        var betas = arange(betaCount, dtype: dt, device: device).add(half).div(betaCount).mul(pi);
-        var alphas = arange(alphaCount, dtype: dt, device: device).div(alphaCount).mul(two).mul(pi);
+        var betas = arange(zero, betaCount, one, dtype: dt, device: device).add(half).div(betaCount).mul(pi);
+        var alphas = arange(zero, alphaCount, one, dtype: dt, device: device).div(alphaCount).mul(two).mul(pi);
         return (betas, alphas);
     }
 

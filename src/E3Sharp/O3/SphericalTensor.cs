@@ -101,7 +101,7 @@ public sealed class SphericalTensor
             throw new ArgumentException($"{Where("WithPeaksAt")}: vectors must be a floating tensor [N, 3], got " +
                 $"{vectors.dtype} [{string.Join(", ", vectors.shape)}].", nameof(vectors));
         }
-        values ??= linalg.vector_norm(vectors, 2, new long[] { 1 });
+        values ??= vectors.norm(1, false, 2);
         using var zero = 0.ToScalar();
         var keep = values.ne(zero).nonzero().squeeze(-1);
         vectors = vectors.index_select(0, keep);
@@ -111,8 +111,8 @@ public sealed class SphericalTensor
         var coeff = SphericalHarmonics.Compute(Ls, vectors, normalize: true);      // [N, Dim]
         var a = coeff.mm(coeff.t());                                                // Y(v_a) . Y(v_b)
         var solution = linalg.lstsq(a, values.unsqueeze(-1)).Solution.reshape(-1);
-        var residual = values.sub(a.mv(solution)).abs().max().ToDouble();
-        var scale = values.abs().max().ToDouble();
+        var residual = values.sub(a.mv(solution)).abs().max().ReadDouble();
+        var scale = values.abs().max().ReadDouble();
         if (!(residual < 1e-5 * scale))
         {
             throw new InvalidOperationException($"{Where("WithPeaksAt")}: {vectors.shape[0]} peaks cannot be met at " +
@@ -182,7 +182,7 @@ public sealed class SphericalTensor
     {
         CheckSignal("Norms", signal);
         using var scope = NewDisposeScope();
-        var norms = Ls.Select(l => linalg.vector_norm(signal.narrow(-1, l * l, 2 * l + 1), 2, new long[] { -1 })).ToArray();
+        var norms = Ls.Select(l => signal.narrow(-1, l * l, 2 * l + 1).norm(-1, false, 2)).ToArray();
         return stack(norms, -1).MoveToOuterDisposeScope();
     }
 
