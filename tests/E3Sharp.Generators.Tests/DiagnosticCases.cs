@@ -242,6 +242,16 @@ public static class DiagnosticCases
 """, "saved[\"a\"] =", "E3S016",
             "Item assignment (d[key] = v, list[i] = v) is supported on a local dictionary or list that this method creates (new Dictionary<string, T> { ... }, new List<T> { ... }, [ ... ]) and assigns nothing else: a field, a parameter, or a value fixed when the module is scripted is written into the script as a copy, so the change would not be seen where it is read. Build a new dictionary or list in a local.",
             Members: "    private readonly Dictionary<string, Tensor> saved = new();\n"),
+        new("using_other_than_scope_or_scalar", """
+        using var y = x.relu(); // here
+        return y;
+""", "using var y", "E3S034",
+            "'using' is not supported in scripted code, except 'using var scope = torch.NewDisposeScope();' (ignored: TorchScript manages tensor lifetimes) and 'using var s = number.ToScalar();' (s stands for the number)."),
+        new("using_scalar_of_a_tensor", """
+        using var s = x.sum().ToScalar(); // here
+        return x * s;
+""", "using var s", "E3S034",
+            "'using' is not supported in scripted code, except 'using var scope = torch.NewDisposeScope();' (ignored: TorchScript manages tensor lifetimes) and 'using var s = number.ToScalar();' (s stands for the number)."),
         new("object_creation", """
         var ones = torch.ones(3);
         var r = new Random(1).Next(); // here

@@ -78,6 +78,41 @@ public class TranslationTests
     }
 
     [Fact]
+    public void HeldScalarsStandForTheirNumbers()
+    {
+        // 'using var s = v.ToScalar()' keeps TorchSharp's Scalar alive in eager code; the script takes v itself.
+        var code = Generate("""
+        using var half = (scale * 2).ToScalar();
+        using var scaled = scale.ToScalar();
+        x = x.mul(scaled);
+        using var two = 2.0.ToScalar();
+        using var zero = 0.ToScalar(); using var one = 1.ToScalar();
+        using var n = x.size(0).ToScalar();
+        var idx = torch.arange(zero, n, one, dtype: ScalarType.Int64);
+        using (var three = 3.0.ToScalar())
+        {
+            x = x * three;
+        }
+        return (x.div(half) * two).index_add(0, idx, x, one) + idx + Halve(x);
+""", members: """
+    private Tensor Halve(Tensor v) { using var two = 2.0.ToScalar(); return v.div(two); }
+""");
+        // Fresh C# names: every method's builder code shares one scope of the generated method.
+        Assert.Contains("double __half1 = scale * 2;", code);
+        Assert.Contains("double __two3 = 2.0;", code);
+        Assert.Contains("int __one5 = 1;", code);
+        Assert.Contains("__ir.Method(__ir.Var(\"x\"), \"mul\", __b.Attribute((double)(this.scale), \"scale\"))", code);
+        Assert.Contains("__ir.Method(__ir.Var(\"x\"), \"div\", __Sc.ScriptBinder.Constant((double)(__half1)))", code);
+        Assert.Contains("__Sc.ScriptBinder.Constant((double)(__two3))", code);
+        Assert.Contains("__Sc.ScriptBinder.Constant((double)(__three6))", code);
+        Assert.Contains(".Assign(\"n\", __ir.Method(__ir.Var(\"x\"), \"size\", __ir.Int(0L)));", code);
+        Assert.Contains("__ir.Torch(\"arange\", new __Ir.Expr[] { __Sc.ScriptBinder.Constant((long)(__zero4)), __ir.Var(\"n\"), __Sc.ScriptBinder.Constant((long)(__one5)) }", code);
+        Assert.Contains("__ir.Kw(\"alpha\", __Sc.ScriptBinder.Constant((long)(__one5)))", code);
+        Assert.DoesNotContain("ToScalar", code);
+        Assert.DoesNotContain("Scalar ", code);
+    }
+
+    [Fact]
     public void SubmodulesListsAndRaise()
     {
         var code = Generate("""

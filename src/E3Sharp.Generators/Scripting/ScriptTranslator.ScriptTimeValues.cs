@@ -18,7 +18,21 @@ internal sealed partial class ScriptTranslator
     // module is scripted. Direct reads of number/bool/string members become typed attributes, the rest literals.
     private Ex? Fold(IOperation op)
     {
-        if (FoldType(op.Type) is not { } ft)
+        if (Unwrap(op) is ILocalReferenceOperation held && _m.HeldScalars.TryGetValue(held.Local, out var number))
+        {
+            if (Unwrap(number) is IMemberReferenceOperation { Instance: IInstanceReferenceOperation })
+            {
+                // 'using var s = field.ToScalar()': the field's attribute, as when the field was passed directly.
+                return Fold(number);
+            }
+
+            if (_m.HeldLocals.TryGetValue(held.Local, out var local) && FoldType(number.Type) is { } heldType)
+            {
+                return new Ex($"__Sc.ScriptBinder.Constant(({heldType.Cast})({local}))", heldType.Type);
+            }
+        }
+
+        if (FoldType(ValueType(op)) is not { } ft)
         {
             return null;
         }

@@ -52,6 +52,18 @@ internal sealed partial class ScriptTranslator
         /// TorchScript local '&lt;name&gt;_&lt;i&gt;'; the value is the block depth of the declaration.
         /// </summary>
         public Dictionary<ISymbol, (string Name, int Depth)> Slots { get; } = new(SymbolEqualityComparer.Default);
+
+        /// <summary>
+        /// Locals 'using var s = v.ToScalar();': TorchSharp Scalars held by the C# code, which TorchScript does not
+        /// need; each stands for its number v (the value).
+        /// </summary>
+        public Dictionary<ISymbol, IOperation> HeldScalars { get; } = new(SymbolEqualityComparer.Default);
+
+        /// <summary>
+        /// The generated code's C# locals for held Scalars of values fixed when the module is scripted: fresh names,
+        /// as every method's builder code shares one C# scope and 'one', 'two' recur.
+        /// </summary>
+        public Dictionary<ISymbol, string> HeldLocals { get; } = new(SymbolEqualityComparer.Default);
     }
 
     private string TranslateMethod(IMethodSymbol method, string tsName)
@@ -207,22 +219,43 @@ internal sealed partial class ScriptTranslator
                     $"Local function '{lf.Symbol.Name}' is not supported in scripted code; make it a private method of the module class (it becomes a TorchScript method).");
                 break;
             case IUsingDeclarationOperation u:
-                if (!IsDisposeScope(u.DeclarationGroup))
+                if (IsDisposeScope(u.DeclarationGroup))
                 {
-                    Report(Descriptors.UsingStatement, op,
-                        "'using' is not supported in scripted code, except 'using var scope = torch.NewDisposeScope();' (ignored: TorchScript manages tensor lifetimes).");
+                    break;
                 }
 
+                if (HeldScalarReceivers(u.DeclarationGroup) is { } held)
+                {
+                    // The C# code holds the Scalar for TorchSharp's sake; TorchScript takes the number itself.
+                    foreach (var (v, d, receiver) in held)
+                    {
+                        Declarator(v, d, b, receiver);
+                    }
+
+                    break;
+                }
+
+                Report(Descriptors.UsingStatement, op,
+                    "'using' is not supported in scripted code, except 'using var scope = torch.NewDisposeScope();' (ignored: TorchScript manages tensor lifetimes) and 'using var s = number.ToScalar();' (s stands for the number).");
                 break;
             case IUsingOperation u:
                 if (IsDisposeScope(u.Resources))
                 {
                     Stmt(u.Body, b);
                 }
+                else if (u.Resources is IVariableDeclarationGroupOperation resources && HeldScalarReceivers(resources) is { } heldResources)
+                {
+                    foreach (var (v, d, receiver) in heldResources)
+                    {
+                        Declarator(v, d, b, receiver);
+                    }
+
+                    Stmt(u.Body, b);
+                }
                 else
                 {
                     Report(Descriptors.UsingStatement, u.Syntax is UsingStatementSyntax us ? us.UsingKeyword.GetLocation() : u.Syntax.GetLocation(),
-                        "'using' is not supported in scripted code, except around torch.NewDisposeScope() (ignored: TorchScript manages tensor lifetimes).");
+                        "'using' is not supported in scripted code, except around torch.NewDisposeScope() (ignored: TorchScript manages tensor lifetimes) and 'using (var s = number.ToScalar())' (s stands for the number).");
                 }
 
                 break;
@@ -262,12 +295,55 @@ internal sealed partial class ScriptTranslator
             inv.TargetMethod.Name == "NewDisposeScope" && SymbolEqualityComparer.Default.Equals(inv.TargetMethod.ContainingType, _torch));
     }
 
-    private void Declarator(IVariableDeclaratorOperation v, IVariableDeclarationOperation decl, string b)
+    // The numbers of 'using var a = x.ToScalar(), b = y.ToScalar();' (TorchSharp's ScalarExtensionMethods.ToScalar on an
+    // int, long, float or double), or null when any declarator is something else.
+    private List<(IVariableDeclaratorOperation Declarator, IVariableDeclarationOperation Declaration, IOperation Receiver)>? HeldScalarReceivers(
+        IVariableDeclarationGroupOperation group)
+    {
+        var held = new List<(IVariableDeclaratorOperation, IVariableDeclarationOperation, IOperation)>();
+        foreach (var d in group.Declarations)
+        {
+            foreach (var v in d.Declarators)
+            {
+                var init = v.Initializer?.Value ?? d.Initializer?.Value;
+                if (init is null || Unwrap(init) is not IInvocationOperation { Instance: null, Arguments.Length: 1 } inv ||
+                    inv.TargetMethod is not { Name: "ToScalar", IsExtensionMethod: true } m ||
+                    m.ContainingType is not { Name: "ScalarExtensionMethods" } ext || ext.ContainingNamespace?.ToDisplayString() != "TorchSharp" ||
+                    !IsScalar(m.ReturnType))
+                {
+                    return null;
+                }
+
+                var receiver = inv.Arguments[0].Value;
+                if (receiver.Type?.SpecialType is not (SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_Single or SpecialType.System_Double))
+                {
+                    return null;
+                }
+
+                held.Add((v, d, receiver));
+            }
+        }
+
+        return held.Count > 0 ? held : null;
+    }
+
+    // The type a local's value has in the script: a held Scalar's number type, else the local's own.
+    private ITypeSymbol? ValueType(IOperation op) =>
+        Unwrap(op) is ILocalReferenceOperation l && _m.HeldScalars.TryGetValue(l.Local, out var number) ? number.Type : op.Type;
+
+    // heldReceiver: for 'using var s = number.ToScalar()', the number, which the local stands for.
+    private void Declarator(IVariableDeclaratorOperation v, IVariableDeclarationOperation decl, string b, IOperation? heldReceiver = null)
     {
         var local = v.Symbol;
-        var init = v.Initializer?.Value ?? decl.Initializer?.Value;
+        var init = heldReceiver ?? v.Initializer?.Value ?? decl.Initializer?.Value;
+        var localType = heldReceiver?.Type ?? local.Type;
+        if (heldReceiver is not null)
+        {
+            _m.HeldScalars[local] = heldReceiver;
+        }
+
         var explicitNullable = v.Syntax.Parent is VariableDeclarationSyntax { Type: NullableTypeSyntax };
-        var type = MapType(local.Type, explicitNullable);
+        var type = MapType(localType, explicitNullable);
         if (init is not null && Unwrap(init) is IAnonymousFunctionOperation or IDelegateCreationOperation && !IsConst(init))
         {
             E(Unwrap(init));
@@ -287,29 +363,37 @@ internal sealed partial class ScriptTranslator
         }
 
         var tensorValued = type is not null && (type.Kind == TsTypeKind.Tensor || type.Items.Any(i => i.Kind == TsTypeKind.Tensor));
-        if (init is not null && !tensorValued && IsConst(init) && !init.ConstantValue.HasValue && !IsAssignedAnywhere(local))
+        // A held Scalar of a literal is inlined too: the script reads as it did when the number was passed directly.
+        if (init is not null && !tensorValued && IsConst(init) && (heldReceiver is not null || !init.ConstantValue.HasValue) && !IsAssignedAnywhere(local))
         {
             // A value computed only from the module (never reassigned): a C# local of the generated code, evaluated
             // when the module is scripted and inlined where it is used.
             _m.CompileTime.Add(local);
-            _w.Line($"{local.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)} {local.Name} = {Text(init)};");
+            var csharpName = local.Name;
+            if (heldReceiver is not null)
+            {
+                csharpName = NewVar(local.Name);
+                _m.HeldLocals[local] = csharpName;
+            }
+
+            _w.Line($"{localType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)} {csharpName} = {Text(init)};");
             return;
         }
 
-        if (type is null || IsModule(local.Type))
+        if (type is null || IsModule(localType))
         {
             if (init is not null && IsConst(init) && !IsAssignedAnywhere(local))
             {
                 // A module-derived value (Irreps, arrays, ...): a C# local of the generated code, used in constants.
                 _m.CompileTime.Add(local);
-                _w.Line($"{local.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)} {local.Name} = {Text(init)};");
+                _w.Line($"{localType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)} {local.Name} = {Text(init)};");
                 return;
             }
 
             Report(Descriptors.UnsupportedType, v.Syntax,
-                IsModule(local.Type)
+                IsModule(localType)
                     ? $"Local '{local.Name}' holds a module; call submodules through the module's fields (e.g. '{(init is null ? "child" : Text(init))}.call(x)')."
-                    : $"Local '{local.Name}' has type {local.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString()}, which TorchScript cannot hold; use {SupportedTypes}. (A value computed only from the module's fields may be stored in such a local if it is never reassigned: it is evaluated when the module is scripted.)");
+                    : $"Local '{local.Name}' has type {localType.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString()}, which TorchScript cannot hold; use {SupportedTypes}. (A value computed only from the module's fields may be stored in such a local if it is never reassigned: it is evaluated when the module is scripted.)");
             return;
         }
 

@@ -85,7 +85,9 @@ public partial class Dropout : nn.Module<Tensor, Tensor>, IIrrepsModule, IInputC
             {
                 // Bernoulli(1 - p) / (1 - p)
                 var zero = x.new_zeros(batch, mul);
-                noise = zero.masked_fill(rand_like(zero).lt(1.0 - P), 1.0 / (1.0 - P));
+                using var keep = (1.0 - P).ToScalar();
+                using var scale = (1.0 / (1.0 - P)).ToScalar();
+                noise = zero.masked_fill(rand_like(zero).lt(keep), scale);
             }
 
             noises.Add(noise.unsqueeze(2).expand(-1, -1, dim).reshape(batch, mul * dim));

@@ -142,9 +142,12 @@ public partial class Convolution : nn.Module<Tensor, Tensor, Tensor, Tensor, Ten
         var edgeDst = edgeIndex.select(0, 1);
         var edgeFeatures = _tp.forward(x.index_select(0, edgeSrc), edgeAttr, weight);
         // e3nn's scatter (sum over edges into dim_size = N rows), then / sqrt(num_neighbors).
-        var summed = zeros_like(x.narrow(1, 0, 1)).expand(-1, _midDim).index_add(0, edgeDst, edgeFeatures, 1);
-        var y = _lin2.forward(summed * _messageScale, nodeAttr);
-        return s * _selfWeight + y * _convWeight;
+        using var one = 1.ToScalar();
+        using var messageScale = _messageScale.ToScalar();
+        using var selfWeight = _selfWeight.ToScalar();
+        var summed = zeros_like(x.narrow(1, 0, 1)).expand(-1, _midDim).index_add(0, edgeDst, edgeFeatures, one);
+        var y = _lin2.forward(summed * messageScale, nodeAttr);
+        return s * selfWeight + y * _convWeight;
     }
 
     /// <summary>Random graphs: 3 to 7 nodes, random edges, random features.</summary>

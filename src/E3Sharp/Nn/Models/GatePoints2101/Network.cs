@@ -175,8 +175,10 @@ public partial class Network : nn.Module<Tensor, Tensor, Tensor, Tensor, Tensor>
         var edgeVec = pos.index_select(0, edgeSrc) - pos.index_select(0, edgeDst);
         var edgeSh = _sh.forward(edgeVec);
         var edgeLength = (edgeVec * edgeVec).sum(new long[] { 1 }).sqrt();
-        var edgeLengthEmbedded = _embedding.forward(edgeLength) * _embeddingScale;
-        var edgeAttr = SmoothCutoff(edgeLength / _maxRadius).unsqueeze(1) * edgeSh;
+        using var embeddingScale = _embeddingScale.ToScalar();
+        var edgeLengthEmbedded = _embedding.forward(edgeLength) * embeddingScale;
+        using var maxRadius = _maxRadius.ToScalar();
+        var edgeAttr = SmoothCutoff(edgeLength / maxRadius).unsqueeze(1) * edgeSh;
         var h = _inputHasNodeIn ? x : ones_like(pos.narrow(1, 0, 1));
         var attr = _inputHasNodeAttr ? z : ones_like(pos.narrow(1, 0, 1));
         foreach (var layer in _layers)
@@ -189,8 +191,10 @@ public partial class Network : nn.Module<Tensor, Tensor, Tensor, Tensor, Tensor>
         if (_reduceOutput)
         {
             var clouds = batch.max().item<long>() + 1;
-            var total = zeros_like(h.narrow(0, 0, 1)).expand(clouds, -1).index_add(0, batch, h, 1);
-            result = total * _outputScale;
+            using var one = 1.ToScalar();
+            using var outputScale = _outputScale.ToScalar();
+            var total = zeros_like(h.narrow(0, 0, 1)).expand(clouds, -1).index_add(0, batch, h, one);
+            result = total * outputScale;
         }
 
         return result;
@@ -199,10 +203,15 @@ public partial class Network : nn.Module<Tensor, Tensor, Tensor, Tensor, Tensor>
     // e3nn's smooth_cutoff: (1 - cos(π u)) / 2 with u = 2 (x - 1), 0 for u > 0 and 1 for u < -1.
     private Tensor SmoothCutoff(Tensor x)
     {
-        var u = (x - 1.0) * 2.0;
-        var y = (u * Math.PI).cos().neg().add(1.0).div(2.0);
-        y = where(u > 0.0, zeros_like(y), y);
-        return where(u < -1.0, ones_like(y), y);
+        using var zero = 0.0.ToScalar();
+        using var one = 1.0.ToScalar();
+        using var minusOne = (-1.0).ToScalar();
+        using var two = 2.0.ToScalar();
+        using var pi = Math.PI.ToScalar();
+        var u = (x - one) * two;
+        var y = (u * pi).cos().neg().add(one).div(two);
+        y = where(u > zero, zeros_like(y), y);
+        return where(u < minusOne, ones_like(y), y);
     }
 
     private static nn.Module<Tensor, Tensor>? Act(Irrep ir) => ir.P == 1 ? nn.SiLU() : nn.Tanh();
@@ -224,11 +233,13 @@ public partial class Network : nn.Module<Tensor, Tensor, Tensor, Tensor, Tensor>
             var pos = randn([nodes, 3], dtype: dtype, device: device);
             var x = IrrepsIn is { } irrepsIn ? irrepsIn.Randn([nodes, -1], dtype, device) : ones([nodes, 1], dtype: dtype, device: device);
             var z = _inputHasNodeAttr ? IrrepsNodeAttr.Randn([nodes, -1], dtype, device) : ones([nodes, 1], dtype: dtype, device: device);
+            using var start = 0.ToScalar();
             using var end = nodes.ToScalar();
+            using var step = 1.ToScalar();
             using var half = (nodes / 2).ToScalar();
             var batch = k % 2 == 0
                 ? zeros([nodes], dtype: ScalarType.Int64, device: device)
-                : arange(end, dtype: ScalarType.Int64, device: device).ge(half).to(ScalarType.Int64);
+                : arange(start, end, step, dtype: ScalarType.Int64, device: device).ge(half).to(ScalarType.Int64);
             list.Add([pos, x, z, batch]);
         }
 

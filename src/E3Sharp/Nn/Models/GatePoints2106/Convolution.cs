@@ -162,11 +162,14 @@ public partial class Convolution : nn.Module<Tensor, Tensor, Tensor, Tensor, Ten
         var nodeFeatures = _lin1.forward(nodeInput, nodeAttr);
         var edgeFeatures = _tp.forward(nodeFeatures.index_select(0, edgeSrc), edgeAttr, weight);
         // e3nn's scatter (sum over the edges into dim_size = N rows), then / sqrt(num_neighbors).
-        var summed = zeros_like(nodeFeatures.narrow(1, 0, 1)).expand(-1, _midDim).index_add(0, edgeDst, edgeFeatures, 1);
-        var mixed = summed * _messageScale;
+        using var one = 1.ToScalar();
+        using var oneF = 1.0.ToScalar();
+        using var messageScale = _messageScale.ToScalar();
+        var summed = zeros_like(nodeFeatures.narrow(1, 0, 1)).expand(-1, _midDim).index_add(0, edgeDst, edgeFeatures, one);
+        var mixed = summed * messageScale;
         var nodeConvOut = _lin2.forward(mixed, nodeAttr);
         var alpha = _alpha.forward(mixed, nodeAttr);
-        var gate = _scMask.neg().add(1.0) + alpha * _scMask;
+        var gate = _scMask.neg().add(oneF) + alpha * _scMask;
         return nodeSelfConnection + gate * nodeConvOut;
     }
 

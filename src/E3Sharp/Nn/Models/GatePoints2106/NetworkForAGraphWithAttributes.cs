@@ -150,7 +150,8 @@ public partial class NetworkForAGraphWithAttributes : nn.Module<Tensor, Tensor, 
         var edgeSh = _sh.forward(edgeVec);
         var allEdgeAttr = cat(new[] { edgeAttr, edgeSh }, 1);
         var edgeLength = (edgeVec * edgeVec).sum(new long[] { 1 }).sqrt();
-        var edgeLengthEmbedding = _embedding.forward(edgeLength) * _embeddingScale;
+        using var embeddingScale = _embeddingScale.ToScalar();
+        var edgeLengthEmbedding = _embedding.forward(edgeLength) * embeddingScale;
         var nodeOutputs = _mp.forward(nodeInput, nodeAttr, edgeSrc, edgeDst, allEdgeAttr, edgeLengthEmbedding);
 
         // One return (the scripted branch on the constant _poolNodes keeps only the branch taken).
@@ -158,8 +159,10 @@ public partial class NetworkForAGraphWithAttributes : nn.Module<Tensor, Tensor, 
         if (_poolNodes)
         {
             var graphs = batch.max().item<long>() + 1;
-            var total = zeros_like(nodeOutputs.narrow(0, 0, 1)).expand(graphs, -1).index_add(0, batch, nodeOutputs, 1);
-            result = total * _outputScale;
+            using var one = 1.ToScalar();
+            using var outputScale = _outputScale.ToScalar();
+            var total = zeros_like(nodeOutputs.narrow(0, 0, 1)).expand(graphs, -1).index_add(0, batch, nodeOutputs, one);
+            result = total * outputScale;
         }
 
         return result;
@@ -175,11 +178,13 @@ public partial class NetworkForAGraphWithAttributes : nn.Module<Tensor, Tensor, 
         {
             var nodes = Random.Shared.Next(3, 8);
             var edges = Random.Shared.Next(1, 3 * nodes);
+            using var start = 0.ToScalar();
             using var end = nodes.ToScalar();
+            using var step = 1.ToScalar();
             using var half = (nodes / 2).ToScalar();
             var batch = k % 2 == 0
                 ? zeros([nodes], dtype: ScalarType.Int64, device: device)
-                : arange(end, dtype: ScalarType.Int64, device: device).ge(half).to(ScalarType.Int64);
+                : arange(start, end, step, dtype: ScalarType.Int64, device: device).ge(half).to(ScalarType.Int64);
             list.Add(
             [
                 randn([nodes, 3], dtype: dtype, device: device),

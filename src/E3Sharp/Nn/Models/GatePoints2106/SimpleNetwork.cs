@@ -133,7 +133,8 @@ public partial class SimpleNetwork : nn.Module<Tensor, Tensor, Tensor, Tensor>, 
         var edgeVec = pos.index_select(0, edgeSrc) - pos.index_select(0, edgeDst);
         var edgeAttr = _sh.forward(edgeVec);
         var edgeLength = (edgeVec * edgeVec).sum(new long[] { 1 }).sqrt();
-        var edgeLengthEmbedding = _embedding.forward(edgeLength) * _embeddingScale;
+        using var embeddingScale = _embeddingScale.ToScalar();
+        var edgeLengthEmbedding = _embedding.forward(edgeLength) * embeddingScale;
         // Node attributes are not used here (e3nn: ones).
         var nodeAttr = ones_like(x.narrow(1, 0, 1));
         var nodeOutputs = _mp.forward(x, nodeAttr, edgeSrc, edgeDst, edgeAttr, edgeLengthEmbedding);
@@ -143,8 +144,10 @@ public partial class SimpleNetwork : nn.Module<Tensor, Tensor, Tensor, Tensor>, 
         if (_poolNodes)
         {
             var clouds = batch.max().item<long>() + 1;
-            var total = zeros_like(nodeOutputs.narrow(0, 0, 1)).expand(clouds, -1).index_add(0, batch, nodeOutputs, 1);
-            result = total * _outputScale;
+            using var one = 1.ToScalar();
+            using var outputScale = _outputScale.ToScalar();
+            var total = zeros_like(nodeOutputs.narrow(0, 0, 1)).expand(clouds, -1).index_add(0, batch, nodeOutputs, one);
+            result = total * outputScale;
         }
 
         return result;
@@ -160,11 +163,13 @@ public partial class SimpleNetwork : nn.Module<Tensor, Tensor, Tensor, Tensor>, 
         {
             var nodes = Random.Shared.Next(3, 8);
             var pos = randn([nodes, 3], dtype: dtype, device: device);
+            using var start = 0.ToScalar();
             using var end = nodes.ToScalar();
+            using var step = 1.ToScalar();
             using var half = (nodes / 2).ToScalar();
             var batch = k % 2 == 0
                 ? zeros([nodes], dtype: ScalarType.Int64, device: device)
-                : arange(end, dtype: ScalarType.Int64, device: device).ge(half).to(ScalarType.Int64);
+                : arange(start, end, step, dtype: ScalarType.Int64, device: device).ge(half).to(ScalarType.Int64);
             list.Add([pos, IrrepsIn.Randn([nodes, -1], dtype, device), batch]);
         }
 
