@@ -169,6 +169,13 @@ public sealed partial class TraceTensor
     // ------------------------------------------------------------------------------------------------------------
     // Values read back into C# (data-dependent: warned)
 
+    // Through a held Scalar: TorchSharp's ToDouble() and the like leave theirs to the finalizer.
+    private T ReadScalar<T>(string what, Func<Scalar, T> read)
+    {
+        using var value = ReadValue(what).ToScalar();
+        return read(value);
+    }
+
     private torch.Tensor ReadValue(string what)
     {
         if (Kind != TraceKind.Constant)
@@ -188,39 +195,19 @@ public sealed partial class TraceTensor
         where T : unmanaged => ReadValue($"item<{typeof(T).Name}>()").item<T>();
 
     /// <summary>The single value as a bool (warns).</summary>
-    public bool ToBoolean()
-    {
-        using var value = ReadValue("ToBoolean()").ToScalar();
-        return value.ToBoolean();
-    }
+    public bool ToBoolean() => ReadScalar("ToBoolean()", s => s.ToBoolean());
 
     /// <summary>The single value as a float (warns).</summary>
-    public float ToSingle()
-    {
-        using var value = ReadValue("ToSingle()").ToScalar();
-        return value.ToSingle();
-    }
+    public float ToSingle() => ReadScalar("ToSingle()", s => s.ToSingle());
 
     /// <summary>The single value as a double (warns).</summary>
-    public double ToDouble()
-    {
-        using var value = ReadValue("ToDouble()").ToScalar();
-        return value.ToDouble();
-    }
+    public double ToDouble() => ReadScalar("ToDouble()", s => s.ToDouble());
 
     /// <summary>The single value as an int (warns).</summary>
-    public int ToInt32()
-    {
-        using var value = ReadValue("ToInt32()").ToScalar();
-        return value.ToInt32();
-    }
+    public int ToInt32() => ReadScalar("ToInt32()", s => s.ToInt32());
 
     /// <summary>The single value as a long (warns).</summary>
-    public long ToInt64()
-    {
-        using var value = ReadValue("ToInt64()").ToScalar();
-        return value.ToInt64();
-    }
+    public long ToInt64() => ReadScalar("ToInt64()", s => s.ToInt64());
 
     /// <summary>The single value as a bool (warns).</summary>
     /// <param name="t">The tensor.</param>
