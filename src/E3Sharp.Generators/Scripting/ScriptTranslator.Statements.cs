@@ -226,12 +226,7 @@ internal sealed partial class ScriptTranslator
 
                 if (HeldScalarReceivers(u.DeclarationGroup) is { } held)
                 {
-                    // The C# code holds the Scalar for TorchSharp's sake; TorchScript takes the number itself.
-                    foreach (var (v, d, receiver) in held)
-                    {
-                        Declarator(v, d, b, receiver);
-                    }
-
+                    DeclareHeld(held, b);
                     break;
                 }
 
@@ -245,11 +240,7 @@ internal sealed partial class ScriptTranslator
                 }
                 else if (u.Resources is IVariableDeclarationGroupOperation resources && HeldScalarReceivers(resources) is { } heldResources)
                 {
-                    foreach (var (v, d, receiver) in heldResources)
-                    {
-                        Declarator(v, d, b, receiver);
-                    }
-
+                    DeclareHeld(heldResources, b);
                     Stmt(u.Body, b);
                 }
                 else
@@ -325,6 +316,15 @@ internal sealed partial class ScriptTranslator
         }
 
         return held.Count > 0 ? held : null;
+    }
+
+    // The C# code holds the Scalar for TorchSharp's sake; TorchScript takes the number itself.
+    private void DeclareHeld(List<(IVariableDeclaratorOperation Declarator, IVariableDeclarationOperation Declaration, IOperation Receiver)> held, string b)
+    {
+        foreach (var (v, d, receiver) in held)
+        {
+            Declarator(v, d, b, receiver);
+        }
     }
 
     // The type a local's value has in the script: a held Scalar's number type, else the local's own.
