@@ -191,7 +191,7 @@ internal static class Tracer
             var body = new List<Stmt>(guards);
             body.AddRange(session.Body);
             body.Add(new ReturnStmt(returnExpr));
-            instance.AddMethod(new MethodDef("forward", parameters, returnType, body));
+            instance.AddMethod(new MethodDef("forward", parameters, returnType, NativeBackward.Rewrite(body)));
             readGradMode = session.GradModeRead;
         }
 
