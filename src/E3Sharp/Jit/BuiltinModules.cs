@@ -62,16 +62,16 @@ internal static class BuiltinModules
                 f.Return(Torch("linear", x, Param("weight"), Param("bias")));
                 break;
             case ReLU:
-                f.Return(Torch("relu", x));
+                f.Return(NativeBackward.Isolated("relu", x));
                 break;
             case SiLU:
-                f.Return(Torch("silu", x));
+                f.Return(NativeBackward.Isolated("silu", x));
                 break;
             case Tanh:
-                f.Return(Torch("tanh", x));
+                f.Return(NativeBackward.Isolated("tanh", x));
                 break;
             case Sigmoid:
-                f.Return(Torch("sigmoid", x));
+                f.Return(NativeBackward.Isolated("sigmoid", x));
                 break;
             case GELU g:
                 f.Return(Torch("gelu", [x], Kw("approximate", Str(g.approximate.ToString() == "tanh" ? "tanh" : "none"))));

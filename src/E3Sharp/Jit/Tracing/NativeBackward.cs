@@ -43,11 +43,15 @@ internal static class NativeBackward
             MethodCallExpr { Receiver: VarExpr a, Args: [], Keywords: [] } m when Activations.Contains(m.Method) => (m.Method, a),
             _ => (null, null),
         };
-        if (op is null || x is null)
-        {
-            return null;
-        }
+        return op is null || x is null ? null : Isolated(op, x);
+    }
 
+    /// <summary><c>torch.op(x.view_as(x)).view_as(x)</c>: the activation <paramref name="op"/> of <paramref name="x"/>
+    /// as traces record it, and compiled built-in activation modules too.</summary>
+    /// <param name="op">silu, sigmoid, tanh or relu.</param>
+    /// <param name="x">The input.</param>
+    public static Expr Isolated(string op, VarExpr x)
+    {
         var input = new MethodCallExpr(x, "view_as", [x], []);
         return new MethodCallExpr(new TorchCallExpr(op, [input], []), "view_as", [x], []);
     }

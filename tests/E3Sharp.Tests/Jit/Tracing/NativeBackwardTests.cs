@@ -62,6 +62,33 @@ public class NativeBackwardTests
     }
 
     [Fact]
+    public void CompiledBuiltinActivationModulesAreIsolatedToo()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(5);
+        var seq = nn.Sequential(nn.Linear(4, 6, dtype: ScalarType.Float64), nn.SiLU(), nn.Tanh(), nn.ReLU(), nn.Sigmoid(),
+            nn.Linear(6, 3, dtype: ScalarType.Float64));
+        var ir = BuiltinModules.TryConvert(seq, new CompileContext())!;
+        var code = string.Concat(TorchScriptArchive.PrintCode(ir).Values);
+        foreach (var op in new[] { "silu", "tanh", "relu", "sigmoid" })
+        {
+            Assert.Equal(1, Count(code, $"torch.{op}(input.view_as(input)).view_as(input)"));
+        }
+
+        using var loaded = TorchScriptArchive.Load(TorchScriptArchive.Write(ir));
+        for (var call = 0; call < 5; call++)
+        {
+            using var inner = NewDisposeScope();
+            var x = randn(3 + call, 4, dtype: ScalarType.Float64);
+            var (y, g, gg) = Derivatives(p => seq.forward(p), x);
+            var (yc, gc, ggc) = Derivatives(p => (Tensor)loaded.forward(p), x);
+            TracerEndToEndTests.AssertClose(y, yc, 1e-12);
+            TracerEndToEndTests.AssertClose(g, gc, 1e-12);
+            TracerEndToEndTests.AssertClose(gg, ggc, 1e-12);
+        }
+    }
+
+    [Fact]
     public void RewrittenTracesKeepEagerValuesAndGradients()
     {
         using var scope = NewDisposeScope();
